@@ -1,0 +1,43 @@
+"""facilitymap: map reported facilities that governments would rather not confirm.
+
+The library API, usable from a notebook::
+
+    from facilitymap import load_layer, validate_layer, derive_status
+    layer = load_layer("geodata/sites.geojson")
+    for site in layer.sites:
+        print(site.id, site.derive().status)
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from facilitymap.errors import FacilitymapError, LayerError, OutputExistsError
+from facilitymap.io import Layer, dump_layer, load_layer, parse_layer, save_layer
+from facilitymap.model import Claim, Location, Site, Source
+from facilitymap.status import Derived, derive_status
+from facilitymap.validate import Problem, validate_layer, validate_path
+
+try:
+    __version__ = version("facilitymap")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Claim",
+    "Derived",
+    "FacilitymapError",
+    "Layer",
+    "LayerError",
+    "Location",
+    "OutputExistsError",
+    "Problem",
+    "Site",
+    "Source",
+    "__version__",
+    "derive_status",
+    "dump_layer",
+    "load_layer",
+    "parse_layer",
+    "save_layer",
+    "validate_layer",
+    "validate_path",
+]

@@ -1,0 +1,5 @@
+"""``python -m facilitymap`` runs the CLI."""
+
+from facilitymap.cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import click
+
+from facilitymap.dates import parse_as_of
+from facilitymap.errors import FacilitymapError, LayerError
+from facilitymap.model import CONFIDENCES, KINDS, STATUSES
+
+DEFAULT_LAYER = Path("geodata/sites.geojson")
+
+# Terminal control sequences (ANSI escapes, bidi overrides) in a shared layer must not reach
+# the user's terminal as control codes: they are shown as \x.. / \u.... escapes instead.
+_UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: object) -> str:
+    """Text with control and direction-override characters made visible."""
+    return _UNSAFE_CHARS.sub(
+        lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text)
+    )
+
+
+def as_of_handler(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Parse --as-of: YYYY-MM-DD, YYYY-MM or YYYY (the end of that period)."""
+    try:
+        return parse_as_of(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param=param) from err
+
+
+def country_handler(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+    """Upper-case ISO 3166-1 alpha-2 codes."""
+    codes = tuple(v.upper() for v in value)
+    for code in codes:
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise click.BadParameter(
+                f"{code!r} is not a two-letter ISO country code", ctx=ctx, param=param
+            )
+    return codes
+
+
+layer_arg = click.argument(
+    "layer",
+    required=False,
+    default=DEFAULT_LAYER,
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+as_of_opt = click.option(
+    "--as-of",
+    callback=as_of_handler,
+    metavar="DATE",
+    help="Evaluate claims as known on DATE (YYYY-MM-DD); later claims are ignored.",
+)
+status_opt = click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(STATUSES),
+    help="Only sites with this derived status (repeatable).",
+)
+kind_opt = click.option(
+    "--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only this kind (repeatable)."
+)
+country_opt = click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    callback=country_handler,
+    metavar="CC",
+    help="Only sites in this ISO country code (repeatable).",
+)
+min_confidence_opt = click.option(
+    "--min-confidence",
+    type=click.Choice(CONFIDENCES),
+    help="Only sites at or above this confidence.",
+)
+format_opt = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+def load_or_fail(path: Path):
+    """Load a layer for a command; on bad data print every problem to stderr and exit 1."""
+    from facilitymap.io import load_layer
+
+    try:
+        return load_layer(path)
+    except LayerError as err:
+        for problem in err.problems:
+            if problem.severity == "error":
+                click.echo(terminal_safe(problem), err=True)
+        raise click.ClickException(terminal_safe(err)) from err
+    except FacilitymapError as err:
+        raise click.ClickException(terminal_safe(err)) from err

@@ -1,0 +1,293 @@
+"""Read and write the layer: bytes → sites with located problems, sites → canonical GeoJSON."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from facilitymap.atomic import write_atomic
+from facilitymap.errors import ConcurrentEditError, FacilitymapError, LayerError
+from facilitymap.geometry import canonical_geometry
+from facilitymap.model import DERIVED_FIELDS, PROPERTY_ORDER, Site
+from facilitymap.problems import Problem, errors
+
+# A layer larger than this is refused before reading: parsing takes several times its size
+# in memory. Override with FACILITYMAP_MAX_LAYER_BYTES.
+MAX_LAYER_BYTES = int(os.environ.get("FACILITYMAP_MAX_LAYER_BYTES", 1 << 30))
+_KNOWN_PROPERTIES = frozenset(PROPERTY_ORDER)
+_FEATURE_MEMBERS = ("type", "id", "geometry", "properties")
+
+
+@dataclass
+class Layer:
+    """A loaded layer: its sites, the collection's other members, and where it came from."""
+
+    sites: list[Site]
+    extra_members: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    sha256: str | None = None
+
+    def site(self, site_id: str) -> Site:
+        """The site with this id; raises KeyError."""
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise KeyError(site_id)
+
+
+def read_layer_bytes(path: str | os.PathLike[str]) -> bytes:
+    """Read a layer file, refusing what cannot be a layer before it is parsed.
+
+    Raises
+    ------
+    LayerError
+        With one file-level problem: missing, a folder, unreadable, or over the size limit.
+    """
+    path = Path(path)
+
+    def refuse(message: str) -> LayerError:
+        return LayerError(f"{path}: {message}", [Problem(str(path), "-", "file", message)])
+
+    try:
+        if path.is_dir():
+            raise refuse("is a folder, not a GeoJSON file")
+        size = path.stat().st_size
+        if size > MAX_LAYER_BYTES:
+            raise refuse(
+                f"{size:,} bytes is over the {MAX_LAYER_BYTES:,}-byte limit "
+                "(set FACILITYMAP_MAX_LAYER_BYTES to raise it)"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise refuse("no such file") from None
+    except PermissionError:
+        raise refuse("permission denied") from None
+    except MemoryError:
+        raise refuse("too large to read into memory") from None
+    except OSError as err:
+        raise refuse(f"cannot read: {err.strerror or err}") from None
+
+
+def parse_layer(data: bytes, path: str = "<layer>") -> tuple[Layer | None, list[Problem]]:
+    """Parse layer bytes into sites, collecting every structural problem.
+
+    Returns the layer (None when the file is not a FeatureCollection at all) and the problems
+    found. Features that fail the model are left out of ``layer.sites`` and reported.
+    """
+
+    def file_problem(message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(path, "-", "file", message)]
+
+    if not data.strip():
+        return file_problem("empty file: expected a GeoJSON FeatureCollection")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return file_problem("starts with a UTF-8 byte-order mark; RFC 7946 §11 forbids it")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return file_problem(f"not UTF-8 (byte {err.start}: 0x{data[err.start]:02x}); save as UTF-8")
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as err:
+        return file_problem(f"not valid JSON: {_json_message(err)}")
+    if not isinstance(doc, dict):
+        return file_problem(f"expected a GeoJSON FeatureCollection object, got a JSON {_kind(doc)}")
+    if doc.get("type") != "FeatureCollection":
+        found = doc.get("type")
+        return file_problem(f'"type" is {found!r}: expected a GeoJSON FeatureCollection')
+    features = doc.get("features")
+    if not isinstance(features, list):
+        return file_problem('"features" must be an array')
+    problems: list[Problem] = []
+    if "crs" in doc:
+        problems.append(
+            Problem(path, "-", "crs", "RFC 7946 has no crs member: coordinates are WGS 84 lon/lat")
+        )
+    extra = {k: v for k, v in doc.items() if k not in ("type", "features", "crs")}
+    sites = []
+    for index, feature in enumerate(features):
+        site, found = _parse_feature(feature, index, path)
+        problems += found
+        if site is not None:
+            sites.append(site)
+    return Layer(sites=sites, extra_members=extra), problems
+
+
+def _kind(value: Any) -> str:
+    return {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), "null"
+    )
+
+
+def _json_message(err: orjson.JSONDecodeError) -> str:
+    return f"{err.msg} at line {err.lineno}, column {err.colno}"
+
+
+def site_label(feature: Any, index: int) -> str:
+    """How a problem names a feature: its id when it is a usable string, else ``#index``."""
+    fid = feature.get("id") if isinstance(feature, dict) else None
+    if isinstance(fid, str) and fid and len(fid) <= 120 and fid.isprintable():
+        return fid
+    return f"#{index}"
+
+
+def _parse_feature(feature: Any, index: int, path: str) -> tuple[Site | None, list[Problem]]:
+    label = site_label(feature, index)
+
+    def problem(field: str, message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(path, label, field, message)]
+
+    if not isinstance(feature, dict):
+        return problem("feature", f"expected a GeoJSON Feature object, got a JSON {_kind(feature)}")
+    if feature.get("type") != "Feature":
+        return problem("type", f'is {feature.get("type")!r}: expected "Feature"')
+    if "geometry" not in feature:
+        return problem("geometry", "missing: use null for an unlocated site")
+    props = feature.get("properties")
+    if not isinstance(props, dict):
+        return problem("properties", "must be an object")
+    record = {k: props[k] for k in PROPERTY_ORDER if k in props}
+    record["id"] = feature.get("id")
+    record["geometry"] = feature.get("geometry")
+    record["extra_properties"] = {k: v for k, v in props.items() if k not in _KNOWN_PROPERTIES}
+    record["extra_members"] = {k: v for k, v in feature.items() if k not in _FEATURE_MEMBERS}
+    try:
+        return Site.model_validate(record), []
+    except ValidationError as err:
+        return None, [Problem(path, label, *_describe(e)) for e in err.errors()]
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    loc = error["loc"]
+    field = ""
+    for part in loc:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "missing":
+        return field, "required field is missing"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return field, f"unknown value {_short(value)}; expected one of {expected}"
+    if kind == "string_pattern_mismatch":
+        return field, f"{_short(value)} does not match the pattern {error['ctx']['pattern']}"
+    if kind in ("string_type", "dict_type", "list_type", "float_type", "float_parsing"):
+        return field, f"{error['msg'].lower()}, got {_short(value)}"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return field, message
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def load_layer(path: str | os.PathLike[str], *, check: bool = True) -> Layer:
+    """Load and validate a layer file.
+
+    Parameters
+    ----------
+    path : path-like
+        A GeoJSON FeatureCollection in the facilitymap format.
+    check : bool
+        Run every validation rule (:func:`facilitymap.validate.validate_layer`) and raise on
+        errors. With False only the structural parse must succeed.
+
+    Raises
+    ------
+    LayerError
+        With ``.problems`` listing every error (and warning) found.
+    """
+    from facilitymap.validate import validate_layer
+
+    data = read_layer_bytes(path)
+    layer, problems = parse_layer(data, str(path))
+    if layer is not None and check and not errors(problems):
+        problems += validate_layer(layer, str(path))
+    if layer is None or errors(problems):
+        found = errors(problems)
+        raise LayerError(
+            f"{path}: {len(found)} error(s); run `facilitymap validate {path}`", problems
+        )
+    layer.path = Path(path)
+    layer.sha256 = hashlib.sha256(data).hexdigest()
+    return layer
+
+
+def site_to_feature(site: Site, as_of=None) -> dict[str, Any]:
+    """A site as a canonical GeoJSON Feature dict, derived fields computed as of ``as_of``."""
+    record = site.model_dump(mode="json", exclude_none=True, exclude={"id", "geometry"})
+    properties = {k: record[k] for k in PROPERTY_ORDER if k in record and k not in DERIVED_FIELDS}
+    for key in sorted(site.extra_properties):
+        properties[key] = site.extra_properties[key]
+    derived = site.derive(as_of=as_of)
+    properties["official_status"] = derived.official_status
+    properties["evidence"] = derived.evidence
+    properties["status"] = derived.status
+    feature: dict[str, Any] = {
+        "type": "Feature",
+        "id": site.id,
+        "geometry": canonical_geometry(site.geometry, site.location.precision_m),
+        "properties": properties,
+    }
+    for key in sorted(site.extra_members):
+        feature[key] = site.extra_members[key]
+    return feature
+
+
+def layer_to_dict(layer: Layer, as_of=None) -> dict[str, Any]:
+    """The layer as a canonical FeatureCollection dict."""
+    doc: dict[str, Any] = {"type": "FeatureCollection"}
+    for key in sorted(layer.extra_members):
+        doc[key] = layer.extra_members[key]
+    doc["features"] = [site_to_feature(site, as_of=as_of) for site in layer.sites]
+    return doc
+
+
+def dump_layer(layer: Layer) -> bytes:
+    """Canonical GeoJSON bytes: 2-space indent, UTF-8, stable key order, trailing newline."""
+    return orjson.dumps(layer_to_dict(layer), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def save_layer(
+    layer: Layer | list[Site],
+    path: str | os.PathLike[str],
+    *,
+    expected_sha256: str | None = None,
+) -> Path:
+    """Write a layer as canonical RFC 7946 GeoJSON, atomically.
+
+    Parameters
+    ----------
+    layer : Layer or list of Site
+    path : path-like
+    expected_sha256 : str, optional
+        The hash of the file as it was read. When the file on disk no longer has it (another
+        process edited it meanwhile), raise :class:`ConcurrentEditError` and write nothing.
+    """
+    if not isinstance(layer, Layer):
+        layer = Layer(sites=list(layer))
+    path = Path(path)
+    data = dump_layer(layer)
+    if expected_sha256 is not None:
+        try:
+            current = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            current = None
+        if current != expected_sha256:
+            raise ConcurrentEditError(
+                f"{path}: changed on disk since it was read; nothing written (re-run to merge)"
+            )
+    try:
+        write_atomic(path, data)
+    except OSError as err:
+        raise FacilitymapError(f"{path}: cannot write: {err.strerror or err}") from err
+    return path

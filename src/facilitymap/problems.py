@@ -1,0 +1,36 @@
+"""A problem found in a layer: where it is (file, site, field) and what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem, printed as ``path: site: field: message``.
+
+    ``site`` is the site id, ``#N`` (0-based feature index) when the id is missing or bad,
+    or ``-`` for the file as a whole.
+    """
+
+    path: str
+    site: str
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        prefix = "" if self.severity == "error" else "warning: "
+        return f"{self.path}: {self.site}: {self.field}: {prefix}{self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form, for ``--format json``."""
+        return asdict(self)
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    """Only the problems that make a layer invalid."""
+    return [p for p in problems if p.severity == "error"]

@@ -1,0 +1,223 @@
+"""Every validation rule, every problem at once.
+
+Structural problems (not JSON, bad enums, missing fields) come from
+:func:`facilitymap.io.parse_layer`; this module adds the rules that need a whole site or the whole layer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import date
+from urllib.parse import urlsplit
+
+from facilitymap.dates import parse_date_range
+from facilitymap.geometry import check_geometry, is_right_hand
+from facilitymap.io import Layer, parse_layer, read_layer_bytes
+from facilitymap.model import Site
+from facilitymap.problems import Problem
+
+# A point is "precise-looking" below this radius; only published coordinates justify it.
+PRECISE_RADIUS_M = 1_000
+_AFFIRMING = frozenset({"affirms", "announces", "acknowledges-other-role"})
+
+
+def validate_path(path: str | os.PathLike[str], *, today: date | None = None) -> list[Problem]:
+    """Read, parse and validate one layer file; return every problem (never raises for data)."""
+    from facilitymap.errors import LayerError
+
+    try:
+        data = read_layer_bytes(path)
+    except LayerError as err:
+        return err.problems
+    layer, problems = parse_layer(data, str(path))
+    if layer is not None:
+        problems += validate_layer(layer, str(path), today=today)
+    return problems
+
+
+def validate_layer(
+    layer: Layer, path: str = "<layer>", *, today: date | None = None
+) -> list[Problem]:
+    """Check the rules that span a site or the layer. Returns problems; never raises."""
+    today = today or date.today()
+    problems: list[Problem] = []
+    counts = Counter(site.id for site in layer.sites)
+    for site_id, count in sorted(counts.items()):
+        if count > 1:
+            problems.append(Problem(path, site_id, "id", f"duplicate id: used by {count} sites"))
+    for site in layer.sites:
+        problems += [Problem(path, site.id, f, m, s) for f, m, s in check_site(site, today)]
+    return problems
+
+
+def check_site(site: Site, today: date) -> list[tuple[str, str, str]]:
+    """``(field, message, severity)`` for every rule this site breaks."""
+    found: list[tuple[str, str, str]] = []
+    found += [(f, m, "error") for f, m in check_geometry(site.geometry)]
+    found += _check_location(site)
+    found += _check_references(site)
+    found += _check_urls(site)
+    found += _check_dates(site, today)
+    found += _check_derived(site)
+    found += _check_confidence(site)
+    found += _check_country(site)
+    return found
+
+
+def _check_location(site: Site) -> list[tuple[str, str, str]]:
+    loc, geom = site.location, site.geometry
+    out = []
+    if geom is None and loc.basis != "unlocated":
+        out.append(
+            ("location.basis", f"is {loc.basis!r} but geometry is null: use 'unlocated'", "error")
+        )
+    if geom is not None and loc.basis == "unlocated":
+        out.append(("location.basis", "is 'unlocated' but the site has a geometry", "error"))
+    if isinstance(geom, dict) and geom.get("type") == "Point":
+        if loc.precision_m is None:
+            out.append(
+                ("location.precision_m", "a Point needs a radius that contains the site", "error")
+            )
+        elif loc.precision_m < PRECISE_RADIUS_M and loc.basis != "published-coordinates":
+            out.append(
+                (
+                    "location.precision_m",
+                    f"{loc.precision_m:g} m looks precise but basis is {loc.basis!r}; "
+                    "only published coordinates justify a radius under 1 km",
+                    "warning",
+                )
+            )
+    if not is_right_hand(geom if isinstance(geom, dict) else None):
+        out.append(
+            (
+                "geometry",
+                "polygon rings do not follow the right-hand rule "
+                "(RFC 7946 §3.1.6); `save_layer` rewinds them",
+                "warning",
+            )
+        )
+    return out
+
+
+def _check_references(site: Site) -> list[tuple[str, str, str]]:
+    out = []
+    source_ids = Counter(source.id for source in site.sources)
+    for source_id, count in source_ids.items():
+        if count > 1:
+            out.append(("sources", f"duplicate source id {source_id!r}", "error"))
+    claim_ids = Counter(claim.id for claim in site.claims)
+    for claim_id, count in claim_ids.items():
+        if count > 1:
+            out.append(("claims", f"duplicate claim id {claim_id!r}", "error"))
+    cited = set()
+    for i, claim in enumerate(site.claims):
+        for ref in claim.sources:
+            cited.add(ref)
+            if ref not in source_ids:
+                out.append((f"claims[{i}].sources", f"cites unknown source {ref!r}", "error"))
+    for ref in site.location.sources:
+        cited.add(ref)
+        if ref not in source_ids:
+            out.append(("location.sources", f"cites unknown source {ref!r}", "error"))
+    for i, source in enumerate(site.sources):
+        if source.id not in cited:
+            out.append((f"sources[{i}]", f"source {source.id!r} is cited by no claim", "warning"))
+    return out
+
+
+def url_problem(url: str) -> str | None:
+    """Why a URL is refused, or None: only absolute http(s) URLs with a host are links."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{url[:80]!r} is not a URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        scheme = parts.scheme or "no scheme"
+        return f"only http(s) links are allowed, got {scheme}: {url[:80]!r}"
+    if not parts.hostname:
+        return f"URL has no host: {url[:80]!r}"
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return f"URL contains spaces or control characters: {url[:80]!r}"
+    return None
+
+
+def _check_urls(site: Site) -> list[tuple[str, str, str]]:
+    out = []
+    for i, source in enumerate(site.sources):
+        for name in ("url", "archive_url"):
+            value = getattr(source, name)
+            if value is None:
+                continue
+            reason = url_problem(value)
+            if reason:
+                out.append((f"sources[{i}].{name}", reason, "error"))
+    return out
+
+
+def _check_dates(site: Site, today: date) -> list[tuple[str, str, str]]:
+    fields: list[tuple[str, str | None]] = [
+        ("first_reported", site.first_reported),
+        ("updated", site.updated),
+    ]
+    fields += [(f"claims[{i}].date", c.date) for i, c in enumerate(site.claims)]
+    for i, source in enumerate(site.sources):
+        fields += [(f"sources[{i}].published", source.published)]
+        fields += [(f"sources[{i}].accessed", source.accessed)]
+    out = []
+    for field, value in fields:
+        if value is not None and parse_date_range(value)[0] > today:
+            out.append((field, f"{value} is in the future (today is {today.isoformat()})", "error"))
+    return out
+
+
+def _check_derived(site: Site) -> list[tuple[str, str, str]]:
+    derived = site.derive()
+    out = []
+    for name in ("official_status", "evidence", "status"):
+        declared = getattr(site, name)
+        computed = getattr(derived, name)
+        if declared is not None and declared != computed:
+            out.append(
+                (
+                    name,
+                    f"says {declared!r} but the claims give {computed!r}; derived fields are "
+                    "computed, not typed (save the layer to rewrite them)",
+                    "error",
+                )
+            )
+    return out
+
+
+def _check_confidence(site: Site) -> list[tuple[str, str, str]]:
+    if site.confidence != "high":
+        return []
+    publisher_of = {s.id: s.publisher.strip().casefold() for s in site.sources}
+    publishers = {
+        publisher_of.get(ref, ref)
+        for claim in site.claims
+        if claim.stance in _AFFIRMING
+        for ref in claim.sources
+    }
+    if len(publishers) < 2:
+        return [
+            (
+                "confidence",
+                f"'high' rests on {len(publishers)} independent publisher(s) of supporting claims; "
+                "ICD 203 high confidence needs at least two",
+                "warning",
+            )
+        ]
+    return []
+
+
+def _check_country(site: Site) -> list[tuple[str, str, str]]:
+    """A point outside its declared country is likely mis-placed or has lat/lon swapped."""
+    geom = site.geometry
+    if not isinstance(geom, dict) or geom.get("type") != "Point" or check_geometry(geom):
+        return []
+    from facilitymap import countrycheck
+
+    lon, lat = geom["coordinates"]
+    message = countrycheck.country_problem(lon, lat, site.country, site.location.precision_m)
+    return [("geometry.coordinates", message, "error")] if message else []
