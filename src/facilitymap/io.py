@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from facilitymap.atomic import write_atomic
 from facilitymap.errors import ConcurrentEditError, FacilitymapError, LayerError
-from facilitymap.geometry import canonical_geometry
+from facilitymap.geometry import canonical_geometry, check_geometry
 from facilitymap.model import DERIVED_FIELDS, PROPERTY_ORDER, Site
 from facilitymap.problems import Problem, errors
 
@@ -160,7 +160,10 @@ def _parse_feature(feature: Any, index: int, path: str) -> tuple[Site | None, li
     try:
         return Site.model_validate(record), []
     except ValidationError as err:
-        return None, [Problem(path, label, *_describe(e)) for e in err.errors()]
+        found = [Problem(path, label, *_describe(e)) for e in err.errors()]
+        # The site is left out of the layer, so report its geometry problems now as well.
+        found += [Problem(path, label, f, m) for f, m in check_geometry(record["geometry"])]
+        return None, found
 
 
 def _describe(error: dict[str, Any]) -> tuple[str, str]:
@@ -176,13 +179,23 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
         expected = error.get("ctx", {}).get("expected", "")
         return field, f"unknown value {_short(value)}; expected one of {expected}"
     if kind == "string_pattern_mismatch":
-        return field, f"{_short(value)} does not match the pattern {error['ctx']['pattern']}"
+        wanted = _PATTERN_WORDS.get(error["ctx"]["pattern"], f"matching {error['ctx']['pattern']}")
+        return field, f"{_short(value)} is not {wanted}"
     if kind in ("string_type", "dict_type", "list_type", "float_type", "float_parsing"):
         return field, f"{error['msg'].lower()}, got {_short(value)}"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return field, message
+
+
+_PATTERN_WORDS = {
+    r"^\d{4}(-\d{2}(-\d{2})?)?$": "an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)",
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": "a slug (lowercase letters, digits, single hyphens: tj-murghab-shaymak)",
+    r"^[A-Z]{2}$": "an ISO 3166-1 alpha-2 country code (two capital letters)",
+    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "a BCP 47 language tag (en, ru, zh-Hans)",
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": "an id (letters, digits, '.', '_', '-')",
+}
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -224,7 +237,7 @@ def load_layer(path: str | os.PathLike[str], *, check: bool = True) -> Layer:
 
 def site_to_feature(site: Site, as_of=None) -> dict[str, Any]:
     """A site as a canonical GeoJSON Feature dict, derived fields computed as of ``as_of``."""
-    record = site.model_dump(mode="json", exclude_none=True, exclude={"id", "geometry"})
+    record = site.to_json_dict()
     properties = {k: record[k] for k in PROPERTY_ORDER if k in record and k not in DERIVED_FIELDS}
     for key in sorted(site.extra_properties):
         properties[key] = site.extra_properties[key]

@@ -98,8 +98,29 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=False, str_strip_whitespace=False)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The record as JSON-ready data: known fields in declared order, unset ones left out."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The record as JSON-ready data: known fields in declared order, unset ones left out.
+
+        A known optional field that is null is the same as an absent one and is left out; an
+        unknown member keeps its value even when that is null.
+        """
+        data = self.model_dump(mode="json", exclude_none=True)
+        _restore_null_extras(self, data)
+        return data
+
+
+def _restore_null_extras(record: BaseModel, data: dict[str, Any]) -> None:
+    """Put back unknown members whose value is null (exclude_none drops them too)."""
+    for key, value in (record.model_extra or {}).items():
+        if value is None:
+            data[key] = None
+    for name in type(record).model_fields:
+        value = getattr(record, name, None)
+        if isinstance(value, BaseModel) and name in data:
+            _restore_null_extras(value, data[name])
+        elif isinstance(value, list) and name in data:
+            for item, dumped in zip(value, data[name], strict=False):
+                if isinstance(item, BaseModel):
+                    _restore_null_extras(item, dumped)
 
 
 class LocalName(_Record):
@@ -143,7 +164,7 @@ class Claim(_Record):
 class Location(_Record):
     """How the geometry was chosen and how far from it the site may honestly be."""
 
-    precision_m: Annotated[float, Field(gt=0)] | None
+    precision_m: Annotated[float, Field(gt=0)] | None = None
     basis: LocationBasis
     note: Text
     sources: list[LocalId] = Field(default_factory=list)

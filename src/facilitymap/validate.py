@@ -167,7 +167,7 @@ def _check_dates(site: Site, today: date) -> list[tuple[str, str, str]]:
     out = []
     for field, value in fields:
         if value is not None and parse_date_range(value)[0] > today:
-            out.append((field, f"{value} is in the future (today is {today.isoformat()})", "error"))
+            out.append((field, f"{value} is in the future", "error"))
     return out
 
 

@@ -1,0 +1,202 @@
+"""The status rule, claim by claim: official position, evidence, headline, as of a date."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from facilitymap.model import ACTOR_TYPES, CLAIM_BASES, STANCES, STATUSES, Claim, Source
+from facilitymap.status import STATUS_INFO, derive_status, headline_status
+
+_counter = itertools.count()
+
+
+def claim(stance="affirms", actor_type="journalist", basis="on-site", when="2020-01-01", src="a"):
+    return Claim(
+        id=f"c{next(_counter)}",
+        date=when,
+        actor="someone",
+        actor_type=actor_type,
+        stance=stance,
+        basis=basis,
+        summary="said something",
+        sources=[src],
+    )
+
+
+SOURCES = [
+    Source(id="a", title="A", publisher="Outlet A", url="https://a.example"),
+    Source(id="a2", title="A again", publisher=" outlet a ", url="https://a.example/2"),
+    Source(id="b", title="B", publisher="Outlet B", url="https://b.example"),
+]
+
+
+def test_no_claims_is_unverified_with_no_statement():
+    d = derive_status([], sources=SOURCES)
+    assert (d.official_status, d.evidence, d.status) == ("no-statement", "unverified", "unverified")
+    assert d.deciding_claims == ()
+
+
+@pytest.mark.parametrize(
+    ("stance", "expected"),
+    [
+        ("denies", "denied"),
+        ("affirms", "acknowledged"),
+        ("announces", "acknowledged"),
+        ("acknowledges-other-role", "acknowledged-other-role"),
+        ("no-comment", "no-statement"),
+        ("context", "no-statement"),
+    ],
+)
+def test_each_host_government_stance_sets_the_official_position(stance, expected):
+    d = derive_status([claim(stance, "host-government", "statement")], sources=SOURCES)
+    assert d.official_status == expected
+
+
+@pytest.mark.parametrize("actor_type", [a for a in ACTOR_TYPES if a != "host-government"])
+@pytest.mark.parametrize("stance", STANCES)
+def test_only_the_host_government_sets_the_official_position(actor_type, stance):
+    d = derive_status([claim(stance, actor_type, "statement")], sources=SOURCES)
+    assert d.official_status == "no-statement"
+
+
+def test_latest_host_statement_wins_whatever_the_list_order():
+    early = claim("acknowledges-other-role", "host-government", "statement", "2019-02-21")
+    late = claim("denies", "host-government", "statement", "2024-07-12")
+    for order in ([early, late], [late, early]):
+        d = derive_status(order, sources=SOURCES)
+        assert d.official_status == "denied"
+        assert d.deciding_claims[0] == late.id
+
+
+def test_a_later_acknowledgement_replaces_an_earlier_denial():
+    deny = claim("denies", "host-government", "statement", "2021-10-30")
+    admit = claim("affirms", "host-government", "statement", "2022-01-05")
+    assert derive_status([deny, admit], sources=SOURCES).official_status == "acknowledged"
+
+
+@pytest.mark.parametrize(
+    ("stances", "expected"),
+    [
+        (("affirms", "denies"), "denied"),
+        (("acknowledges-other-role", "denies"), "denied"),
+        (("affirms", "acknowledges-other-role"), "acknowledged-other-role"),
+        (("announces", "affirms"), "acknowledged"),
+    ],
+)
+def test_same_day_statements_rank_denial_over_other_role_over_acknowledgement(stances, expected):
+    claims = [claim(s, "host-government", "statement", "2021-10-30") for s in stances]
+    for order in (claims, claims[::-1]):
+        assert derive_status(order, sources=SOURCES).official_status == expected
+
+
+def test_same_day_same_position_claims_all_decide():
+    a = claim("denies", "host-government", "statement", "2024-07-12")
+    b = claim("denies", "host-government", "statement", "2024-07-12")
+    assert derive_status([a, b], sources=SOURCES).deciding_claims[:2] == (a.id, b.id)
+
+
+@pytest.mark.parametrize("basis", CLAIM_BASES)
+def test_attested_needs_first_hand_basis_from_two_publishers(basis):
+    claims = [claim("affirms", basis=basis, src="a"), claim("affirms", basis=basis, src="b")]
+    d = derive_status(claims, sources=SOURCES)
+    first_hand = basis in ("on-site", "imagery", "document")
+    assert d.evidence == ("attested" if first_hand else "reported")
+
+
+def test_two_sources_of_one_publisher_are_not_independent():
+    # "Outlet A" and " outlet a " are the same publisher: case and spaces do not matter.
+    claims = [claim("affirms", src="a"), claim("affirms", basis="imagery", src="a2")]
+    assert derive_status(claims, sources=SOURCES).evidence == "reported"
+
+
+def test_one_claim_citing_two_publishers_attests():
+    c = claim("affirms", basis="imagery")
+    c.sources = ["a", "b"]
+    assert derive_status([c], sources=SOURCES).evidence == "attested"
+
+
+@pytest.mark.parametrize("stance", STANCES)
+def test_which_stances_make_a_site_reported(stance):
+    d = derive_status([claim(stance, "think-tank", "analysis")], sources=SOURCES)
+    expected = (
+        "reported"
+        if stance in ("affirms", "announces", "acknowledges-other-role")
+        else "unverified"
+    )
+    assert d.evidence == expected
+
+
+def test_denials_alone_do_not_make_evidence():
+    d = derive_status([claim("denies", "foreign-government", "statement")], sources=SOURCES)
+    assert d.evidence == "unverified"
+
+
+def test_unknown_source_id_counts_as_its_own_publisher():
+    claims = [claim("affirms", src="a"), claim("affirms", basis="imagery", src="zzz")]
+    assert derive_status(claims, sources=SOURCES).evidence == "attested"
+
+
+@pytest.mark.parametrize(
+    ("official", "evidence", "expected"),
+    [
+        ("denied", "attested", "attested-denied"),
+        ("denied", "reported", "reported-denied"),
+        ("denied", "unverified", "reported-denied"),
+        ("acknowledged", "attested", "acknowledged"),
+        ("acknowledged", "reported", "acknowledged"),
+        ("acknowledged", "unverified", "acknowledged"),
+        ("acknowledged-other-role", "attested", "acknowledged-other-role"),
+        ("acknowledged-other-role", "reported", "acknowledged-other-role"),
+        ("acknowledged-other-role", "unverified", "acknowledged-other-role"),
+        ("no-statement", "attested", "attested"),
+        ("no-statement", "reported", "reported"),
+        ("no-statement", "unverified", "unverified"),
+    ],
+)
+def test_headline_for_every_combination_of_the_two_axes(official, evidence, expected):
+    assert headline_status(official, evidence) == expected
+
+
+def test_every_headline_status_has_a_label_and_description():
+    assert tuple(STATUS_INFO) == STATUSES
+    assert all(label and text for label, text in STATUS_INFO.values())
+
+
+def shaymak_like():
+    return [
+        claim("affirms", "journalist", "on-site", "2019-02-18", "a"),
+        claim("acknowledges-other-role", "host-government", "statement", "2019-02-21", "a"),
+        claim("affirms", "journalist", "document", "2021-10", "b"),
+        claim("denies", "host-government", "statement", "2024-07-12", "b"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        (None, ("denied", "attested", "attested-denied")),
+        ("2026-11-29", ("denied", "attested", "attested-denied")),
+        ("2024-07-11", ("acknowledged-other-role", "attested", "acknowledged-other-role")),
+        ("2021-10-31", ("acknowledged-other-role", "attested", "acknowledged-other-role")),
+        ("2021-10-30", ("acknowledged-other-role", "reported", "acknowledged-other-role")),
+        ("2021-09-30", ("acknowledged-other-role", "reported", "acknowledged-other-role")),
+        ("2019-02-20", ("no-statement", "reported", "reported")),
+        ("2018-12-31", ("no-statement", "unverified", "unverified")),
+        (date(2018, 12, 31), ("no-statement", "unverified", "unverified")),
+    ],
+)
+def test_as_of_ignores_later_claims(as_of, expected):
+    d = derive_status(shaymak_like(), as_of=as_of, sources=SOURCES)
+    assert (d.official_status, d.evidence, d.status) == expected
+
+
+def test_reduced_precision_date_counts_from_the_end_of_its_period():
+    c = claim("affirms", when="2021-10", src="a")
+    assert derive_status([c], as_of="2021-10-30", sources=SOURCES).evidence == "unverified"
+    assert derive_status([c], as_of="2021-10-31", sources=SOURCES).evidence == "reported"
+    year = claim("affirms", when="2019", src="a")
+    assert derive_status([year], as_of="2019-06-30", sources=SOURCES).evidence == "unverified"
+    assert derive_status([year], as_of="2019", sources=SOURCES).evidence == "reported"
