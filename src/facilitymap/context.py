@@ -1,0 +1,399 @@
+"""The map's own context layer, and a check that a site lies in the country it declares.
+
+Data: ``countries.geojson`` (Natural Earth 1:10m country outlines, clipped to the region box
+44–97 °E, 22–56 °N) and ``admin1.geojson`` (a few first-level divisions), both built by
+``scripts/build_context.py``; ``geodata/context/README.md`` gives source, licence and processing.
+
+The country check::
+
+    >>> country_check(69.78194, 37.90917, "TJ") is None        # Kulob, in Tajikistan
+    True
+    >>> str(country_check(69.78194, 37.90917, "AF"))           # doctest: +ELLIPSIS
+    'lies in Tajikistan (TJ), ... km from AF'
+
+A point counts as in its declared country when it lies within ``DEFAULT_TOLERANCE_M`` (5 km) of
+the country's outline.  5 km is the size of a 0.5 mm line at Natural Earth's 1:10 000 000 scale,
+i.e. how far a 1:10m border may sit from the real one; the build's simplification (< 250 m) and
+rounding (< 10 m) add little to it.  A site genuinely less than 5 km on the wrong side of a border
+is therefore not caught.
+
+Nothing is judged (the result is None) where the layer cannot tell: a declared code that is not in
+the layer, or, for a country that the region box cuts (Russia, China, India, ...), a point outside
+the box or within the tolerance of its edge.  A country wholly inside the box (Tajikistan and all
+its Central Asian neighbours) is judged everywhere, so a site whose coordinates were swapped
+(latitude 68, longitude 38) is caught, and ``CountryCheck.swapped_fits`` says so.  Inside a
+disputed area that Natural Earth keeps separate (Siachen Glacier), the countries whose view gives
+it to them (``claimed_by``: India, Pakistan) are accepted.
+
+Everything is built once, lazily: outlines are prepared shapely geometries, and the distance to a
+country uses an STRtree of its border segments.  ``countries_of`` and ``check_countries`` take
+arrays and are the fast path for many points.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import shapely
+
+__all__ = [
+    "DEFAULT_TOLERANCE_M",
+    "CountryCheck",
+    "CountryIndex",
+    "check_countries",
+    "context_dir",
+    "countries_of",
+    "country_check",
+    "country_codes",
+    "distance_to_country_m",
+    "in_region",
+    "load_admin1",
+    "load_countries",
+    "region_bbox",
+]
+
+DEFAULT_TOLERANCE_M = 5_000.0
+ENV_DIR = "FACILITYMAP_CONTEXT_DIR"
+_M_PER_DEG = 6_371_008.8 * math.pi / 180  # mean Earth radius: ~111.2 km per degree of latitude
+_NEAR_M = 50_000.0  # distances up to this are exact (local projection); beyond, an upper bound
+
+
+def context_dir() -> Path:
+    """The directory holding ``countries.geojson`` and ``admin1.geojson``.
+
+    In order: ``$FACILITYMAP_CONTEXT_DIR`` if set; the package data ``facilitymap/_data/context/``
+    if it exists (a wheel that ships the layer puts it there); else the repository's
+    ``geodata/context/``, found relative to this file (``src/facilitymap/context.py``, two levels
+    below the repository root).
+    The directory returned may not exist; loading then raises ``FileNotFoundError``.
+    """
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    packaged = here.parent / "_data" / "context"
+    if (packaged / "countries.geojson").is_file():
+        return packaged
+    return here.parents[2] / "geodata" / "context"
+
+
+@functools.cache
+def _load(name: str, directory: Path) -> dict[str, Any]:
+    return orjson.loads((directory / name).read_bytes())
+
+
+def load_countries() -> dict[str, Any]:
+    """The countries FeatureCollection (parsed once and cached: treat it as read-only)."""
+    return _load("countries.geojson", context_dir())
+
+
+def load_admin1() -> dict[str, Any]:
+    """The first-level divisions FeatureCollection (cached: treat it as read-only).
+
+    Gorno-Badakhshan, Khatlon, Sughd, Republican Subordination and Dushanbe (all of Tajikistan);
+    Badakhshan, Takhar, Kunduz and Balkh (Afghanistan); Xinjiang (China).  Properties:
+    ``iso_3166_2``, ``iso_a2``, ``name``, ``label_lon``, ``label_lat``.
+    """
+    return _load("admin1.geojson", context_dir())
+
+
+@dataclass(frozen=True)
+class CountryCheck:
+    """Why a point is not in its declared country.
+
+    ``found``: ISO 3166-1 alpha-2 of the layer's country that contains the point, or None (sea,
+    lake, outside the region box, or an area without a code such as Siachen Glacier, which is
+    then named in ``found_name``).
+    ``distance_m``: from the point to the declared country's outline, in metres; within 0.5 % up
+    to 50 km, beyond that an upper bound a few % high at worst.
+    ``swapped_fits``: the point read as (lat, lon) lies in the declared country, i.e. the
+    coordinates look swapped.
+    """
+
+    declared: str
+    found: str | None
+    found_name: str | None
+    distance_m: float
+    tolerance_m: float
+    swapped_fits: bool = False
+
+    def __str__(self) -> str:
+        if self.found_name is None:
+            where = "no country of the context layer"
+        elif self.found is None:
+            where = self.found_name
+        else:
+            where = f"{self.found_name} ({self.found})"
+        text = f"lies in {where}, {self.distance_m / 1000:.1f} km from {self.declared}"
+        if self.swapped_fits:
+            text += " (looks like [latitude, longitude]; GeoJSON is [longitude, latitude])"
+        return text
+
+
+def _segments(geom: shapely.Geometry) -> np.ndarray:
+    """All boundary segments of a polygonal geometry as an (n, 4) array x0, y0, x1, y1."""
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    chunks = []
+    for ring in rings:
+        xy = shapely.get_coordinates(ring)
+        chunks.append(np.hstack([xy[:-1], xy[1:]]))
+    return np.vstack(chunks)
+
+
+def _closest_on_segments(
+    px: np.ndarray, py: np.ndarray, seg: np.ndarray, lat0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The point of each segment closest to each point, in a local equirectangular projection."""
+    k = np.cos(np.radians(lat0))
+    ax = (seg[:, 0] - px) * k
+    ay = seg[:, 1] - py
+    dx = (seg[:, 2] - seg[:, 0]) * k
+    dy = seg[:, 3] - seg[:, 1]
+    length2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(length2 > 0, -(ax * dx + ay * dy) / length2, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return seg[:, 0] + t * (seg[:, 2] - seg[:, 0]), seg[:, 1] + t * (seg[:, 3] - seg[:, 1])
+
+
+def _planar_m(px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
+    k = np.cos(np.radians(py))
+    return np.hypot((qx - px) * k, qy - py) * _M_PER_DEG
+
+
+def _haversine_m(px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarray) -> np.ndarray:
+    p1, p2 = np.radians(py), np.radians(qy)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(qx - px) / 2) ** 2
+    return 2 * np.degrees(np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))) * _M_PER_DEG
+
+
+class CountryIndex:
+    """Prepared outlines of one countries FeatureCollection (see ``load_countries``)."""
+
+    def __init__(self, collection: Mapping[str, Any]) -> None:
+        features = list(collection["features"])
+        bbox = collection.get("region_bbox")
+        self.region: tuple[float, float, float, float] | None = (
+            (float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])) if bbox else None
+        )
+        self.iso: list[str | None] = []
+        self.names: list[str] = []
+        self.claimed_by: list[frozenset[str]] = []
+        self.clipped: list[bool] = []
+        geoms = []
+        for feature in features:
+            props = feature.get("properties") or {}
+            iso = props.get("iso_a2")
+            self.iso.append(iso.upper() if isinstance(iso, str) else None)
+            self.names.append(str(props.get("name") or feature.get("id") or "?"))
+            self.claimed_by.append(frozenset(c.upper() for c in props.get("claimed_by") or ()))
+            self.clipped.append(bool(props.get("clipped")))
+            geoms.append(shapely.from_geojson(orjson.dumps(feature["geometry"])))
+        self.geoms = np.asarray(geoms, dtype=object)
+        shapely.prepare(self.geoms)
+        self.bounds = shapely.bounds(self.geoms)
+        self.by_iso = {iso: i for i, iso in enumerate(self.iso) if iso is not None}
+        self._trees: dict[int, tuple[shapely.STRtree, np.ndarray]] = {}
+
+    # -- containment -------------------------------------------------------------------------
+
+    def feature_of(self, lons: Any, lats: Any) -> np.ndarray:
+        """Index of the feature containing each point (boundary included), -1 for none."""
+        x = np.asarray(lons, dtype=float).ravel()
+        y = np.asarray(lats, dtype=float).ravel()
+        out = np.full(x.shape, -1, dtype=np.intp)
+        for i, geom in enumerate(self.geoms):
+            x0, y0, x1, y1 = self.bounds[i]
+            todo = np.flatnonzero((out < 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+            if todo.size:
+                hit = shapely.intersects_xy(geom, x[todo], y[todo])
+                out[todo[hit]] = i
+        return out
+
+    def countries_of(self, lons: Any, lats: Any) -> np.ndarray:
+        """ISO alpha-2 of the country containing each point, None where none (object array)."""
+        idx = self.feature_of(lons, lats)
+        table = np.asarray([*self.iso, None], dtype=object)
+        return table[idx]  # -1 picks the trailing None
+
+    def in_region(self, lon: float, lat: float, margin_m: float = 0.0) -> bool:
+        """Whether the point lies in the layer's region box (shrunk by ``margin_m``)."""
+        if self.region is None:
+            return True
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            return False
+        dy = margin_m / _M_PER_DEG
+        dx = dy / max(math.cos(math.radians(lat)), 1e-6)
+        x0, y0, x1, y1 = self.region
+        return x0 + dx <= lon <= x1 - dx and y0 + dy <= lat <= y1 - dy
+
+    # -- distance ----------------------------------------------------------------------------
+
+    def _tree(self, i: int) -> tuple[shapely.STRtree, np.ndarray]:
+        if i not in self._trees:
+            seg = _segments(self.geoms[i])
+            lines = shapely.linestrings(seg.reshape(-1, 2, 2))
+            self._trees[i] = (shapely.STRtree(lines), seg)
+        return self._trees[i]
+
+    def distance_m(self, i: int, lons: Any, lats: Any) -> np.ndarray:
+        """Metres from each point to the outline of feature ``i`` (0 inside it).
+
+        Within ``_NEAR_M`` (50 km): the nearest of all candidate segments in a local
+        equirectangular projection, within 0.5 % of the geodesic distance.  Beyond: the
+        great-circle distance to the segment nearest in degree space, an upper bound that is a
+        few % high at worst."""
+        x = np.asarray(lons, dtype=float).ravel()
+        y = np.asarray(lats, dtype=float).ravel()
+        out = np.zeros(x.shape)
+        outside = np.flatnonzero(~shapely.intersects_xy(self.geoms[i], x, y))
+        if not outside.size:
+            return out
+        tree, seg = self._tree(i)
+        points = shapely.points(x[outside], y[outside])
+        # Any segment within _NEAR_M metres is within this many degrees (lon degrees shrink by
+        # cos(lat); 1 degree of latitude of slack covers the segment's own latitude).
+        lat_max = np.minimum(np.abs(y[outside]) + _NEAR_M / _M_PER_DEG + 1.0, 89.0)
+        radius = _NEAR_M / _M_PER_DEG / np.cos(np.radians(lat_max))
+        best = np.full(outside.size, np.inf)
+        px, py = x[outside], y[outside]
+        p_idx, s_idx = tree.query(points, predicate="dwithin", distance=radius)
+        if p_idx.size:
+            qx, qy = _closest_on_segments(px[p_idx], py[p_idx], seg[s_idx], py[p_idx])
+            np.minimum.at(best, p_idx, _planar_m(px[p_idx], py[p_idx], qx, qy))
+        far = np.flatnonzero(best > _NEAR_M)
+        if far.size:
+            # the segment nearest in degree space; the great-circle distance to its closest
+            # point is an upper bound of the true distance, and close to it
+            p_far, s_far = tree.query_nearest(points[far], all_matches=False)
+            rows = far[p_far]
+            qx, qy = _closest_on_segments(px[rows], py[rows], seg[s_far], py[rows])
+            best[rows] = np.minimum(best[rows], _haversine_m(px[rows], py[rows], qx, qy))
+        out[outside] = best
+        return out
+
+    # -- the check ---------------------------------------------------------------------------
+
+    def check(
+        self,
+        lons: Any,
+        lats: Any,
+        declared: Sequence[str | None] | np.ndarray,
+        tolerance_m: float = DEFAULT_TOLERANCE_M,
+    ) -> list[CountryCheck | None]:
+        """``CountryCheck`` or None for each point; see ``country_check``."""
+        x = np.asarray(lons, dtype=float).ravel()
+        y = np.asarray(lats, dtype=float).ravel()
+        codes = [c.strip().upper() if isinstance(c, str) else None for c in declared]
+        if not (len(codes) == x.size == y.size):
+            raise ValueError("lons, lats and declared must have the same length")
+        target = np.asarray([self.by_iso.get(c, -1) if c else -1 for c in codes], dtype=np.intp)
+        results: list[CountryCheck | None] = [None] * x.size
+        # 1. the common case: the point is in its declared country
+        suspect = np.zeros(x.size, dtype=bool)
+        for t in np.unique(target[target >= 0]).tolist():
+            rows = np.flatnonzero(target == t)
+            suspect[rows] = ~shapely.intersects_xy(self.geoms[t], x[rows], y[rows])
+        rows = np.flatnonzero(suspect)
+        if not rows.size:
+            return results
+        # 2. where it is instead; contested ground claimed by the declared country is accepted
+        found = self.feature_of(x[rows], y[rows])
+        keep = []
+        for n, f in zip(rows.tolist(), found.tolist(), strict=True):
+            t = int(target[n])
+            if f >= 0 and codes[n] in self.claimed_by[f]:
+                continue
+            if not (math.isfinite(x[n]) and math.isfinite(y[n])):
+                continue
+            if self.clipped[t] and not self.in_region(x[n], y[n], tolerance_m):
+                continue  # the country goes on beyond the box, where the layer cannot see
+            keep.append((n, f))
+        # 3. how far from the declared country, per declared country
+        by_target: dict[int, list[tuple[int, int]]] = {}
+        for n, f in keep:
+            by_target.setdefault(int(target[n]), []).append((n, f))
+        for t, members in by_target.items():
+            idx = np.asarray([n for n, _ in members])
+            dist = self.distance_m(t, x[idx], y[idx])
+            swapped = shapely.intersects_xy(self.geoms[t], y[idx], x[idx])
+            for (n, f), d, sw in zip(members, dist.tolist(), swapped.tolist(), strict=True):
+                if d <= tolerance_m:
+                    continue
+                results[n] = CountryCheck(
+                    declared=str(codes[n]),
+                    found=self.iso[f] if f >= 0 else None,
+                    found_name=self.names[f] if f >= 0 else None,
+                    distance_m=round(d, 1),
+                    tolerance_m=float(tolerance_m),
+                    swapped_fits=bool(sw),
+                )
+        return results
+
+
+@functools.cache
+def _index(directory: Path) -> CountryIndex:
+    return CountryIndex(_load("countries.geojson", directory))
+
+
+def _default() -> CountryIndex:
+    return _index(context_dir())
+
+
+def country_codes() -> frozenset[str]:
+    """ISO alpha-2 codes of the countries in the layer (the ones ``country_check`` can judge)."""
+    return frozenset(_default().by_iso)
+
+
+def region_bbox() -> tuple[float, float, float, float]:
+    """The layer's region box: (lon_min, lat_min, lon_max, lat_max)."""
+    region = _default().region
+    assert region is not None
+    return region
+
+
+def in_region(lon: float, lat: float) -> bool:
+    """Whether a point lies in the region box that the layer covers."""
+    return _default().in_region(lon, lat)
+
+
+def countries_of(lons: Any, lats: Any) -> np.ndarray:
+    """ISO alpha-2 of the country containing each point, or None (object array, 1-D)."""
+    return _default().countries_of(lons, lats)
+
+
+def distance_to_country_m(lon: float, lat: float, iso_a2: str) -> float | None:
+    """Metres from the point to the country's outline (0 inside), None if not in the layer."""
+    index = _default()
+    i = index.by_iso.get(iso_a2.strip().upper())
+    if i is None:
+        return None
+    return float(index.distance_m(i, [lon], [lat])[0])
+
+
+def country_check(
+    lon: float, lat: float, iso_a2: str, *, tolerance_m: float = DEFAULT_TOLERANCE_M
+) -> CountryCheck | None:
+    """None if (lon, lat) lies in country ``iso_a2`` (or within ``tolerance_m`` of it), or if the
+    layer cannot judge (code not in the layer; outside the box for a country the box cuts);
+    otherwise a ``CountryCheck`` saying where the point is and how far from ``iso_a2``."""
+    return _default().check([lon], [lat], [iso_a2], tolerance_m)[0]
+
+
+def check_countries(
+    lons: Any,
+    lats: Any,
+    iso_a2: Sequence[str | None] | np.ndarray,
+    *,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+) -> list[CountryCheck | None]:
+    """``country_check`` for many points at once (same results, much faster per point)."""
+    return _default().check(lons, lats, iso_a2, tolerance_m)
