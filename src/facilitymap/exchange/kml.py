@@ -21,20 +21,13 @@ from facilitymap.errors import FacilitymapError
 from facilitymap.exchange.flat import FLAT_COLUMNS, XML_INVALID, site_to_row
 from facilitymap.listing import precision_text
 from facilitymap.model import STATUSES, Site
+from facilitymap.render.style import STATUS_STYLE
 from facilitymap.status import STATUS_INFO
 from facilitymap.validate import url_problem
 
 KML_NS = "http://www.opengis.net/kml/2.2"
-# The map's status colours (colour-blind-safe, Okabe–Ito), as #rrggbb.
-STATUS_COLORS = {
-    "attested-denied": "#d55e00",
-    "reported-denied": "#e69f00",
-    "acknowledged-other-role": "#cc79a7",
-    "acknowledged": "#0072b2",
-    "attested": "#009e73",
-    "reported": "#56b4e9",
-    "unverified": "#999999",
-}
+# The map's status colours (#rrggbb), from the one place the map takes them.
+STATUS_COLORS = {status: str(STATUS_STYLE[status]["color"]) for status in STATUSES}
 assert tuple(STATUS_COLORS) == STATUSES
 ICON = "https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 # ExtendedData names: the flat columns, except that <name> holds the name and GDAL already
@@ -46,7 +39,7 @@ del KML_DATA_NAMES["name"]
 def kml_color(hex_rgb: str, alpha: int = 255) -> str:
     """``#rrggbb`` as KML's ``aabbggrr``."""
     r, g, b = hex_rgb[1:3], hex_rgb[3:5], hex_rgb[5:7]
-    return f"{alpha:02x}{b}{g}{r}"
+    return f"{alpha:02x}{b}{g}{r}".lower()
 
 
 class _Text:
