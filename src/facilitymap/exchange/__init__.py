@@ -485,18 +485,19 @@ def _ogr_rows(path: Path, fmt: str, problems: list[Problem]):
             column = row.get(name)
             if isinstance(column, str) and column:
                 try:
-                    if orjson.loads(column) != from_table:
-                        problems.append(
-                            Problem(
-                                str(path),
-                                site_id,
-                                name,
-                                f"the {name} table and the {name} column differ; the table is used",
-                                "warning",
-                            )
-                        )
+                    column = orjson.loads(column)
                 except orjson.JSONDecodeError:
-                    pass
+                    column = None
+            if column is not None and column != from_table:
+                problems.append(
+                    Problem(
+                        str(path),
+                        site_id,
+                        name,
+                        f"the {name} table and the {name} column differ; the table is used",
+                        "warning",
+                    )
+                )
             row[name] = from_table
         out.append((str(row.get("id") or f"#{index}"), geometry, row))
     return out

@@ -509,9 +509,11 @@ def children_by_site(
     grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for _, row in rows:
         record: dict[str, Any] = {}
-        extra = row.get("extra")
+        extra = row.get("extra")  # pyogrio parses JSON-subtype text itself (GDAL >= 3.x)
         if isinstance(extra, str) and extra:
-            record.update(orjson.loads(extra))
+            extra = orjson.loads(extra)
+        if isinstance(extra, dict):
+            record.update(extra)
         for field in fields:
             value = row.get(field)
             if value is None:
