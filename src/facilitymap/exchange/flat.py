@@ -231,12 +231,16 @@ def row_to_record(
         "geometry": geometry,
         "local_names": parsed("local_names", []),
         "location": {
-            "precision_m": precision,
-            "basis": cell("location_basis") or ("unlocated" if geometry is None else None),
-            "note": cell("location_note"),
-            "sources": parsed("location_sources", []),
-            **location_extra,
-        },
+            k: v
+            for k, v in {
+                "precision_m": precision,
+                "basis": cell("location_basis") or ("unlocated" if geometry is None else None),
+                "note": cell("location_note"),
+                "sources": parsed("location_sources", []),
+            }.items()
+            if v is not None or k == "precision_m"
+        }
+        | location_extra,
         "claims": parsed("claims", []),
         "sources": parsed("sources", []),
         "extra_properties": extra,
