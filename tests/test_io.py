@@ -69,7 +69,7 @@ def test_no_crs_member_is_written(two_sites: Path):
 
 
 @pytest.mark.parametrize(
-    ("precision_m", "decimals"), [(100_000, 1), (30_000, 2), (1_000, 3), (50, 5), (1, 6)]
+    ("precision_m", "decimals"), [(100_000, 2), (30_000, 3), (1_000, 4), (50, 6), (1, 7)]
 )
 def test_coordinates_are_rounded_to_what_precision_justifies(precision_m, decimals):
     assert decimals_for_precision(precision_m) == decimals
@@ -79,8 +79,8 @@ def test_coordinates_are_rounded_to_what_precision_justifies(precision_m, decima
     )
     lon, lat = site.to_feature()["geometry"]["coordinates"]
     assert lon == round(73.123456789, decimals) and lat == round(38.987654321, decimals)
-    # The rounding never moves the point by more than a tenth of the stated radius.
-    assert abs(lon - 73.123456789) * 111_320 <= precision_m / 10
+    # The rounding never moves the point by more than a hundredth of the stated radius.
+    assert abs(lon - 73.123456789) * 111_320 <= precision_m / 100
 
 
 def test_clockwise_polygon_is_rewound_to_the_right_hand_rule():

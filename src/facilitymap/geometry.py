@@ -127,15 +127,18 @@ def _check_validity(geometry: dict) -> list[tuple[str, str]]:
 
 
 def decimals_for_precision(precision_m: float | None) -> int:
-    """Decimal places that keep rounding error under a tenth of ``precision_m``.
+    """Decimal places that keep rounding error under a hundredth of ``precision_m``.
+
+    More digits would claim a precision the site does not have; fewer would move a cited
+    reference point visibly (a tenth of a 120 km radius is 12 km).
 
     >>> decimals_for_precision(30_000), decimals_for_precision(1_000), decimals_for_precision(10)
-    (2, 3, 5)
+    (3, 4, 6)
     """
     if not precision_m or precision_m <= 0:
         return DEFAULT_DECIMALS
-    # Half a unit in the last place, in metres, must stay below precision_m / 10.
-    digits = math.ceil(math.log10(METRES_PER_DEGREE * 0.5 * 10 / precision_m))
+    # Half a unit in the last place, in metres, must stay below precision_m / 100.
+    digits = math.ceil(math.log10(METRES_PER_DEGREE * 0.5 * 100 / precision_m))
     return max(0, min(7, digits))
 
 

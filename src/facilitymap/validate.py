@@ -48,6 +48,7 @@ def validate_layer(
             problems.append(Problem(path, site_id, "id", f"duplicate id: used by {count} sites"))
     for site in layer.sites:
         problems += [Problem(path, site.id, f, m, s) for f, m, s in check_site(site, today)]
+    problems += [Problem(path, site_id, f, m) for site_id, f, m in check_countries(layer.sites)]
     return problems
 
 
@@ -61,7 +62,6 @@ def check_site(site: Site, today: date) -> list[tuple[str, str, str]]:
     found += _check_dates(site, today)
     found += _check_derived(site)
     found += _check_confidence(site)
-    found += _check_country(site)
     return found
 
 
@@ -211,13 +211,30 @@ def _check_confidence(site: Site) -> list[tuple[str, str, str]]:
     return []
 
 
-def _check_country(site: Site) -> list[tuple[str, str, str]]:
-    """A point outside its declared country is likely mis-placed or has lat/lon swapped."""
-    geom = site.geometry
-    if not isinstance(geom, dict) or geom.get("type") != "Point" or check_geometry(geom):
-        return []
-    from facilitymap import countrycheck
+def check_countries(sites: list[Site]) -> list[tuple[str, str, str]]:
+    """``(site id, field, message)`` for each Point outside the country it declares.
 
-    lon, lat = geom["coordinates"]
-    message = countrycheck.country_problem(lon, lat, site.country, site.location.precision_m)
-    return [("geometry.coordinates", message, "error")] if message else []
+    Uses the context layer's Natural Earth outlines (``facilitymap.context``) with its 5 km
+    tolerance: the width of a border line at 1:10m scale. The point must lie in the country
+    even when the site's radius reaches across a border: the point is the reference place or
+    estimate the location note describes, and it is that point a reader sees.
+    """
+    from facilitymap import context
+
+    points = [
+        s
+        for s in sites
+        if isinstance(s.geometry, dict)
+        and s.geometry.get("type") == "Point"
+        and not check_geometry(s.geometry)
+    ]
+    if not points:
+        return []
+    lons = [s.geometry["coordinates"][0] for s in points]
+    lats = [s.geometry["coordinates"][1] for s in points]
+    results = context.check_countries(lons, lats, [s.country for s in points])
+    return [
+        (site.id, "geometry.coordinates", f"[{lon}, {lat}] {result}")
+        for site, lon, lat, result in zip(points, lons, lats, results, strict=True)
+        if result is not None
+    ]

@@ -122,6 +122,15 @@ CASES = {
         "tj-test-site: geometry.coordinates: latitude 93.965 is outside -90..90 "
         "(looks like [latitude, longitude]; GeoJSON is [lon, lat])",
     ),
+    "swapped-coordinates": (
+        layer(site(geometry={"type": "Point", "coordinates": [38.16889, 73.965]})),
+        "tj-test-site: geometry.coordinates: [38.16889, 73.965] lies in no country of the context "
+        "layer, 4125.6 km from TJ (looks like [latitude, longitude]; GeoJSON is [longitude, latitude])",
+    ),
+    "wrong-country": (
+        layer(site(geometry={"type": "Point", "coordinates": [55.1, 51.767]})),
+        "tj-test-site: geometry.coordinates: [55.1, 51.767] lies in Russia (RU), 1661.2 km from TJ",
+    ),
     "bowtie-polygon": (
         layer(
             site(
