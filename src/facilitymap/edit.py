@@ -48,7 +48,8 @@ def _problems_of(err: ValidationError, label: str, what: str) -> list[Problem]:
 def _record(model: type, data: Mapping[str, Any] | Any, label: str, what: str):
     if isinstance(data, model):
         return data
-    clean = {k: v for k, v in dict(data).items() if v is not None and v != [] and v != ""}
+    # Unset options are absent; "geometry": None is a value (an unlocated site).
+    clean = {k: v for k, v in dict(data).items() if (v is not None and v != "") or k == "geometry"}
     try:
         return model.model_validate(clean)
     except ValidationError as err:

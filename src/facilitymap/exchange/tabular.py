@@ -98,7 +98,8 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     The delimiter is sniffed among comma, semicolon and tab (spreadsheets in many locales
     write semicolons).
     """
-    text = path.read_text(encoding="utf-8-sig")
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # keep \r inside cells
+        text = handle.read()
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
