@@ -1,0 +1,117 @@
+"""render, build: the commands that make the HTML maps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from facilitymap.cli.options import (
+    as_of_opt,
+    country_opt,
+    kind_opt,
+    layer_arg,
+    load_or_fail,
+    min_confidence_opt,
+    status_opt,
+    terminal_safe,
+)
+from facilitymap.errors import FacilitymapError
+
+
+@click.command(short_help="Render one interactive HTML map.")
+@layer_arg
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@click.option("--title", help="Page title (default: the layer's name).")
+@status_opt
+@kind_opt
+@country_opt
+@min_confidence_opt
+@as_of_opt
+@click.option(
+    "--offline/--cdn",
+    default=True,
+    show_default=True,
+    help="Inline Leaflet into the file (default), or link it from unpkg.com with SRI.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+def render(
+    layer, output, title, statuses, kinds, countries, min_confidence, as_of, offline, overwrite
+) -> None:
+    """Render the sites of LAYER (default geodata/sites.geojson) as one HTML map.
+
+    The file is self-contained (--offline, the default): it opens from disk anywhere and
+    only basemap tiles need the network. It is written atomically; an existing file is
+    kept unless --overwrite is given.
+
+    \b
+    $ facilitymap render -o denied.html --status attested-denied --status reported-denied
+    $ facilitymap render -o 2018.html --as-of 2018-12-31 --title "Known by 2018"
+    """
+    from facilitymap.atomic import write_atomic
+    from facilitymap.maps import MapSpec, render_map
+
+    if output.exists() and not overwrite:
+        raise click.ClickException(f"{output}: exists; pass --overwrite to replace it")
+    loaded = load_or_fail(layer)
+    spec = MapSpec(
+        name=output.stem,
+        output=output.name,
+        title=title,
+        statuses=statuses,
+        kinds=kinds,
+        countries=countries,
+        min_confidence=min_confidence,
+        as_of=as_of,
+        offline=offline,
+    )
+    try:
+        write_atomic(output, render_map(loaded, spec), overwrite=overwrite)
+    except FacilitymapError as err:
+        raise click.ClickException(terminal_safe(err)) from err
+    except OSError as err:
+        raise click.ClickException(f"{output}: cannot write: {err.strerror or err}") from err
+    click.echo(f"{output}: written", err=True)
+
+
+@click.command(short_help="Regenerate every map declared in maps.toml.")
+@click.option(
+    "-c",
+    "--config",
+    default="maps.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The list of maps to build.",
+)
+@click.option(
+    "--screenshot/--no-screenshot",
+    default=None,
+    help="Take the README screenshot (default: when a map changed and Chromium is available).",
+)
+def build(config: Path, screenshot: bool | None) -> None:
+    """Regenerate every map that maps.toml declares into its output folder (outputs/).
+
+    Files whose content did not change are not rewritten. Progress goes to stderr.
+
+    \b
+    $ facilitymap build
+    $ facilitymap build --no-screenshot
+    """
+    from facilitymap.maps import build_maps, load_config
+
+    def progress(message: str) -> None:
+        click.echo(terminal_safe(message), err=True)
+
+    try:
+        settings = load_config(config)
+        progress(f"{settings.layer}: loading")
+        layer = load_or_fail(settings.layer)
+        build_maps(settings, layer, screenshot=screenshot, progress=progress)
+    except FacilitymapError as err:
+        raise click.ClickException(terminal_safe(err)) from err

@@ -1,0 +1,383 @@
+"""Which maps the project declares, and how one map is made from a layer.
+
+``maps.toml`` at the top of the repository declares the maps ``facilitymap build`` regenerates
+into ``outputs/``::
+
+    layer = "geodata/sites.geojson"
+    output_dir = "outputs"
+    screenshot = { map = "overview", output = "overview.png" }
+
+    [[map]]
+    name = "as-of-2018"
+    output = "as-of-2018.html"
+    title = "What was on record at the end of 2018"
+    as_of = 2018-12-31                # evaluate claims as known that day
+    statuses = ["attested-denied"]    # also: kinds, countries, min_confidence, offline
+
+A map is: the sites that pass the filters (:func:`facilitymap.listing.select_sites`), each as
+a GeoJSON Feature with its status derived as of the map's date and the claims known by then,
+drawn by :func:`facilitymap.render.build_html`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from facilitymap.atomic import write_atomic
+from facilitymap.dates import date_end, parse_as_of
+from facilitymap.errors import FacilitymapError
+from facilitymap.io import Layer
+from facilitymap.listing import select_sites
+from facilitymap.model import CONFIDENCES, KINDS, STATUSES
+from facilitymap.render import build_html
+
+DEFAULT_CONFIG = Path("maps.toml")
+DEFAULT_TITLE = "facilitymap"
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """One map: which sites, as of when, and where it is written (a file name)."""
+
+    name: str
+    output: str
+    title: str | None = None
+    statuses: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    min_confidence: str | None = None
+    as_of: date | None = None
+    offline: bool = True
+
+
+@dataclass(frozen=True)
+class ScreenshotSpec:
+    """The PNG of one declared map that the README shows."""
+
+    map: str
+    output: str
+    width: int = 1280
+    height: int = 800
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """``maps.toml``, with its paths resolved against the file's folder."""
+
+    path: Path
+    layer: Path
+    output_dir: Path
+    maps: tuple[MapSpec, ...]
+    screenshot: ScreenshotSpec | None = None
+
+
+@dataclass(frozen=True)
+class BuiltMap:
+    """What ``build`` did for one map."""
+
+    spec: MapSpec
+    path: Path
+    sites: int
+    size: int
+    seconds: float
+    changed: bool = field(default=True)
+
+
+# ---------------------------------------------------------------------------- one map
+
+
+def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
+    """The sites of a map as GeoJSON Features, status and claims as of ``spec.as_of``.
+
+    Each Feature carries two foreign members the page shows: ``deciding_claims`` (the ids
+    of the claims that decide its status) and, on an as-of map, ``later_claims`` (how many
+    claims were left out because they came later).
+    """
+    sites = select_sites(
+        layer.sites,
+        statuses=spec.statuses,
+        kinds=spec.kinds,
+        countries=spec.countries,
+        min_confidence=spec.min_confidence,
+        as_of=spec.as_of,
+    )
+    features = []
+    for site in sites:
+        feature = site.to_feature(as_of=spec.as_of)
+        feature["deciding_claims"] = list(site.derive(as_of=spec.as_of).deciding_claims)
+        if spec.as_of is not None:
+            props = feature["properties"]
+            known = [c for c in props["claims"] if date_end(c["date"]) <= spec.as_of]
+            if len(known) < len(props["claims"]):
+                feature["later_claims"] = len(props["claims"]) - len(known)
+                props["claims"] = known
+        features.append(feature)
+    return features
+
+
+def data_version(layer: Layer) -> str:
+    """Words that identify the data: file name, SHA-256 prefix, latest record update."""
+    name = layer.path.name if layer.path else "layer"
+    digest = layer.sha256[:12] if layer.sha256 else "not recorded"
+    updates = [site.updated for site in layer.sites if site.updated]
+    text = f"{name}, SHA-256 {digest}"
+    if updates:
+        text += f", records updated up to {max(updates, key=date_end)}"
+    return text
+
+
+def default_context() -> dict[str, Any] | None:
+    """Country borders to draw under the sites, when the context layer is available."""
+    try:
+        from facilitymap.context import load_countries
+    except ImportError:  # the context capability is optional
+        return None
+    try:
+        return load_countries()
+    except FileNotFoundError:
+        return None
+
+
+def render_map(layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | None = True) -> str:
+    """The HTML page of one map.
+
+    Parameters
+    ----------
+    layer : Layer
+        A loaded, validated layer (:func:`facilitymap.io.load_layer`).
+    spec : MapSpec
+        Filters, date, title and offline mode.
+    context : dict, bool
+        Country borders (a FeatureCollection); True loads the project's
+        (:func:`default_context`), False or None draws none.
+    """
+    return _page(layer, spec, map_features(layer, spec), context)
+
+
+def _page(layer: Layer, spec: MapSpec, features: list[dict[str, Any]], context: Any) -> str:
+    if context is True:
+        context = default_context()
+    title = spec.title or str(layer.extra_members.get("name") or DEFAULT_TITLE)
+    return build_html(
+        features,
+        title=title,
+        as_of=spec.as_of,
+        data_version=data_version(layer),
+        context=context or None,
+        offline=spec.offline,
+    )
+
+
+# ---------------------------------------------------------------------------- maps.toml
+
+_TOP_KEYS = frozenset({"layer", "output_dir", "screenshot", "map"})
+_MAP_KEYS = frozenset(
+    {
+        "name",
+        "output",
+        "title",
+        "statuses",
+        "kinds",
+        "countries",
+        "min_confidence",
+        "as_of",
+        "offline",
+    }
+)
+_SHOT_KEYS = frozenset({"map", "output", "width", "height"})
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG) -> BuildConfig:
+    """Read and check ``maps.toml``; every path in it is relative to its folder.
+
+    Raises
+    ------
+    FacilitymapError
+        When the file is missing, not TOML, or declares something unknown.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FacilitymapError(f"{path}: no such file (the list of maps to build)") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise FacilitymapError(f"{path}: not valid TOML: {err}") from None
+
+    def fail(where: str, message: str) -> FacilitymapError:
+        return FacilitymapError(f"{path}: {where}: {message}")
+
+    _unknown_keys(data, _TOP_KEYS, fail, "top level")
+    maps = data.get("map")
+    if not isinstance(maps, list) or not maps:
+        raise fail("map", "declare at least one [[map]]")
+    specs = tuple(_map_spec(entry, i, fail) for i, entry in enumerate(maps))
+    for attr in ("name", "output"):
+        seen = [getattr(s, attr) for s in specs]
+        dupes = sorted({v for v in seen if seen.count(v) > 1})
+        if dupes:
+            raise fail("map", f"{attr} used twice: {', '.join(dupes)}")
+    screenshot = None
+    if "screenshot" in data:
+        shot = data["screenshot"]
+        if not isinstance(shot, dict):
+            raise fail("screenshot", "must be a table")
+        _unknown_keys(shot, _SHOT_KEYS, fail, "screenshot")
+        if shot.get("map") not in {s.name for s in specs}:
+            raise fail("screenshot.map", f"{shot.get('map')!r} is not a declared map")
+        screenshot = ScreenshotSpec(
+            map=shot["map"],
+            output=_file_name(shot.get("output"), ".png", fail, "screenshot.output"),
+            width=int(shot.get("width", 1280)),
+            height=int(shot.get("height", 800)),
+        )
+    root = path.parent
+    return BuildConfig(
+        path=path,
+        layer=root / str(data.get("layer", "geodata/sites.geojson")),
+        output_dir=root / str(data.get("output_dir", "outputs")),
+        maps=specs,
+        screenshot=screenshot,
+    )
+
+
+def _unknown_keys(table: dict, known: frozenset[str], fail: Callable, where: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise fail(where, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+
+def _file_name(value: Any, suffix: str, fail: Callable, where: str) -> str:
+    if not isinstance(value, str) or not value.endswith(suffix) or Path(value).name != value:
+        raise fail(where, f"must be a file name ending in {suffix} (no folders), got {value!r}")
+    return value
+
+
+def _choices(entry: dict, key: str, allowed: Sequence[str], fail: Callable, where: str) -> tuple:
+    values = entry.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise fail(f"{where}.{key}", "must be a list of strings")
+    wrong = [v for v in values if v not in allowed]
+    if wrong:
+        raise fail(f"{where}.{key}", f"unknown {', '.join(wrong)}; expected {', '.join(allowed)}")
+    return tuple(values)
+
+
+def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
+    where = f"map[{index}]"
+    if not isinstance(entry, dict):
+        raise fail(where, "must be a table")
+    _unknown_keys(entry, _MAP_KEYS, fail, where)
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        raise fail(f"{where}.name", "required")
+    countries = entry.get("countries", [])
+    if not isinstance(countries, list) or not all(
+        isinstance(c, str) and len(c) == 2 and c.isalpha() for c in countries
+    ):
+        raise fail(f"{where}.countries", "must be a list of two-letter ISO codes")
+    confidence = entry.get("min_confidence")
+    if confidence is not None and confidence not in CONFIDENCES:
+        raise fail(f"{where}.min_confidence", f"expected one of {', '.join(CONFIDENCES)}")
+    try:
+        as_of = parse_as_of(entry.get("as_of"))
+    except (ValueError, TypeError) as err:
+        raise fail(f"{where}.as_of", str(err)) from None
+    title = entry.get("title")
+    if title is not None and not isinstance(title, str):
+        raise fail(f"{where}.title", "must be a string")
+    offline = entry.get("offline", True)
+    if not isinstance(offline, bool):
+        raise fail(f"{where}.offline", "must be true or false")
+    return MapSpec(
+        name=name,
+        output=_file_name(entry.get("output"), ".html", fail, f"{where}.output"),
+        title=title,
+        statuses=_choices(entry, "statuses", STATUSES, fail, where),
+        kinds=_choices(entry, "kinds", KINDS, fail, where),
+        countries=tuple(c.upper() for c in countries),
+        min_confidence=confidence,
+        as_of=as_of,
+        offline=offline,
+    )
+
+
+# ---------------------------------------------------------------------------- build
+
+
+def build_maps(
+    config: BuildConfig,
+    layer: Layer,
+    *,
+    output_dir: Path | None = None,
+    screenshot: bool | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> list[BuiltMap]:
+    """Render every declared map into the output folder; write only what changed.
+
+    Parameters
+    ----------
+    config : BuildConfig
+        From :func:`load_config`.
+    layer : Layer
+        The loaded layer ``config.layer``.
+    output_dir : Path, optional
+        Write here instead of ``config.output_dir`` (tests compare the two).
+    screenshot : bool, optional
+        True: take the README screenshot (fail when Chromium or Playwright is missing).
+        None: take it when a map changed or the PNG is missing, and Chromium is available.
+        False: never.
+    progress : callable
+        Called with one line per step (the CLI prints them on stderr).
+    """
+    out = output_dir or config.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    context = default_context()
+    built = []
+    for number, spec in enumerate(config.maps, 1):
+        started = perf_counter()
+        features = map_features(layer, spec)
+        data = _page(layer, spec, features, context).encode("utf-8")
+        path = out / spec.output
+        changed = not path.is_file() or path.read_bytes() != data
+        if changed:
+            write_atomic(path, data)
+        result = BuiltMap(spec, path, len(features), len(data), perf_counter() - started, changed)
+        built.append(result)
+        progress(
+            f"[{number}/{len(config.maps)}] {path}: {result.sites} sites, "
+            f"{result.size / 1024:,.0f} KiB, {result.seconds:.2f} s"
+            + ("" if changed else " (unchanged)")
+        )
+    if config.screenshot and screenshot is not False:
+        _screenshot(config.screenshot, out, built, screenshot, progress)
+    return built
+
+
+def _screenshot(
+    shot: ScreenshotSpec,
+    out: Path,
+    built: list[BuiltMap],
+    force: bool | None,
+    progress: Callable[[str], None],
+) -> None:
+    from facilitymap.render.screenshot import ScreenshotUnavailable, take_screenshot
+
+    png = out / shot.output
+    source = next(b for b in built if b.spec.name == shot.map)
+    if force is None and png.is_file() and not source.changed:
+        progress(f"{png}: map unchanged, screenshot kept")
+        return
+    try:
+        take_screenshot(source.path, png, width=shot.width, height=shot.height)
+    except ScreenshotUnavailable as err:
+        if force:
+            raise
+        progress(f"{png}: screenshot skipped: {err}")
+        return
+    progress(f"{png}: screenshot of {source.path.name}")

@@ -1,0 +1,201 @@
+"""The map page: one HTML file, data embedded as JSON, drawn by our own script.
+
+No template engine sees the data: the page is a few constant strings, the title (HTML-escaped)
+and one ``<script type="application/json">`` element whose text is JSON with ``<``, ``>``,
+``&``, U+2028 and U+2029 escaped, so nothing in the layer can end the element or become
+markup, script or template source. The browser builds every element from that data with
+``textContent`` (``static/facilitymap.js``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import zlib
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+import orjson
+
+from facilitymap.geometry import representative_point
+from facilitymap.render import assets
+from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
+
+# Data larger than this (bytes of JSON) is embedded deflated and base64-encoded; the page
+# inflates it with the browser's DecompressionStream. Smaller layers stay readable JSON, so
+# the committed maps diff well in git.
+COMPRESS_OVER = 1 << 20
+PAYLOAD_VERSION = 1
+_JSON_ESCAPES = (
+    (b"<", b"\\u003c"),
+    (b">", b"\\u003e"),
+    (b"&", b"\\u0026"),
+    ("\u2028".encode(), b"\\u2028"),
+    ("\u2029".encode(), b"\\u2029"),
+)
+_PASSED_MEMBERS = ("deciding_claims", "later_claims")
+
+
+def build_html(
+    features: Iterable[Mapping[str, Any]],
+    *,
+    title: str,
+    as_of: date | str | None = None,
+    data_version: str = "",
+    context: Mapping[str, Any] | None = None,
+    offline: bool = True,
+    compress: bool | None = None,
+) -> str:
+    """Render sites as one interactive HTML map page.
+
+    Parameters
+    ----------
+    features : iterable of GeoJSON Feature dicts
+        Already selected, derived fields computed as of ``as_of``. Two optional foreign
+        members are shown too: ``deciding_claims`` (ids of the claims that decide the
+        status) and ``later_claims`` (how many claims after ``as_of`` were left out).
+    title : str
+        Page title and heading.
+    as_of : date or ISO string, optional
+        The date the statuses are evaluated at; None means all claims.
+    data_version : str
+        Words that identify the data (file hash, last update), shown on the page.
+    context : GeoJSON FeatureCollection, optional
+        Country borders drawn under the sites (properties ``name``, ``label_lon``,
+        ``label_lat``, ``iso_a2``).
+    offline : bool
+        True inlines Leaflet (one self-contained file); False links it from unpkg with SRI.
+    compress : bool, optional
+        Embed the data deflated; None decides by size (:data:`COMPRESS_OVER`).
+
+    Returns
+    -------
+    str
+        The page. The same arguments always give the same text: no timestamp, no random id.
+    """
+    payload = {
+        "v": PAYLOAD_VERSION,
+        "meta": {
+            "title": title,
+            "as_of": as_of.isoformat() if isinstance(as_of, date) else as_of,
+            "data_version": data_version,
+            "offline": offline,
+            "leaflet": assets.LEAFLET_VERSION,
+        },
+        "vocab": page_vocabulary(),
+        "sites": [_site_record(feature) for feature in features],
+        "context": context,
+    }
+    data_element = _data_element(payload, compress)
+    leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
+    own_css, own_js = assets.own_asset("facilitymap.css"), assets.own_asset("facilitymap.js")
+    inline_scripts = [own_js.text]
+    if offline:
+        inline_scripts.insert(0, leaflet_js.text)
+        head_assets = f"<style>{leaflet_css.text}</style>\n"
+        body_scripts = "".join(f"<script>{text}</script>\n" for text in inline_scripts)
+    else:
+        head_assets = _link_tag(leaflet_css)
+        body_scripts = _script_tag(leaflet_js) + f"<script>{own_js.text}</script>\n"
+    manifest = _manifest([leaflet_css, leaflet_js, own_css, own_js], offline)
+    return "".join(
+        [
+            "<!DOCTYPE html>\n",
+            '<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+            '<meta http-equiv="Content-Security-Policy" content="',
+            html.escape(_csp(inline_scripts, offline)),
+            '">\n<meta name="generator" content="facilitymap">\n',
+            f"<title>{html.escape(title)}</title>\n",
+            manifest,
+            head_assets,
+            f"<style>{own_css.text}</style>\n",
+            "</head>\n<body>\n",
+            '<div id="fm-app"><aside id="fm-panel" aria-label="Sites"></aside>',
+            '<main id="fm-map" aria-label="Map"></main></div>\n',
+            "<noscript><p>This map is drawn by JavaScript, which is turned off. The data is in "
+            "the GeoJSON layer this page was made from.</p></noscript>\n",
+            data_element,
+            body_scripts,
+            "</body>\n</html>\n",
+        ]
+    )
+
+
+def _site_record(feature: Mapping[str, Any]) -> dict[str, Any]:
+    """A feature as the page reads it: ``c`` = [lon, lat] of its glyph, ``g`` = its area."""
+    geometry = feature.get("geometry")
+    record: dict[str, Any] = {"id": feature.get("id"), "properties": feature.get("properties")}
+    if geometry:
+        if geometry.get("type") == "Point":
+            record["c"] = geometry["coordinates"][:2]
+        else:
+            lon, lat = representative_point(geometry)  # type: ignore[misc]
+            record["c"] = [round(lon, 6), round(lat, 6)]
+            record["g"] = geometry
+    for key in _PASSED_MEMBERS:
+        if key in feature:
+            record[key] = feature[key]
+    return record
+
+
+def script_json(value: Any) -> bytes:
+    """JSON that can sit inside a ``<script>`` element: markup characters escaped."""
+    data = orjson.dumps(value)
+    for raw, escaped in _JSON_ESCAPES:
+        data = data.replace(raw, escaped)
+    return data
+
+
+def _data_element(payload: dict[str, Any], compress: bool | None) -> str:
+    data = script_json(payload)
+    if compress is None:
+        compress = len(data) > COMPRESS_OVER
+    if not compress:
+        return f'<script type="application/json" id="fm-data">{data.decode("utf-8")}</script>\n'
+    # Level 6 balances time and size; zlib's output for given input and level is stable.
+    packed = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+    return (
+        '<script type="application/json" id="fm-data" data-encoding="deflate-base64">'
+        f"{packed}</script>\n"
+    )
+
+
+def _csp(inline_scripts: list[str], offline: bool) -> str:
+    """Content-Security-Policy: only our inline scripts (by hash) run; tiles are the only
+    network requests an offline page makes."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in inline_scripts
+    )
+    cdn = "" if offline else f" {assets.leaflet_js().cdn_url}"
+    cdn_css = "" if offline else f" {assets.leaflet_css().cdn_url}"
+    cdn_img = "" if offline else f" {assets.leaflet_css().cdn_url.rsplit('/', 1)[0]}/images/"
+    return (
+        "default-src 'none'; "
+        f"script-src {hashes}{cdn}; "
+        f"style-src 'unsafe-inline'{cdn_css}; "
+        f"img-src data: {' '.join(TILE_ORIGINS)}{cdn_img}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def _manifest(parts: list[assets.Asset], offline: bool) -> str:
+    how = "inlined" if offline else "linked"
+    lines = [f"{a.name} ({a.origin}) sha256={a.sha256}" for a in parts]
+    return f"<!-- facilitymap page assets, {how}:\n  " + "\n  ".join(lines) + "\n-->\n"
+
+
+def _script_tag(asset: assets.Asset) -> str:
+    return (
+        f'<script src="{asset.cdn_url}" integrity="{asset.sri}" crossorigin="anonymous"></script>\n'
+    )
+
+
+def _link_tag(asset: assets.Asset) -> str:
+    return (
+        f'<link rel="stylesheet" href="{asset.cdn_url}" integrity="{asset.sri}" '
+        'crossorigin="anonymous">\n'
+    )

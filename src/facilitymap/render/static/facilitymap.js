@@ -1,0 +1,1373 @@
+/* facilitymap: the map page's own code (data layer, popups, legend, list, search, permalink).
+ *
+ * Safety rules this file keeps:
+ *  - Every string from the layer enters the page through textContent or as the value of an
+ *    attribute of an element created here; never through innerHTML, a template literal, eval
+ *    or a Function constructor.
+ *  - A link is made only when new URL(u) parses and its protocol is http: or https:.
+ *  - Text from the data sits in dir="auto" elements, which isolate it, so a right-to-left
+ *    override inside a name cannot reorder the words around it.
+ *  - The URL hash is input too: a site id from it is only used to look a site up.
+ */
+(function () {
+  'use strict';
+
+  var GLYPH_TOLERANCE = 4; // extra pixels around a glyph that still count as a click on it
+  var LIST_PAGE = 100; // list items shown at once (the list pages at 100,000 sites)
+  var MAX_FOCUS_ZOOM = 16;
+
+  // ---------------------------------------------------------------- DOM helpers
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function add(parent) {
+    for (var i = 1; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      parent.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return parent;
+  }
+
+  // Text from the layer: isolated from its surroundings (bidi), direction from its content.
+  function dataText(tag, cls, text) {
+    var node = el(tag, cls, text);
+    node.dir = 'auto';
+    return node;
+  }
+
+  function safeHref(value) {
+    if (typeof value !== 'string') return null;
+    var url;
+    try {
+      url = new URL(value);
+    } catch (err) {
+      return null;
+    }
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  }
+
+  // A link when the URL is http(s), plain text otherwise.
+  function link(url, text, cls) {
+    var href = safeHref(url);
+    if (!href) return dataText('span', cls, text);
+    var a = dataText('a', cls, text);
+    a.href = href;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    return a;
+  }
+
+  function escapeHTML(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  function isText(value) {
+    return typeof value === 'string' && value.length > 0;
+  }
+
+  function asArray(value) {
+    return Array.isArray(value) ? value : [];
+  }
+
+  // A reduced-precision ISO date (2019, 2019-02) counts from the end of its period; this
+  // key sorts dates that way ("2019-02-31" sorts after every day of February).
+  function dateEndKey(text) {
+    if (!isText(text)) return '';
+    if (text.length === 4) return text + '-12-31';
+    if (text.length === 7) return text + '-31';
+    return text;
+  }
+
+  function label(group, key) {
+    var table = VOCAB.labels[group] || {};
+    return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : String(key);
+  }
+
+  // ---------------------------------------------------------------- payload
+  function readPayload() {
+    var node = document.getElementById('fm-data');
+    var encoding = node.getAttribute('data-encoding');
+    if (!encoding) return Promise.resolve(JSON.parse(node.textContent));
+    if (encoding !== 'deflate-base64' || typeof DecompressionStream === 'undefined') {
+      return Promise.reject(new Error('this browser cannot read the compressed map data'));
+    }
+    var binary = atob(node.textContent.trim());
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  var VOCAB = null; // payload.vocab: statuses, confidence, labels, basemaps
+
+  // ---------------------------------------------------------------- sites
+  var MAX_LAT = 85.0511287798;
+
+  function mercator(lon, lat) {
+    var phi = (Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI) / 180;
+    return [lon / 360 + 0.5, 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI)];
+  }
+
+  function projectRings(geometry) {
+    // Rings (or lines) of an area geometry as flat arrays of normalised Mercator x, y.
+    var type = geometry && geometry.type;
+    var parts = [];
+    var polys;
+    if (type === 'Polygon') polys = [geometry.coordinates];
+    else if (type === 'MultiPolygon') polys = geometry.coordinates;
+    else if (type === 'LineString') polys = [[geometry.coordinates]];
+    else if (type === 'MultiLineString') polys = [geometry.coordinates];
+    else return { parts: parts, closed: false };
+    asArray(polys).forEach(function (rings) {
+      asArray(rings).forEach(function (ring) {
+        var flat = new Float64Array(asArray(ring).length * 2);
+        asArray(ring).forEach(function (pos, k) {
+          var m = mercator(+pos[0], +pos[1]);
+          flat[2 * k] = m[0];
+          flat[2 * k + 1] = m[1];
+        });
+        parts.push(flat);
+      });
+    });
+    return { parts: parts, closed: type === 'Polygon' || type === 'MultiPolygon' };
+  }
+
+  function prepareSites(records) {
+    var statusIndex = {};
+    VOCAB.statuses.forEach(function (s, i) {
+      statusIndex[s.key] = i;
+    });
+    var confIndex = {};
+    VOCAB.confidence.forEach(function (c, i) {
+      confIndex[c.key] = i;
+    });
+    var fallbackStatus = VOCAB.statuses.length - 1;
+    return records.map(function (record, i) {
+      var p = record.properties && typeof record.properties === 'object' ? record.properties : {};
+      var loc = p.location && typeof p.location === 'object' ? p.location : {};
+      var centre = Array.isArray(record.c) ? record.c : null;
+      var site = {
+        i: i,
+        id: String(record.id),
+        p: p,
+        deciding: asArray(record.deciding_claims),
+        later: +record.later_claims || 0,
+        status: Object.prototype.hasOwnProperty.call(statusIndex, p.status)
+          ? statusIndex[p.status]
+          : fallbackStatus,
+        conf: Object.prototype.hasOwnProperty.call(confIndex, p.confidence)
+          ? confIndex[p.confidence]
+          : 0,
+        located: false,
+        radius: +loc.precision_m > 0 ? +loc.precision_m : 0,
+        area: null,
+        geometry: record.g || null,
+      };
+      if (centre && isFinite(centre[0]) && isFinite(centre[1])) {
+        site.located = true;
+        site.lon = +centre[0];
+        site.lat = +centre[1];
+        var m = mercator(site.lon, site.lat);
+        site.mx = m[0];
+        site.my = m[1];
+        if (record.g) site.area = projectRings(record.g);
+      }
+      var names = [p.name, site.id, p.admin1, p.admin2, p.admin3];
+      asArray(p.local_names).forEach(function (n) {
+        if (n && typeof n === 'object') names.push(n.name);
+      });
+      site.search = normalise(names.filter(isText).join(' \u0000 '));
+      site.name = isText(p.name) ? p.name : site.id;
+      return site;
+    });
+  }
+
+  function normalise(text) {
+    return String(text)
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase();
+  }
+
+  // ---------------------------------------------------------------- glyphs
+  function shapePath(ctx, shape, x, y, r) {
+    ctx.beginPath();
+    if (shape === 'diamond') {
+      var d = r * 1.3;
+      ctx.moveTo(x, y - d);
+      ctx.lineTo(x + d, y);
+      ctx.lineTo(x, y + d);
+      ctx.lineTo(x - d, y);
+      ctx.closePath();
+    } else if (shape === 'square') {
+      var s = r * 0.95;
+      ctx.rect(x - s, y - s, 2 * s, 2 * s);
+    } else if (shape === 'triangle') {
+      var t = r * 1.35;
+      ctx.moveTo(x, y - t);
+      ctx.lineTo(x + t * 0.95, y + t * 0.62);
+      ctx.lineTo(x - t * 0.95, y + t * 0.62);
+      ctx.closePath();
+    } else {
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+    }
+  }
+
+  function drawGlyph(ctx, style, alpha, x, y) {
+    var r = style.size;
+    ctx.globalAlpha = alpha;
+    ctx.setLineDash([]);
+    if (style.fill === 'solid') {
+      shapePath(ctx, style.shape, x, y, r);
+      ctx.fillStyle = style.color;
+      ctx.fill();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = '#1b1b1b';
+      ctx.stroke();
+    } else {
+      // Hollow: a white core inside a thick coloured ring, edged in dark for contrast.
+      shapePath(ctx, style.shape, x, y, r);
+      ctx.fillStyle = '#ffffff';
+      ctx.fill();
+      ctx.lineWidth = 4.5;
+      ctx.strokeStyle = '#1b1b1b';
+      ctx.stroke();
+      ctx.lineWidth = 2.8;
+      ctx.strokeStyle = style.fill === 'dashed' ? '#ffffff' : style.color;
+      ctx.stroke();
+      if (style.fill === 'dashed') {
+        ctx.setLineDash([3, 2.5]);
+        ctx.strokeStyle = style.color;
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  var glyphImages = {};
+  // The glyph as a PNG data: URI (legend, list, layer control): drawn by drawGlyph too.
+  function glyphImage(statusIndex, confIndex) {
+    var key = statusIndex + ':' + confIndex;
+    if (glyphImages[key]) return glyphImages[key];
+    var style = VOCAB.statuses[statusIndex];
+    var scale = 2;
+    var size = 26;
+    var canvas = document.createElement('canvas');
+    canvas.width = canvas.height = size * scale;
+    var ctx = canvas.getContext('2d');
+    ctx.scale(scale, scale);
+    drawGlyph(ctx, style, VOCAB.confidence[confIndex].alpha, size / 2, size / 2);
+    glyphImages[key] = canvas.toDataURL('image/png');
+    return glyphImages[key];
+  }
+
+  function glyphImg(statusIndex, confIndex, cls) {
+    var img = el('img', 'fm-glyph' + (cls ? ' ' + cls : ''));
+    img.src = glyphImage(statusIndex, confIndex === undefined ? VOCAB.confidence.length - 1 : confIndex);
+    img.alt = '';
+    img.width = img.height = 20;
+    return img;
+  }
+
+  // ---------------------------------------------------------------- the site layer
+  // One canvas draws every site: precision areas first (largest under smallest), glyphs
+  // above them in status order (the officially denied drawn last, on top), so a vague site
+  // never hides a precise one and no denied site is ever covered or clustered away.
+  var SiteLayer = L.Renderer.extend({
+    options: { padding: 0.3 },
+
+    initialize: function (state, options) {
+      L.Renderer.prototype.initialize.call(this, options);
+      this._state = state;
+      this._drawn = new Int32Array(0);
+      this._drawnX = new Float64Array(0);
+      this._drawnY = new Float64Array(0);
+      this._drawnCount = 0;
+    },
+
+    onAdd: function () {
+      L.Renderer.prototype.onAdd.call(this);
+      this.draw();
+    },
+
+    _initContainer: function () {
+      var canvas = (this._container = document.createElement('canvas'));
+      canvas.className = 'fm-sites-canvas';
+      // No _leaflet_disable_events (unlike L.Canvas): clicks on the canvas are map clicks,
+      // and the map hit-tests them against the glyphs.
+      this._ctx = canvas.getContext('2d');
+    },
+
+    _destroyContainer: function () {
+      L.DomUtil.remove(this._container);
+      delete this._ctx;
+      delete this._container;
+    },
+
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) return;
+      L.Renderer.prototype._update.call(this);
+      var b = this._bounds;
+      var size = b.getSize();
+      var ratio = window.devicePixelRatio || 1;
+      var canvas = this._container;
+      L.DomUtil.setPosition(canvas, b.min);
+      canvas.width = Math.round(size.x * ratio);
+      canvas.height = Math.round(size.y * ratio);
+      canvas.style.width = size.x + 'px';
+      canvas.style.height = size.y + 'px';
+      this.fire('update');
+    },
+
+    _updatePaths: function () {
+      this.draw();
+    },
+
+    draw: function () {
+      if (!this._map || !this._ctx || !this._bounds) return;
+      var map = this._map;
+      var ctx = this._ctx;
+      var b = this._bounds;
+      var ratio = window.devicePixelRatio || 1;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this._container.width, this._container.height);
+      ctx.setTransform(ratio, 0, 0, ratio, -b.min.x * ratio, -b.min.y * ratio);
+      var scale = map.options.crs.scale(map.getZoom());
+      var origin = map.getPixelOrigin();
+      var state = this._state;
+      var sites = state.sites;
+      var visible = state.visible;
+      var margin = 12;
+      var minX = b.min.x - margin;
+      var minY = b.min.y - margin;
+      var maxX = b.max.x + margin;
+      var maxY = b.max.y + margin;
+
+      // Precision areas: circles of precision_m, or the polygon / line itself.
+      var areas = state.areaOrder;
+      for (var a = 0; a < areas.length; a++) {
+        var site = sites[areas[a]];
+        if (!visible[site.status]) continue;
+        var style = VOCAB.statuses[site.status];
+        if (site.area) {
+          this._drawArea(ctx, site, style, scale, origin);
+        } else if (site.radius) {
+          var x = site.mx * scale - origin.x;
+          var y = site.my * scale - origin.y;
+          var r = (site.radius / (40075016.686 * Math.cos((site.lat * Math.PI) / 180))) * scale;
+          if (r < style.size + 2) continue;
+          if (x + r < minX || x - r > maxX || y + r < minY || y - r > maxY) continue;
+          ctx.beginPath();
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+          ctx.globalAlpha = 0.13;
+          ctx.fillStyle = style.color;
+          ctx.fill();
+          ctx.globalAlpha = 0.75;
+          ctx.setLineDash([6, 4]);
+          ctx.lineWidth = 1.5;
+          ctx.strokeStyle = style.color;
+          ctx.stroke();
+          ctx.setLineDash([]);
+          ctx.globalAlpha = 1;
+        }
+      }
+
+      // Glyphs, in drawing order; remember where each went for hit-testing.
+      var order = state.glyphOrder;
+      if (this._drawn.length < order.length) {
+        this._drawn = new Int32Array(order.length);
+        this._drawnX = new Float64Array(order.length);
+        this._drawnY = new Float64Array(order.length);
+      }
+      var n = 0;
+      var alphas = VOCAB.confidence.map(function (c) {
+        return c.alpha;
+      });
+      for (var g = 0; g < order.length; g++) {
+        var s = sites[order[g]];
+        if (!visible[s.status]) continue;
+        var gx = s.mx * scale - origin.x;
+        var gy = s.my * scale - origin.y;
+        if (gx < minX || gx > maxX || gy < minY || gy > maxY) continue;
+        drawGlyph(ctx, VOCAB.statuses[s.status], alphas[s.conf], gx, gy);
+        this._drawn[n] = s.i;
+        this._drawnX[n] = gx;
+        this._drawnY[n] = gy;
+        n++;
+      }
+      this._drawnCount = n;
+
+      var selected = state.selected >= 0 ? sites[state.selected] : null;
+      if (selected && selected.located && visible[selected.status]) {
+        var sx = selected.mx * scale - origin.x;
+        var sy = selected.my * scale - origin.y;
+        var sr = VOCAB.statuses[selected.status].size * 1.3 + 6;
+        ctx.beginPath();
+        ctx.arc(sx, sy, sr, 0, 2 * Math.PI);
+        ctx.lineWidth = 5;
+        ctx.strokeStyle = '#ffffff';
+        ctx.stroke();
+        ctx.lineWidth = 2.5;
+        ctx.strokeStyle = '#000000';
+        ctx.stroke();
+      }
+    },
+
+    _drawArea: function (ctx, site, style, scale, origin) {
+      var parts = site.area.parts;
+      ctx.beginPath();
+      for (var k = 0; k < parts.length; k++) {
+        var flat = parts[k];
+        for (var j = 0; j < flat.length; j += 2) {
+          var x = flat[j] * scale - origin.x;
+          var y = flat[j + 1] * scale - origin.y;
+          if (j === 0) ctx.moveTo(x, y);
+          else ctx.lineTo(x, y);
+        }
+        if (site.area.closed) ctx.closePath();
+      }
+      if (site.area.closed) {
+        ctx.globalAlpha = 0.13;
+        ctx.fillStyle = style.color;
+        ctx.fill('evenodd');
+        ctx.globalAlpha = 0.8;
+        ctx.setLineDash([6, 4]);
+        ctx.lineWidth = 1.5;
+      } else {
+        ctx.globalAlpha = 0.6;
+        ctx.setLineDash([]);
+        ctx.lineWidth = 4;
+      }
+      ctx.strokeStyle = style.color;
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
+    },
+
+    // The site whose glyph is under a layer point: the topmost one drawn (denied first).
+    hitTest: function (point) {
+      var best = -1;
+      var sites = this._state.sites;
+      for (var k = this._drawnCount - 1; k >= 0; k--) {
+        var site = sites[this._drawn[k]];
+        var reach = VOCAB.statuses[site.status].size * 1.3 + GLYPH_TOLERANCE;
+        var dx = this._drawnX[k] - point.x;
+        var dy = this._drawnY[k] - point.y;
+        if (dx * dx + dy * dy <= reach * reach) {
+          best = site.i;
+          break;
+        }
+      }
+      return best;
+    },
+
+    drawnIds: function () {
+      var ids = [];
+      for (var k = 0; k < this._drawnCount; k++) ids.push(this._state.sites[this._drawn[k]].id);
+      return ids;
+    },
+  });
+
+  // A layer-control entry that shows or hides one status category on the site canvas.
+  var StatusToggle = L.Layer.extend({
+    initialize: function (app, statusIndex) {
+      this._app = app;
+      this.statusIndex = statusIndex;
+    },
+    onAdd: function () {
+      this._app.setStatusVisible(this.statusIndex, true);
+    },
+    onRemove: function () {
+      this._app.setStatusVisible(this.statusIndex, false);
+    },
+  });
+
+  // ---------------------------------------------------------------- site details (popup)
+  function zoomForRadius(radius, lat, pixels) {
+    // The zoom at which a circle of `radius` metres spans about `pixels` pixels across.
+    if (!(radius > 0)) return 13;
+    var metresPerPixel = (2 * radius) / pixels;
+    var z = Math.log2((156543.03392 * Math.cos((lat * Math.PI) / 180)) / metresPerPixel);
+    return Math.max(3, Math.min(MAX_FOCUS_ZOOM, Math.floor(z)));
+  }
+
+  function formatMetres(m) {
+    if (!(m > 0)) return null;
+    if (m >= 1000) return (Math.round(m / 100) / 10).toLocaleString('en') + ' km';
+    return Math.round(m).toLocaleString('en') + ' m';
+  }
+
+  function sourceEntry(source, fallbackId) {
+    var li = el('li', 'fm-source');
+    if (!source || typeof source !== 'object') {
+      add(li, 'source ', dataText('code', null, fallbackId), ' (not listed in this site\u2019s sources)');
+      return li;
+    }
+    var title = isText(source.title) ? source.title : isText(source.url) ? source.url : source.id;
+    var a = link(source.url, title, 'fm-source-title');
+    var archive = safeHref(source.archive_url);
+    if (a.tagName === 'A') {
+      // Robust Links: readers and browser extensions can fall back to the snapshot.
+      a.setAttribute('data-originalurl', a.href);
+      if (archive) a.setAttribute('data-versionurl', archive);
+      if (isText(source.accessed)) a.setAttribute('data-versiondate', source.accessed);
+    }
+    add(li, a);
+    var bits = el('span', 'fm-source-meta');
+    add(bits, ' \u2014 ', dataText('span', 'fm-publisher', source.publisher));
+    if (isText(source.author)) add(bits, ', ', dataText('span', null, source.author));
+    if (isText(source.published)) add(bits, ', ', el('time', null, source.published));
+    if (isText(source.via)) add(bits, '; read via ', dataText('span', 'fm-via', source.via));
+    if (isText(source.language)) add(bits, ' [', dataText('span', null, source.language), ']');
+    add(li, bits);
+    if (archive) {
+      var snap = link(source.archive_url, 'archived copy', 'fm-archive');
+      add(li, ' (', snap, isText(source.accessed) ? ', accessed ' + source.accessed : '', ')');
+    } else if (isText(source.accessed)) {
+      add(li, el('span', 'fm-source-meta', ' (accessed ' + source.accessed + ')'));
+    }
+    if (isText(source.note)) add(li, el('br'), dataText('span', 'fm-note', source.note));
+    return li;
+  }
+
+  function sourceList(ids, sourceMap) {
+    var ul = el('ul', 'fm-sources');
+    asArray(ids).forEach(function (id) {
+      add(ul, sourceEntry(sourceMap[id], String(id)));
+    });
+    return ul;
+  }
+
+  function claimItem(claim, deciding, sourceMap) {
+    var li = el('li', 'fm-claim' + (deciding ? ' fm-deciding' : ''));
+    var stance = asArray(label('stance', claim.stance));
+    var head = el('div', 'fm-claim-head');
+    add(
+      head,
+      el('time', 'fm-date', claim.date),
+      ' ',
+      el('span', 'fm-stance fm-stance-' + String(claim.stance).replace(/[^a-z-]/g, ''),
+        (stance[0] || '') + ' ' + (stance[1] || claim.stance)),
+      ' ',
+      dataText('strong', 'fm-actor', claim.actor),
+      el('span', 'fm-claim-kind',
+        ' (' + label('actor_type', claim.actor_type) + '; ' + label('claim_basis', claim.basis) + ')')
+    );
+    if (deciding) add(head, ' ', el('span', 'fm-badge', '\u2605 decides the status'));
+    add(li, head);
+    if (isText(claim.summary)) add(li, dataText('p', 'fm-summary', claim.summary));
+    if (isText(claim.quote)) add(li, dataText('blockquote', 'fm-quote', '\u201c' + claim.quote + '\u201d'));
+    if (isText(claim.note)) add(li, dataText('p', 'fm-note', claim.note));
+    add(li, sourceList(claim.sources, sourceMap));
+    return li;
+  }
+
+  function buildDetail(site, meta) {
+    var p = site.p;
+    var root = el('article', 'fm-detail');
+    root.setAttribute('data-site', site.id);
+    var style = VOCAB.statuses[site.status];
+    add(root, dataText('h2', 'fm-name', site.name));
+
+    var locals = asArray(p.local_names).filter(function (n) {
+      return n && isText(n.name);
+    });
+    if (locals.length) {
+      var ln = el('p', 'fm-local-names');
+      locals.forEach(function (n, k) {
+        var span = dataText('span', 'fm-local', n.name);
+        if (isText(n.lang)) span.lang = n.lang;
+        add(ln, k ? ' \u00b7 ' : '', span, isText(n.lang) ? ' (' + n.lang + ')' : '');
+      });
+      add(root, ln);
+    }
+    var where = [p.admin3, p.admin2, p.admin1].filter(isText);
+    var metaLine = el('p', 'fm-meta', label('kind', p.kind) + ' \u00b7 ' + (p.country || '?'));
+    where.forEach(function (w) {
+      add(metaLine, ' \u00b7 ', dataText('span', null, w));
+    });
+    add(root, metaLine);
+    if (isText(p.description)) add(root, dataText('p', 'fm-description', p.description));
+
+    // Status and the claims that decide it.
+    var status = el('section', 'fm-status');
+    status.style.borderLeftColor = style.color;
+    var title = el('p', 'fm-status-title');
+    add(title, glyphImg(site.status, site.conf), ' ', el('strong', null, style.label));
+    add(title, el('span', 'fm-asof', meta.as_of ? ' as of ' + meta.as_of : ' (all claims on record)'));
+    add(status, title, el('p', 'fm-status-desc', style.description));
+    add(status, el('p', 'fm-axes',
+      'Official position: ' + label('official', p.official_status) + '. Evidence: ' +
+      label('evidence', p.evidence) + '.'));
+    if (site.deciding.length) {
+      add(status, el('p', 'fm-decided',
+        'Decided by the claim' + (site.deciding.length > 1 ? 's' : '') + ' marked \u2605 below.'));
+    }
+    add(root, status);
+
+    var conf = el('p', 'fm-confidence');
+    var confStyle = VOCAB.confidence[site.conf];
+    add(conf, el('strong', null, confStyle ? confStyle.label : String(p.confidence)));
+    if (isText(p.confidence_note)) add(conf, ': ', dataText('span', null, p.confidence_note));
+    add(root, conf);
+
+    // Claims as a dated timeline.
+    var sourceMap = {};
+    asArray(p.sources).forEach(function (s) {
+      if (s && typeof s === 'object') sourceMap[s.id] = s;
+    });
+    var claims = asArray(p.claims).filter(function (c) {
+      return c && typeof c === 'object';
+    });
+    claims.sort(function (a, b) {
+      var ka = dateEndKey(a.date);
+      var kb = dateEndKey(b.date);
+      return ka < kb ? -1 : ka > kb ? 1 : String(a.id) < String(b.id) ? -1 : 1;
+    });
+    add(root, el('h3', null, 'Claims (' + claims.length + ')'));
+    var list = el('ol', 'fm-timeline');
+    claims.forEach(function (c) {
+      add(list, claimItem(c, site.deciding.indexOf(c.id) >= 0, sourceMap));
+    });
+    if (!claims.length) add(list, el('li', 'fm-empty', 'No claims on record.'));
+    add(root, list);
+    if (site.later) {
+      add(root, el('p', 'fm-later',
+        site.later + ' later claim' + (site.later > 1 ? 's are' : ' is') +
+        ' not shown: this map shows what was on record on ' + meta.as_of + '.'));
+    }
+
+    // Location.
+    var loc = p.location && typeof p.location === 'object' ? p.location : {};
+    add(root, el('h3', null, 'Location'));
+    var locP = el('p', 'fm-location');
+    if (site.located) {
+      var radius = formatMetres(site.radius);
+      add(locP, el('span', 'fm-coords', site.lat.toFixed(5) + ', ' + site.lon.toFixed(5)),
+        ' (lat, lon)');
+      if (site.geometry) add(locP, ' \u00b7 a ' + String(site.geometry.type).toLowerCase() +
+        ' bounds the site; the glyph marks a point inside it');
+      if (radius) add(locP, ' \u00b7 somewhere within ' + radius + ' of this point');
+    } else {
+      add(locP, 'Not located on the map.');
+    }
+    add(locP, ' \u00b7 basis: ' + label('location_basis', loc.basis));
+    add(root, locP);
+    if (isText(loc.note)) add(root, dataText('p', 'fm-note', loc.note));
+    if (asArray(loc.sources).length) {
+      add(root, el('p', 'fm-small', 'Sources for the location:'), sourceList(loc.sources, sourceMap));
+    }
+    if (site.located) {
+      var z = Math.min(18, zoomForRadius(site.radius, site.lat, 800));
+      var lat = site.lat.toFixed(5);
+      var lon = site.lon.toFixed(5);
+      var open = el('p', 'fm-open');
+      add(open, 'Open this spot in ',
+        link('https://www.openstreetmap.org/?mlat=' + lat + '&mlon=' + lon + '#map=' + z + '/' + lat + '/' + lon,
+          'OpenStreetMap'),
+        ' \u00b7 ',
+        link('https://www.google.com/maps/@?api=1&map_action=map&basemap=satellite&zoom=' + z +
+          '&center=' + lat + '%2C' + lon, 'Google Maps (satellite)'));
+      add(root, open);
+    }
+    var record = [];
+    if (isText(p.first_reported)) record.push('first reported ' + p.first_reported);
+    if (isText(p.updated)) record.push('record updated ' + p.updated);
+    record.push('id ' + site.id);
+    add(root, el('p', 'fm-small fm-record', record.join(' \u00b7 ')));
+    return root;
+  }
+
+  // ---------------------------------------------------------------- the application
+  function App(payload) {
+    var self = this;
+    VOCAB = payload.vocab;
+    this.meta = payload.meta || {};
+    this.payloadContext = payload.context || null;
+    this.sites = prepareSites(asArray(payload.sites));
+    this.byId = {};
+    this.sites.forEach(function (s) {
+      self.byId[s.id] = s;
+    });
+    this.visible = VOCAB.statuses.map(function () {
+      return true;
+    });
+    this.selected = -1;
+    this.counts = VOCAB.statuses.map(function () {
+      return 0;
+    });
+    this.sites.forEach(function (s) {
+      self.counts[s.status]++;
+    });
+    var located = this.sites.filter(function (s) {
+      return s.located;
+    });
+    var rank = VOCAB.statuses.length;
+    this.glyphOrder = located
+      .slice()
+      .sort(function (a, b) {
+        return rank - a.status - (rank - b.status) || a.conf - b.conf || a.i - b.i;
+      })
+      .map(function (s) {
+        return s.i;
+      });
+    this.areaOrder = located
+      .filter(function (s) {
+        return s.area || s.radius;
+      })
+      .sort(function (a, b) {
+        return b.radius - a.radius || a.i - b.i;
+      })
+      .map(function (s) {
+        return s.i;
+      });
+    this.located = located;
+    this.latestClaim = '';
+    this.sites.forEach(function (s) {
+      asArray(s.p.claims).forEach(function (c) {
+        if (c && dateEndKey(c.date) > dateEndKey(self.latestClaim)) self.latestClaim = c.date;
+      });
+    });
+    this.buildMap();
+    this.buildPanel();
+    this.applyHash(true);
+    this.restoring = false;
+    window.addEventListener('hashchange', function () {
+      if (location.hash !== self.lastHash) self.applyHash(false);
+    });
+  }
+
+  App.prototype.buildMap = function () {
+    var self = this;
+    var map = (this.map = L.map('fm-map', {
+      zoomControl: true,
+      worldCopyJump: false,
+      minZoom: 2,
+      zoomSnap: 0.5,
+    }));
+    map.attributionControl.setPrefix(
+      '<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>'
+    );
+    map.createPane('fm-context').style.zIndex = 350;
+    map.createPane('fm-labels').style.zIndex = 360;
+
+    // Basemaps: only tiles need the network; say so when they fail.
+    this.baseLayers = {};
+    var bases = {};
+    VOCAB.basemaps.forEach(function (b) {
+      var layer = L.tileLayer(b.url, {
+        attribution: b.attribution,
+        maxZoom: b.max_zoom,
+        subdomains: b.subdomains || 'abc',
+      });
+      layer.fmKey = b.key;
+      layer.on('tileerror', function () {
+        self.tilesFailed();
+      });
+      self.baseLayers[b.key] = layer;
+      bases[escapeHTML(b.name)] = layer;
+    });
+    this.baseLayers[VOCAB.basemaps[0].key].addTo(map);
+    this.currentBase = VOCAB.basemaps[0].key;
+
+    // Country borders under the sites.
+    var overlays = {};
+    this.contextLayer = null;
+    if (this.payloadContext) this.buildContext();
+
+    this.siteLayer = new SiteLayer(this, { pane: 'overlayPane' });
+    this.siteLayer.addTo(map);
+    this.toggles = VOCAB.statuses.map(function (s, k) {
+      return new StatusToggle(self, k);
+    });
+    VOCAB.statuses.forEach(function (s, k) {
+      if (!self.counts[k]) return;
+      var name =
+        '<img class="fm-glyph" alt="" width="18" height="18" src="' + glyphImage(k, VOCAB.confidence.length - 1) +
+        '"> ' + escapeHTML(s.label) + ' <span class="fm-count">(' + self.counts[k] + ')</span>';
+      overlays[name] = self.toggles[k];
+      self.toggles[k].addTo(map);
+    });
+    if (this.countriesLayer) {
+      overlays['<span class="fm-border-swatch"></span> Country borders'] = this.countriesLayer;
+    }
+    this.layersControl = L.control
+      .layers(bases, overlays, { collapsed: window.innerHeight < 640, position: 'topright' })
+      .addTo(map);
+
+    L.control.scale({ position: 'bottomleft', imperial: true }).addTo(map);
+    this.addCoordinates();
+    this.addFullscreen();
+    this.addLegend();
+    this.addTileBanner();
+
+    map.on('click', function (e) {
+      var hit = self.siteLayer.hitTest(e.layerPoint);
+      if (hit >= 0) self.openSite(self.sites[hit], { pan: false });
+    });
+    var tooltip = L.tooltip({ direction: 'top', offset: [0, -10], className: 'fm-tip' });
+    var hovering = -1;
+    map.on('mousemove', function (e) {
+      var hit = self.siteLayer.hitTest(e.layerPoint);
+      if (hit === hovering) return;
+      hovering = hit;
+      map.getContainer().classList.toggle('fm-over-site', hit >= 0);
+      if (hit < 0) {
+        map.closeTooltip(tooltip);
+        return;
+      }
+      var site = self.sites[hit];
+      var content = el('span');
+      add(content, dataText('strong', null, site.name), ' \u2014 ' + VOCAB.statuses[site.status].label);
+      tooltip.setLatLng([site.lat, site.lon]).setContent(content);
+      map.openTooltip(tooltip);
+    });
+    map.on('mouseout', function () {
+      hovering = -1;
+      map.closeTooltip(tooltip);
+    });
+    map.on('popupclose', function (e) {
+      if (e.popup === self.popup) {
+        self.selected = -1;
+        self.siteLayer.draw();
+        self.saveHash();
+      }
+    });
+    map.on('moveend overlayadd overlayremove', function () {
+      self.saveHash();
+    });
+    map.on('baselayerchange', function (e) {
+      self.currentBase = e.layer.fmKey;
+      self.hideBanner();
+      self.saveHash();
+    });
+    map.on('zoomend', function () {
+      map.getContainer().classList.toggle('fm-zoomed-out', map.getZoom() < 4);
+    });
+    this.fitAll();
+  };
+
+  App.prototype.buildContext = function () {
+    var data = this.payloadContext;
+    var renderer = L.canvas({ pane: 'fm-context', padding: 0.5 });
+    var borders = L.geoJSON(data, {
+      renderer: renderer,
+      interactive: false,
+      style: function () {
+        return { color: '#5f5f5f', weight: 1.2, opacity: 0.9, fillColor: '#f6f2e8', fillOpacity: 0.3 };
+      },
+    });
+    var labels = L.layerGroup();
+    asArray(data.features).forEach(function (f) {
+      var p = (f && f.properties) || {};
+      var lon = +p.label_lon;
+      var lat = +p.label_lat;
+      if (!isText(p.name) || !isFinite(lon) || !isFinite(lat)) return;
+      var text = dataText('span', null, p.name);
+      L.marker([lat, lon], {
+        icon: L.divIcon({ className: 'fm-country-label', html: text, iconSize: null }),
+        interactive: false,
+        keyboard: false,
+        pane: 'fm-labels',
+      }).addTo(labels);
+    });
+    this.contextLayer = borders;
+    this.countriesLayer = L.layerGroup([borders, labels]);
+    this.countriesLayer.fmKey = 'countries';
+    this.countriesLayer.addTo(this.map);
+  };
+
+  App.prototype.fitAll = function () {
+    var map = this.map;
+    if (!this.located.length) {
+      map.setView([38.8, 71.2], 6);
+      return;
+    }
+    var bounds = L.latLngBounds(
+      this.located.map(function (s) {
+        return [s.lat, s.lon];
+      })
+    );
+    map.fitBounds(bounds.pad(0.1), {
+      maxZoom: 8,
+      animate: false,
+      paddingTopLeft: [60, 20],
+      paddingBottomRight: [this.rightControlsWidth(), 20],
+    });
+  };
+
+  App.prototype.setStatusVisible = function (k, on) {
+    this.visible[k] = on;
+    if (!on && this.selected >= 0 && this.sites[this.selected].status === k && this.sites[this.selected].located) {
+      this.map.closePopup(this.popup);
+    }
+    this.siteLayer.draw();
+    this.refreshList();
+  };
+
+  App.prototype.openSite = function (site, opts) {
+    opts = opts || {};
+    if (!site.located) {
+      this.showPanelDetail(site);
+      return;
+    }
+    if (!this.visible[site.status]) this.toggles[site.status].addTo(this.map);
+    if (opts.pan) {
+      if (site.geometry && site.area) {
+        var bounds = L.geoJSON(site.geometry).getBounds();
+        this.map.fitBounds(bounds.pad(0.1), { maxZoom: MAX_FOCUS_ZOOM, animate: false });
+      } else {
+        var size = this.map.getSize();
+        var z = zoomForRadius(site.radius, site.lat, Math.max(120, 0.45 * Math.min(size.x, size.y)));
+        this.map.setView([site.lat, site.lon], z, { animate: false });
+      }
+    }
+    this.selected = site.i;
+    // One popup, moved from site to site: never two detail cards at once.
+    var popup = (this.popup = this.popup || L.popup({ className: 'fm-popup', minWidth: 280, maxWidth: 420 }));
+    L.setOptions(popup, {
+      maxHeight: Math.max(220, Math.round(this.map.getSize().y * 0.62)),
+      autoPan: opts.autoPan !== false,
+      autoPanPaddingTopLeft: [56, 24],
+      autoPanPaddingBottomRight: [this.rightControlsWidth(), 24],
+      offset: [0, -VOCAB.statuses[site.status].size],
+    });
+    popup.fmSite = site.id;
+    popup.setLatLng([site.lat, site.lon]).setContent(buildDetail(site, this.meta));
+    if (!this.map.hasLayer(popup)) popup.openOn(this.map);
+    this.siteLayer.draw();
+    this.saveHash();
+  };
+
+  // ---------------------------------------------------------------- controls
+  // Width of the controls on the map's right edge (layers, legend), which a popup avoids
+  // unless that would leave it too little room.
+  App.prototype.rightControlsWidth = function () {
+    var width = 24;
+    var corner = this.map.getContainer().querySelectorAll('.leaflet-right .leaflet-control');
+    for (var k = 0; k < corner.length; k++) width = Math.max(width, corner[k].offsetWidth + 24);
+    return this.map.getSize().x - width > 460 ? width : 24;
+  };
+
+  App.prototype.addCoordinates = function () {
+    var map = this.map;
+    var Coords = L.Control.extend({
+      options: { position: 'bottomleft' },
+      onAdd: function () {
+        var box = el('div', 'leaflet-control fm-coords-control', 'lat, lon');
+        box.title = 'Coordinates under the cursor (latitude, longitude; WGS 84)';
+        map.on('mousemove', function (e) {
+          box.textContent = e.latlng.lat.toFixed(5) + ', ' + L.Util.wrapNum(e.latlng.lng, [-180, 180], true).toFixed(5);
+        });
+        return box;
+      },
+    });
+    new Coords().addTo(map);
+  };
+
+  function fullscreenIcon() {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 16 16');
+    svg.setAttribute('width', '16');
+    svg.setAttribute('height', '16');
+    svg.setAttribute('aria-hidden', 'true');
+    var path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', 'M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4');
+    path.setAttribute('fill', 'none');
+    path.setAttribute('stroke', 'currentColor');
+    path.setAttribute('stroke-width', '2');
+    svg.appendChild(path);
+    return svg;
+  }
+
+  App.prototype.addFullscreen = function () {
+    var app = document.getElementById('fm-app');
+    if (!app.requestFullscreen) return;
+    var map = this.map;
+    var Full = L.Control.extend({
+      options: { position: 'topleft' },
+      onAdd: function () {
+        var bar = el('div', 'leaflet-bar leaflet-control');
+        var button = el('a', 'fm-fullscreen');
+        button.appendChild(fullscreenIcon());
+        button.href = '#';
+        button.setAttribute('role', 'button');
+        button.title = 'Full screen';
+        button.setAttribute('aria-label', 'Full screen');
+        L.DomEvent.on(button, 'click', function (e) {
+          L.DomEvent.preventDefault(e);
+          L.DomEvent.stopPropagation(e);
+          if (document.fullscreenElement) document.exitFullscreen();
+          else app.requestFullscreen();
+        });
+        document.addEventListener('fullscreenchange', function () {
+          button.title = document.fullscreenElement ? 'Exit full screen' : 'Full screen';
+          map.invalidateSize();
+        });
+        return add(bar, button);
+      },
+    });
+    new Full().addTo(map);
+  };
+
+  App.prototype.addLegend = function () {
+    var self = this;
+    var Legend = L.Control.extend({
+      options: { position: 'bottomright' },
+      onAdd: function () {
+        var box = el('div', 'leaflet-control fm-legend');
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        var details = (self.legendDetails = el('details'));
+        details.open = window.innerWidth > 700 && window.innerHeight > 500;
+        add(details, el('summary', null, 'Legend'));
+        add(details, el('p', 'fm-rule', VOCAB.rule));
+        var table = el('ul', 'fm-legend-list');
+        VOCAB.statuses.forEach(function (s, k) {
+          var li = el('li', self.counts[k] ? null : 'fm-zero');
+          li.setAttribute('data-status', s.key);
+          li.title = s.description;
+          add(li, glyphImg(k), el('span', 'fm-legend-label', s.label),
+            el('span', 'fm-count', ' (' + self.counts[k] + ')'),
+            el('span', 'fm-legend-desc', ' ' + s.glyph + ', ' + colourName(s.color)));
+          add(table, li);
+        });
+        add(details, table);
+        add(details, el('p', 'fm-legend-text',
+          'Shape = official position (diamond: denied). Fill = evidence (filled: attested or ' +
+          'acknowledged; hollow: reported; dashed: unverified).'));
+        var conf = el('p', 'fm-legend-text');
+        add(conf, 'Opacity = confidence: ');
+        var sample = 0; // a filled glyph shows opacity best
+        VOCAB.statuses.forEach(function (s, k) {
+          if (s.fill === 'solid' && s.shape === 'circle') sample = k;
+        });
+        for (var c = VOCAB.confidence.length - 1; c >= 0; c--) {
+          add(conf, glyphImg(sample, c, 'fm-glyph-small'), VOCAB.confidence[c].key + ' ');
+        }
+        add(details, conf);
+        var precision = el('p', 'fm-legend-text');
+        add(precision, el('span', 'fm-swatch-area'),
+          ' Shaded circle or area = where the site may be (location precision); the glyph marks ' +
+          'its centre, not an exact spot.');
+        add(details, precision);
+        var unlocated = self.sites.length - self.located.length;
+        if (unlocated) {
+          add(details, el('p', 'fm-legend-text',
+            unlocated + ' site' + (unlocated > 1 ? 's have' : ' has') +
+            ' no location: see the list, not the map.'));
+        }
+        add(details, el('p', 'fm-legend-text fm-small',
+          (self.meta.offline ? 'Everything but the basemap tiles is inside this file; ' :
+            'Leaflet is loaded from unpkg.com; ') + 'tiles need the network.'));
+        details.addEventListener('toggle', function () {
+          self.map.fire('fm-legend-toggle');
+        });
+        return add(box, details);
+      },
+    });
+    this.legend = new Legend().addTo(this.map);
+  };
+
+  function colourName(hex) {
+    return (
+      {
+        '#D55E00': 'vermillion',
+        '#E69F00': 'orange',
+        '#56B4E9': 'sky blue',
+        '#009E73': 'bluish green',
+        '#0072B2': 'blue',
+        '#CC79A7': 'reddish purple',
+        '#7A7A7A': 'grey',
+      }[hex] || hex
+    );
+  }
+
+  App.prototype.addTileBanner = function () {
+    var self = this;
+    var banner = (this.banner = el('div', 'fm-banner'));
+    banner.setAttribute('role', 'status');
+    banner.hidden = true;
+    add(banner, el('span', null,
+      'Basemap tiles could not be loaded (no network?). Sites, borders, legend and list work without them.'));
+    var close = el('button', 'fm-banner-close', '\u00d7');
+    close.type = 'button';
+    close.setAttribute('aria-label', 'Dismiss');
+    close.addEventListener('click', function () {
+      self.bannerDismissed = true;
+      banner.hidden = true;
+    });
+    add(banner, close);
+    L.DomEvent.disableClickPropagation(banner);
+    this.map.getContainer().appendChild(banner);
+  };
+
+  App.prototype.tilesFailed = function () {
+    this.map.getContainer().classList.add('fm-no-tiles');
+    if (this.contextLayer && !this.contextFilled) {
+      this.contextFilled = true;
+      this.contextLayer.setStyle({ fillOpacity: 0.92 });
+    }
+    if (!this.bannerDismissed) this.banner.hidden = false;
+  };
+
+  App.prototype.hideBanner = function () {
+    this.banner.hidden = true;
+  };
+
+  // ---------------------------------------------------------------- side panel
+  App.prototype.buildPanel = function () {
+    var self = this;
+    var panel = document.getElementById('fm-panel');
+    var head = el('header', 'fm-head');
+    add(head, dataText('h1', null, this.meta.title));
+    var facts = el('p', 'fm-facts');
+    add(facts, el('span', 'fm-asof-line', this.meta.as_of
+      ? 'Status as of ' + this.meta.as_of + ' (later claims ignored).'
+      : 'Status from all claims on record' + (this.latestClaim ? ' (latest: ' + this.latestClaim + ').' : '.')));
+    if (isText(this.meta.data_version)) {
+      add(facts, ' ', dataText('span', 'fm-version', 'Data: ' + this.meta.data_version + '.'));
+    }
+    add(head, facts);
+    var toggle = el('button', 'fm-panel-toggle', 'Sites');
+    toggle.type = 'button';
+    if (window.innerWidth <= 700) document.body.classList.add('fm-panel-closed');
+    toggle.setAttribute('aria-expanded', document.body.classList.contains('fm-panel-closed') ? 'false' : 'true');
+    toggle.addEventListener('click', function () {
+      var open = document.body.classList.toggle('fm-panel-closed');
+      toggle.setAttribute('aria-expanded', open ? 'false' : 'true');
+      self.map.invalidateSize();
+    });
+    document.getElementById('fm-app').appendChild(toggle);
+
+    var search = (this.searchBox = el('input', 'fm-search'));
+    search.type = 'search';
+    search.placeholder = 'Search sites by name';
+    search.setAttribute('aria-label', 'Search sites by name');
+    search.addEventListener('input', function () {
+      self.listLimit = LIST_PAGE;
+      self.refreshList();
+    });
+    search.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && self.matches && self.matches.length) {
+        self.openSite(self.matches[0], { pan: true });
+      }
+    });
+    this.countLine = el('p', 'fm-count-line');
+    this.listNode = el('ul', 'fm-list');
+    this.moreButton = el('button', 'fm-more', 'Show more');
+    this.moreButton.type = 'button';
+    this.moreButton.addEventListener('click', function () {
+      self.listLimit += LIST_PAGE;
+      self.refreshList();
+    });
+    this.detailNode = el('div', 'fm-panel-detail');
+    this.detailNode.hidden = true;
+    this.listLimit = LIST_PAGE;
+    // Alphabetical, located first; unlocated sites follow under their own heading.
+    var collator = new Intl.Collator('en', { sensitivity: 'base' });
+    this.sorted = this.sites.slice().sort(function (a, b) {
+      return (a.located === b.located ? 0 : a.located ? -1 : 1) || collator.compare(a.name, b.name) || a.i - b.i;
+    });
+    add(panel, head, search, this.countLine, this.detailNode, this.listNode, this.moreButton);
+    this.refreshList();
+  };
+
+  App.prototype.refreshList = function () {
+    var self = this;
+    if (!this.listNode) return;
+    var query = normalise((this.searchBox.value || '').trim());
+    var matches = (this.matches = query
+      ? this.sorted.filter(function (s) {
+        return s.search.indexOf(query) >= 0;
+      })
+      : this.sorted);
+    this.listNode.textContent = '';
+    var shown = Math.min(matches.length, this.listLimit);
+    var heading = false;
+    for (var k = 0; k < shown; k++) {
+      var site = matches[k];
+      if (!site.located && !heading) {
+        heading = true;
+        add(this.listNode, el('li', 'fm-list-heading', 'Not located on the map'));
+      }
+      add(this.listNode, this.listItem(site));
+    }
+    this.countLine.textContent = (query ? matches.length + ' of ' : '') + this.sites.length + ' sites' +
+      (shown < matches.length ? ', showing ' + shown : '');
+    this.moreButton.hidden = shown >= matches.length;
+  };
+
+  App.prototype.listItem = function (site) {
+    var self = this;
+    var li = el('li', 'fm-item' + (this.visible[site.status] ? '' : ' fm-hidden-status'));
+    var button = el('button', 'fm-item-button');
+    button.type = 'button';
+    button.setAttribute('data-site', site.id);
+    var text = el('span', 'fm-item-text');
+    add(text, dataText('span', 'fm-item-name', site.name));
+    add(text, el('span', 'fm-item-sub',
+      VOCAB.statuses[site.status].label + (site.located ? '' : ' \u00b7 not located')));
+    add(button, glyphImg(site.status, site.conf), text);
+    button.addEventListener('click', function () {
+      self.openSite(site, { pan: true });
+    });
+    return add(li, button);
+  };
+
+  App.prototype.showPanelDetail = function (site) {
+    var self = this;
+    var box = this.detailNode;
+    box.textContent = '';
+    var close = el('button', 'fm-detail-close', '\u00d7 Close');
+    close.type = 'button';
+    close.addEventListener('click', function () {
+      box.hidden = true;
+      box.textContent = '';
+      self.panelSite = null;
+      self.saveHash();
+    });
+    add(box, close, buildDetail(site, this.meta));
+    box.hidden = false;
+    this.panelSite = site.id;
+    this.map.closePopup();
+    box.scrollIntoView({ block: 'start' });
+    this.saveHash();
+  };
+
+  // ---------------------------------------------------------------- permalink (URL hash)
+  // #map=zoom/lat/lon&site=ID&layers=status,status,countries&base=KEY
+  App.prototype.hashState = function () {
+    var map = this.map;
+    var c = map.getCenter();
+    var parts = ['map=' + map.getZoom() + '/' + c.lat.toFixed(5) + '/' + c.lng.toFixed(5)];
+    var open = this.popup && map.hasLayer(this.popup) ? this.popup.fmSite : this.panelSite;
+    if (open) parts.push('site=' + encodeURIComponent(open));
+    var self = this;
+    var active = [];
+    VOCAB.statuses.forEach(function (s, k) {
+      if (self.visible[k] && self.counts[k]) active.push(s.key);
+    });
+    if (this.countriesLayer && map.hasLayer(this.countriesLayer)) active.push('countries');
+    parts.push('layers=' + active.join(','));
+    parts.push('base=' + this.currentBase);
+    return '#' + parts.join('&');
+  };
+
+  App.prototype.saveHash = function () {
+    if (this.restoring) return;
+    var self = this;
+    clearTimeout(this.hashTimer);
+    this.hashTimer = setTimeout(function () {
+      var hash = self.hashState();
+      if (hash === location.hash) return;
+      self.lastHash = hash;
+      try {
+        history.replaceState(null, '', hash);
+      } catch (err) {
+        // Some embedding contexts refuse history changes; the map works without a permalink.
+      }
+    }, 120);
+  };
+
+  App.prototype.applyHash = function (initial) {
+    var self = this;
+    var params;
+    try {
+      params = new URLSearchParams(location.hash.replace(/^#/, ''));
+    } catch (err) {
+      return;
+    }
+    this.restoring = true;
+    var layers = params.get('layers');
+    if (layers !== null) {
+      var wanted = layers.split(',');
+      VOCAB.statuses.forEach(function (s, k) {
+        if (!self.counts[k]) return;
+        var on = wanted.indexOf(s.key) >= 0;
+        if (on !== self.map.hasLayer(self.toggles[k])) {
+          if (on) self.toggles[k].addTo(self.map);
+          else self.map.removeLayer(self.toggles[k]);
+        }
+      });
+      if (this.countriesLayer) {
+        var ctxOn = wanted.indexOf('countries') >= 0;
+        if (ctxOn !== this.map.hasLayer(this.countriesLayer)) {
+          if (ctxOn) this.countriesLayer.addTo(this.map);
+          else this.map.removeLayer(this.countriesLayer);
+        }
+      }
+    }
+    var base = params.get('base');
+    if (base && Object.prototype.hasOwnProperty.call(this.baseLayers, base) && base !== this.currentBase) {
+      this.map.removeLayer(this.baseLayers[this.currentBase]);
+      this.baseLayers[base].addTo(this.map);
+      this.currentBase = base;
+    }
+    var view = /^(\d{1,2}(?:\.\d+)?)\/(-?\d{1,2}(?:\.\d+)?)\/(-?\d{1,3}(?:\.\d+)?)$/.exec(params.get('map') || '');
+    if (view) this.map.setView([+view[2], +view[3]], +view[1], { animate: false });
+    var id = params.get('site');
+    if (id && Object.prototype.hasOwnProperty.call(this.byId, id)) {
+      this.openSite(this.byId[id], { pan: !view, autoPan: false });
+    } else if (!initial) {
+      this.map.closePopup();
+    }
+    this.restoring = false;
+    this.lastHash = location.hash;
+  };
+
+  // ---------------------------------------------------------------- start
+  function showError(err) {
+    var box = el('div', 'fm-error', 'The map could not be built: ' + (err && err.message ? err.message : err));
+    document.body.insertBefore(box, document.body.firstChild);
+    if (window.console) console.error(err);
+  }
+
+  function start() {
+    readPayload()
+      .then(function (payload) {
+        var app = new App(payload);
+        // For tests and for the curious: read-only views of what is drawn.
+        window.facilitymap = {
+          app: app,
+          map: app.map,
+          siteCount: app.sites.length,
+          drawnIds: function () {
+            return app.siteLayer.drawnIds();
+          },
+          screenPoint: function (id) {
+            var site = app.byId[id];
+            if (!site || !site.located) return null;
+            var p = app.map.latLngToContainerPoint([site.lat, site.lon]);
+            var box = app.map.getContainer().getBoundingClientRect();
+            return { x: box.left + p.x, y: box.top + p.y };
+          },
+          openSite: function (id) {
+            if (app.byId[id]) app.openSite(app.byId[id], { pan: true });
+          },
+          contextNames: function () {
+            if (!app.contextLayer || !app.map.hasLayer(app.countriesLayer)) return [];
+            return app.contextLayer.getLayers().filter(function (l) {
+              return l._parts && l._parts.length > 0;
+            }).map(function (l) {
+              return l.feature.properties.iso_a2 || l.feature.properties.name;
+            });
+          },
+        };
+        document.documentElement.setAttribute('data-fm-ready', 'true');
+      })
+      .catch(showError);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
