@@ -1,0 +1,118 @@
+"""facilitymap.maps: the declared maps (maps.toml), site selection, as-of claims, versions."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from facilitymap.errors import FacilitymapError
+from facilitymap.io import load_layer
+from facilitymap.maps import MapSpec, data_version, load_config, map_features, render_map
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = Path(__file__).parent / "browser" / "data" / "sample.geojson"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_layer(SAMPLE)
+
+
+def test_the_project_declares_overview_denied_and_past_maps():
+    config = load_config(REPO / "maps.toml")
+    by_name = {spec.name: spec for spec in config.maps}
+    assert by_name["overview"].statuses == () and by_name["overview"].as_of is None
+    denied = by_name["denied-vs-attested"]
+    assert {"attested-denied", "reported-denied", "attested"} <= set(denied.statuses)
+    past = [spec for spec in config.maps if spec.as_of is not None]
+    assert past and all(spec.as_of < date(2020, 1, 1) for spec in past)
+    assert all(spec.offline for spec in config.maps)
+    assert config.layer == REPO / "geodata" / "sites.geojson"
+    assert config.output_dir == REPO / "outputs"
+    assert config.screenshot is not None and config.screenshot.map == "overview"
+    assert config.screenshot.output == "overview.png"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[map]]\nname = "a"\noutput = "a.html"\ncolour = "red"\n', "unknown key(s) colour"),
+        ('[[map]]\nname = "a"\noutput = "a.html"\nstatuses = ["denied"]\n', "unknown denied"),
+        ('[[map]]\nname = "a"\noutput = "../a.html"\n', "file name ending in .html"),
+        ('[[map]]\nname = "a"\noutput = "a.png"\n', "file name ending in .html"),
+        ('[[map]]\nname = "a"\noutput = "a.html"\nas_of = "2019-13"\n', "month 13"),
+        (
+            '[[map]]\nname = "a"\noutput = "a.html"\n[[map]]\nname = "a"\noutput = "b.html"\n',
+            "name used twice",
+        ),
+        ('[[map]]\nname = "a"\noutput = "a.html"\ncountries = ["Tajikistan"]\n', "two-letter"),
+        ('[[map]]\nname = "a"\noutput = "a.html"\nmin_confidence = "certain"\n', "min_confidence"),
+        ('layer = "x"\n', "declare at least one [[map]]"),
+        (
+            'screenshot = { map = "nope", output = "x.png" }\n[[map]]\nname = "a"\noutput = "a.html"\n',
+            "not a declared map",
+        ),
+        ("[[map]\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_refused_with_the_reason(tmp_path, text, message):
+    path = tmp_path / "maps.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FacilitymapError) as err:
+        load_config(path)
+    assert message in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_missing_config(tmp_path):
+    with pytest.raises(FacilitymapError, match="no such file"):
+        load_config(tmp_path / "maps.toml")
+
+
+def test_as_of_keeps_only_claims_known_then(sample):
+    spec = MapSpec(name="x", output="x.html", as_of=date(2018, 12, 31))
+    features = {f["id"]: f for f in map_features(sample, spec)}
+    # Sites with no claim by then are left out.
+    assert set(features) == {"tj-sample-denied-post", "tj-sample-other-role", "tj-sample-attested"}
+    denied = features["tj-sample-denied-post"]
+    assert denied["properties"]["status"] == "reported"
+    assert [c["id"] for c in denied["properties"]["claims"]] == ["c1"]
+    assert denied["later_claims"] == 2
+    assert denied["deciding_claims"] == ["c1"]
+    assert "later_claims" not in features["tj-sample-attested"]
+
+
+def test_all_claims_without_as_of(sample):
+    features = {f["id"]: f for f in map_features(sample, MapSpec(name="x", output="x.html"))}
+    denied = features["tj-sample-denied-post"]
+    assert denied["properties"]["status"] == "attested-denied"
+    assert len(denied["properties"]["claims"]) == 3
+    assert "later_claims" not in denied
+    assert set(denied["deciding_claims"]) == {"c1", "c2", "c3"}
+    assert features["tj-sample-programme"]["geometry"] is None
+
+
+def test_filters_select_sites(sample):
+    spec = MapSpec(name="x", output="x.html", statuses=("attested-denied", "reported-denied"))
+    assert {f["id"] for f in map_features(sample, spec)} == {
+        "tj-sample-denied-post",
+        "tj-sample-border-strip",
+    }
+    spec = MapSpec(name="x", output="x.html", min_confidence="moderate", kinds=("border-post",))
+    assert [f["id"] for f in map_features(sample, spec)] == ["tj-sample-other-role"]
+    spec = MapSpec(name="x", output="x.html", countries=("KG",))
+    assert map_features(sample, spec) == []
+
+
+def test_data_version_names_file_hash_and_last_update(sample):
+    text = data_version(sample)
+    assert text == f"sample.geojson, SHA-256 {sample.sha256[:12]}, records updated up to 2024-05-01"
+
+
+def test_render_map_uses_the_layer_name_as_default_title(sample):
+    html = render_map(sample, MapSpec(name="x", output="x.html"), context=False)
+    assert "<title>facilitymap test sample</title>" in html
+    html = render_map(sample, MapSpec(name="x", output="x.html", title="Mine"), context=False)
+    assert "<title>Mine</title>" in html

@@ -1,0 +1,258 @@
+"""facilitymap.render.build_html: deterministic, offline, escaped, and the data intact."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import xstatic.pkg.leaflet as xleaflet
+
+from facilitymap.render import build_html, script_json
+from facilitymap.render.assets import leaflet_css, leaflet_js
+from facilitymap.render.style import VOCABULARIES, page_vocabulary
+
+TESTS = Path(__file__).parent
+HOSTILE = TESTS / "data" / "hostile" / "hostile.geojson"
+
+
+def point_feature(site_id: str = "tj-a", **props) -> dict:
+    properties = {
+        "name": "A",
+        "kind": "base",
+        "country": "TJ",
+        "location": {"precision_m": 5000, "basis": "reference-place", "note": "n"},
+        "confidence": "high",
+        "confidence_note": "n",
+        "claims": [],
+        "sources": [],
+        "status": "unverified",
+        **props,
+    }
+    return {
+        "type": "Feature",
+        "id": site_id,
+        "geometry": {"type": "Point", "coordinates": [71.5, 38.25]},
+        "properties": properties,
+    }
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the text of each script element."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._in_script: dict[str, str | None] | None = None
+        self._text: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._in_script, self._text = dict(attrs), []
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._in_script is not None:
+            self.scripts.append((self._in_script, "".join(self._text)))
+            self._in_script = None
+
+    def handle_data(self, data):
+        if self._in_script is not None:
+            self._text.append(data)
+
+    def names(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+
+def payload_of(page: str) -> dict:
+    (attrs, text) = next(s for s in Elements(page).scripts if s[0].get("id") == "fm-data")
+    if attrs.get("data-encoding") == "deflate-base64":
+        return json.loads(zlib.decompress(base64.b64decode(text)))
+    return json.loads(text)
+
+
+def test_same_input_same_bytes():
+    features = [point_feature("tj-a"), point_feature("tj-b", name="B")]
+    first = build_html(features, title="T", as_of="2019-01-01", data_version="v")
+    second = build_html(features, title="T", as_of="2019-01-01", data_version="v")
+    assert first == second
+    assert first != build_html(features, title="T", as_of="2019-01-02", data_version="v")
+
+
+def test_offline_page_references_nothing_on_the_network():
+    page = build_html([point_feature()], title="T", data_version="v", context=None)
+    elements = Elements(page)
+    assert [a for a in elements.names("script") if "src" in a] == []
+    assert elements.names("link") == []
+    assert elements.names("img") == []
+    assert "sourceMappingURL" not in page
+    # Images inlined; only `url(#default#VML)` (an old IE behaviour, no request) is left.
+    assert not re.search(r"url\((?!data:|#default#VML)", leaflet_css().text)
+    # Scripts: the JSON data, Leaflet, ours; the manifest records each asset's hash.
+    assert len(elements.scripts) == 3
+    assert f"leaflet.js (XStatic-Leaflet {xleaflet.PACKAGE_VERSION}) sha256=" in page
+
+
+def test_cdn_page_links_leaflet_with_sri_of_the_packaged_bytes():
+    page = build_html([point_feature()], title="T", data_version="v", offline=False)
+    elements = Elements(page)
+    (script,) = [a for a in elements.names("script") if "src" in a]
+    (link,) = elements.names("link")
+    js_bytes = (Path(xleaflet.BASE_DIR) / "leaflet.js").read_bytes()
+    expected = "sha256-" + base64.b64encode(hashlib.sha256(js_bytes).digest()).decode()
+    assert script["src"] == f"https://unpkg.com/leaflet@{xleaflet.VERSION}/dist/leaflet.js"
+    assert script["integrity"] == expected == leaflet_js().sri
+    assert link["integrity"] == leaflet_css().sri
+    assert script["crossorigin"] == link["crossorigin"] == "anonymous"
+
+
+def test_csp_allows_exactly_the_inline_scripts_and_tile_hosts():
+    page = build_html([point_feature()], title="T", data_version="v")
+    elements = Elements(page)
+    (meta,) = [
+        a for a in elements.names("meta") if a.get("http-equiv") == "Content-Security-Policy"
+    ]
+    policy = dict(part.strip().split(" ", 1) for part in meta["content"].split(";"))
+    runnable = [text for attrs, text in elements.scripts if attrs.get("type") != "application/json"]
+    hashes = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode() + "'"
+        for t in runnable
+    }
+    assert set(policy["script-src"].split()) == hashes
+    assert "'unsafe-inline'" not in policy["script-src"]
+    assert "'unsafe-eval'" not in policy["script-src"]
+    assert policy["default-src"] == "'none'"
+    assert "https://tile.openstreetmap.org" in policy["img-src"]
+    assert "https://server.arcgisonline.com" in policy["img-src"]
+
+
+def test_script_json_cannot_close_the_element():
+    text = "</script><!--<script>\u2028\u2029&"
+    data = script_json({"s": text})
+    for forbidden in (b"<", b">", b"&", "\u2028".encode(), "\u2029".encode()):
+        assert forbidden not in data
+    assert json.loads(data) == {"s": text}
+
+
+def hostile_features() -> list[dict]:
+    return json.loads(HOSTILE.read_text(encoding="utf-8"))["features"]
+
+
+def test_hostile_strings_stay_data():
+    features = hostile_features()
+    names = [f["properties"]["name"] for f in features]
+    page = build_html(features, title=names[0], data_version=names[1], as_of="2020")
+    elements = Elements(page)
+    # Nothing became an element: the only tags are the page's own.
+    assert {name for name, _ in elements.tags} == {
+        "html", "head", "meta", "title", "style", "body", "div", "aside", "main", "noscript",
+        "p", "script",
+    }  # fmt: skip
+    assert len(elements.scripts) == 3
+    # Outside the JSON, a hostile string appears only HTML-escaped (in <title>).
+    outside = page.replace(next(t for a, t in elements.scripts if a.get("id") == "fm-data"), "")
+    for name in names:
+        if any(c in name for c in "<>&"):
+            assert name not in outside
+    assert "&lt;img src=x onerror=" in outside
+    # The data arrives intact.
+    payload = payload_of(page)
+    assert [s["properties"]["name"] for s in payload["sites"]] == names
+    assert payload["meta"]["title"] == names[0]
+
+
+def test_jinja_in_the_data_is_never_template_source(monkeypatch):
+    import os
+
+    def boom():
+        raise AssertionError("os.getpid() ran: data was evaluated as a template")
+
+    monkeypatch.setattr(os, "getpid", boom)
+    jinja = "{%if cycler.__init__.__globals__.os.getpid()%}X{%endif%}"
+    page = build_html(
+        [
+            point_feature(name=jinja),
+            point_feature("tj-b", name="x{#y"),
+            point_feature("tj-c", name="{{ 7*7 }}"),
+        ],
+        title="{{ 7*7 }}",
+        data_version="{% raw %}",
+    )
+    monkeypatch.undo()
+    names = [s["properties"]["name"] for s in payload_of(page)["sites"]]
+    assert names == [jinja, "x{#y", "{{ 7*7 }}"]
+    assert "<title>{{ 7*7 }}</title>" in page
+
+
+def test_compressed_payload_round_trips():
+    features = [point_feature(f"tj-{i}", name=f"Site {i} <b>") for i in range(50)]
+    page = build_html(features, title="T", data_version="v", compress=True)
+    assert 'data-encoding="deflate-base64"' in page
+    assert (
+        payload_of(page)["sites"]
+        == payload_of(build_html(features, title="T", data_version="v", compress=False))["sites"]
+    )
+
+
+def test_large_payloads_are_compressed_automatically(monkeypatch):
+    import facilitymap.render.page as page_module
+
+    monkeypatch.setattr(page_module, "COMPRESS_OVER", 1000)
+    small = build_html([point_feature()], title="T", data_version="v", compress=None)
+    assert "data-encoding" in small  # the vocabulary alone exceeds 1000 bytes
+
+
+def test_site_records_give_each_located_site_a_glyph_point():
+    polygon = point_feature("tj-area")
+    polygon["geometry"] = {
+        "type": "Polygon",
+        "coordinates": [[[70, 38], [72, 38], [72, 39], [70, 39], [70, 38]]],
+    }
+    unlocated = point_feature("tj-none")
+    unlocated["geometry"] = None
+    unlocated["later_claims"] = 2
+    unlocated["deciding_claims"] = ["c1"]
+    sites = payload_of(build_html([point_feature(), polygon, unlocated], title="T"))["sites"]
+    assert sites[0]["c"] == [71.5, 38.25] and "g" not in sites[0]
+    lon, lat = sites[1]["c"]
+    assert 70 < lon < 72 and 38 < lat < 39
+    assert sites[1]["g"] == polygon["geometry"]
+    assert "c" not in sites[2] and sites[2]["later_claims"] == 2
+    assert sites[2]["deciding_claims"] == ["c1"]
+
+
+def test_page_carries_the_meta_and_the_vocabulary():
+    payload = payload_of(
+        build_html(
+            [point_feature()], title="T", as_of="2018-12-31", data_version="sites, SHA-256 x"
+        )
+    )
+    assert payload["meta"]["as_of"] == "2018-12-31"
+    assert payload["meta"]["data_version"] == "sites, SHA-256 x"
+    assert payload["vocab"] == json.loads(json.dumps(page_vocabulary()))
+    assert "build" not in json.dumps(payload["meta"]).lower()  # no build timestamp
+
+
+@pytest.mark.parametrize("group", sorted(VOCABULARIES))
+def test_every_value_of_the_model_has_words_and_style(group):
+    values, table = VOCABULARIES[group]
+    assert set(table) == set(values)
+
+
+def test_status_colours_are_okabe_ito_and_shapes_distinct():
+    statuses = page_vocabulary()["statuses"]
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    colours = [s["color"] for s in statuses]
+    assert len(set(colours)) == len(colours)
+    assert set(colours) - okabe_ito == {"#7A7A7A"}  # grey for unverified
+    cues = {(s["shape"], s["fill"]) for s in statuses}
+    assert len(cues) == len(statuses), "no two statuses share shape and fill"
+    denied = [s for s in statuses if s["key"].endswith("-denied")]
+    assert {s["shape"] for s in denied} == {"diamond"}
