@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from facilitymap import strictjson
 from facilitymap.atomic import write_atomic
 from facilitymap.errors import ConcurrentEditError, FacilitymapError, LayerError
 from facilitymap.geometry import canonical_geometry, check_geometry
@@ -89,13 +90,15 @@ def parse_layer(data: bytes, path: str = "<layer>") -> tuple[Layer | None, list[
     if data.startswith(b"\xef\xbb\xbf"):
         return file_problem("starts with a UTF-8 byte-order mark; RFC 7946 §11 forbids it")
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         return file_problem(f"not UTF-8 (byte {err.start}: 0x{data[err.start]:02x}); save as UTF-8")
     try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as err:
-        return file_problem(f"not valid JSON: {_json_message(err)}")
+        doc = strictjson.loads(text)
+    except strictjson.JsonProblem as err:
+        if err.where is None:
+            return file_problem(f"not valid JSON: {err}")
+        return None, [_located_problem(doc_path=err.where, message=str(err), path=path, text=text)]
     if not isinstance(doc, dict):
         return file_problem(f"expected a GeoJSON FeatureCollection object, got a JSON {_kind(doc)}")
     if doc.get("type") != "FeatureCollection":
@@ -125,8 +128,26 @@ def _kind(value: Any) -> str:
     )
 
 
-def _json_message(err: orjson.JSONDecodeError) -> str:
-    return f"{err.msg} at line {err.lineno}, column {err.colno}"
+def _located_problem(doc_path: tuple, message: str, path: str, text: str) -> Problem:
+    """A problem found at a JSON path: named by site and field when it is inside a feature."""
+    if len(doc_path) >= 2 and doc_path[0] == "features" and isinstance(doc_path[1], int):
+        index = doc_path[1]
+        try:
+            feature = strictjson.json.loads(text)["features"][index]
+        except (ValueError, LookupError, TypeError, RecursionError):
+            feature = None
+        in_properties = doc_path[2:3] == ("properties",)
+        rest = doc_path[3:] if in_properties else doc_path[2:]
+        field = _dotted(rest) or ("properties" if in_properties else "feature")
+        return Problem(path, site_label(feature, index), field, message)
+    return Problem(path, "-", _dotted(doc_path) or "file", message)
+
+
+def _dotted(parts: tuple) -> str:
+    field = ""
+    for part in parts:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    return field
 
 
 def site_label(feature: Any, index: int) -> str:
@@ -146,7 +167,9 @@ def _parse_feature(feature: Any, index: int, path: str) -> tuple[Site | None, li
     if not isinstance(feature, dict):
         return problem("feature", f"expected a GeoJSON Feature object, got a JSON {_kind(feature)}")
     if feature.get("type") != "Feature":
-        return problem("type", f'is {feature.get("type")!r}: expected "Feature"')
+        found = feature.get("type")
+        said = "missing" if found is None else f"is {found!r}"
+        return problem("type", f'{said}: expected "Feature"')
     if "geometry" not in feature:
         return problem("geometry", "missing: use null for an unlocated site")
     props = feature.get("properties")
@@ -167,10 +190,7 @@ def _parse_feature(feature: Any, index: int, path: str) -> tuple[Site | None, li
 
 
 def _describe(error: dict[str, Any]) -> tuple[str, str]:
-    loc = error["loc"]
-    field = ""
-    for part in loc:
-        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    field = _dotted(error["loc"])
     kind = error["type"]
     value = error.get("input")
     if kind == "missing":
@@ -181,6 +201,18 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     if kind == "string_pattern_mismatch":
         wanted = _PATTERN_WORDS.get(error["ctx"]["pattern"], f"matching {error['ctx']['pattern']}")
         return field, f"{_short(value)} is not {wanted}"
+    if field == "id" and value is None:
+        return field, "missing: every feature needs a string id (a slug such as tj-murghab-shaymak)"
+    if kind == "string_too_short":
+        return field, "must not be empty"
+    if kind == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return field, f"is {len(value):,} characters long; at most {limit:,} allowed"
+    if kind == "too_short":
+        wanted = error["ctx"]["min_length"]
+        return field, f"needs at least {wanted} item{'s' if wanted != 1 else ''}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "finite_number"):
+        return field, f"{error['msg'][0].lower()}{error['msg'][1:]}, got {_short(value)}"
     if kind in ("string_type", "dict_type", "list_type", "float_type", "float_parsing"):
         return field, f"{error['msg'].lower()}, got {_short(value)}"
     message = error["msg"]

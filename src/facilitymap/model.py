@@ -84,7 +84,11 @@ IsoDate = Annotated[
     AfterValidator(_check_date),
     Field(json_schema_extra={"format": "date (YYYY-MM-DD, YYYY-MM or YYYY)"}),
 ]
-Text = Annotated[str, StringConstraints(min_length=1)]
+# Long enough for any real name or note (and for the hostile-input corpus's 100,000-character
+# names); a multi-megabyte string is refused rather than embedded into every map and export.
+MAX_TEXT_CHARS = 200_000
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS)]
+OptionalText = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] | None
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)]
 LocalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=120)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -136,14 +140,14 @@ class Source(_Record):
     id: LocalId
     title: Text
     publisher: Text
-    author: str | None = None
+    author: OptionalText = None
     url: Url
-    via: str | None = None
+    via: OptionalText = None
     published: IsoDate | None = None
     accessed: IsoDate | None = None
     archive_url: Url | None = None
     language: LangTag | None = None
-    note: str | None = None
+    note: OptionalText = None
 
 
 class Claim(_Record):
@@ -156,15 +160,15 @@ class Claim(_Record):
     stance: Stance
     basis: ClaimBasis
     summary: Text
-    quote: str | None = None
+    quote: OptionalText = None
     sources: Annotated[list[LocalId], Field(min_length=1)]
-    note: str | None = None
+    note: OptionalText = None
 
 
 class Location(_Record):
     """How the geometry was chosen and how far from it the site may honestly be."""
 
-    precision_m: Annotated[float, Field(gt=0)] | None = None
+    precision_m: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     basis: LocationBasis
     note: Text
     sources: list[LocalId] = Field(default_factory=list)
@@ -210,10 +214,10 @@ class Site(_Record):
     local_names: list[LocalName] = Field(default_factory=list)
     kind: Kind
     country: CountryCode
-    admin1: str | None = None
-    admin2: str | None = None
-    admin3: str | None = None
-    description: str | None = None
+    admin1: OptionalText = None
+    admin2: OptionalText = None
+    admin3: OptionalText = None
+    description: OptionalText = None
     location: Location
     confidence: Confidence
     confidence_note: Text

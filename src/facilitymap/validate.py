@@ -88,7 +88,7 @@ def _check_location(site: Site) -> list[tuple[str, str, str]]:
                     "warning",
                 )
             )
-    if not is_right_hand(geom if isinstance(geom, dict) else None):
+    if isinstance(geom, dict) and not check_geometry(geom) and not is_right_hand(geom):
         out.append(
             (
                 "geometry",

@@ -92,7 +92,7 @@ UNCLOSED = {"type": "Polygon", "coordinates": [[[73, 38], [74, 38], [74, 39], [7
 CASES = {
     "not-json": (
         '{"type": "FeatureCollection", "features": [',
-        "-: file: not valid JSON: unexpected end of data at line 1, column 44",
+        "-: file: not valid JSON: ends too early (truncated?) at line 1, column 44",
     ),
     "not-a-featurecollection": (
         BASE_SITE,
@@ -217,12 +217,233 @@ CASES = {
 }
 
 
+def raw(doc) -> str:
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+VALID_TEXT = raw(layer(site()))
+HOLE_OUTSIDE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[73, 38], [74, 38], [74, 39], [73, 39], [73, 38]],
+        [[75, 38], [75.5, 38], [75.5, 38.5], [75, 38.5], [75, 38]],
+    ],
+}
+AREA = {f"{P}.location.precision_m": None, f"{P}.location.basis": "analyst-estimate"}
+
+# Issue #7's corpus: broken and odd layers beyond the one-rule cases above. Bytes (str) are
+# written as they are; everything else as JSON.
+BROKEN = {
+    "broken-truncated-mid-string": (VALID_TEXT[: VALID_TEXT.index("Test site") + 4], None),
+    "broken-bom": ("\ufeff" + VALID_TEXT, None),
+    "broken-latin1-bytes": (VALID_TEXT.replace("Test site", "K\u016dlob \u00e9t\u00e9"), None),
+    "broken-nan-coordinate": (VALID_TEXT.replace("73.965", "NaN"), None),
+    "broken-infinity-precision": (
+        VALID_TEXT.replace('"precision_m": 30000', '"precision_m": Infinity'),
+        None,
+    ),
+    "broken-overflowing-number": (VALID_TEXT.replace("73.965", "1e400"), None),
+    "broken-duplicate-key-properties": (
+        VALID_TEXT.replace('"kind": "base",', '"kind": "base",\n  "kind": "exercise-area",'),
+        None,
+    ),
+    "broken-duplicate-key-claim": (
+        VALID_TEXT.replace('"stance": "affirms",', '"stance": "affirms", "stance": "denies",', 1),
+        None,
+    ),
+    "broken-duplicate-key-top": (
+        VALID_TEXT.replace(
+            '"type": "FeatureCollection",', '"type": "FeatureCollection", "type": "Topology",'
+        ),
+        None,
+    ),
+    "broken-deeply-nested-arrays": ("[" * 100_000 + "]" * 100_000, None),
+    "broken-empty-file": ("", None),
+    "broken-whitespace-only": ("  \n\t\n", None),
+    "broken-top-level-array": ("[" + raw(site()) + "]", None),
+    "broken-top-level-string": ('"FeatureCollection"', None),
+    "broken-features-object": ({"type": "FeatureCollection", "features": {"a": site()}}, None),
+    "broken-feature-type-missing": (layer(site(type=DELETE)), None),
+    "broken-geometry-member-missing": (layer(site(geometry=DELETE)), None),
+    "broken-properties-null": (layer(site(properties=None)), None),
+    "broken-properties-array": (layer(site(properties=[1, 2])), None),
+    "broken-geometrycollection": (
+        layer(site(geometry={"type": "GeometryCollection", "geometries": []}, **AREA)),
+        None,
+    ),
+    "broken-multipoint": (
+        layer(site(geometry={"type": "MultiPoint", "coordinates": [[73, 38]]})),
+        None,
+    ),
+    "broken-unknown-geometry-type": (
+        layer(site(geometry={"type": "Circle", "coordinates": [73, 38], "radius": 5})),
+        None,
+    ),
+    "broken-antimeridian-polygon": (
+        layer(
+            site(
+                geometry={
+                    "type": "Polygon",
+                    "coordinates": [[[179, 60], [-179, 60], [-179, 61], [179, 61], [179, 60]]],
+                },
+                **AREA,
+            )
+        ),
+        None,
+    ),
+    "broken-ring-too-short": (
+        layer(
+            site(
+                geometry={"type": "Polygon", "coordinates": [[[73, 38], [74, 38], [73, 38]]]},
+                **AREA,
+            )
+        ),
+        None,
+    ),
+    "broken-bowtie-multipolygon": (
+        layer(
+            site(geometry={"type": "MultiPolygon", "coordinates": [BOWTIE["coordinates"]]}, **AREA)
+        ),
+        None,
+    ),
+    "broken-hole-outside-shell": (layer(site(geometry=HOLE_OUTSIDE, **AREA)), None),
+    "broken-linestring-one-position": (
+        layer(site(geometry={"type": "LineString", "coordinates": [[73, 38]]})),
+        None,
+    ),
+    "broken-position-as-string": (
+        layer(site(geometry={"type": "Point", "coordinates": "73.965, 38.16889"})),
+        None,
+    ),
+    "broken-position-with-null": (
+        layer(site(geometry={"type": "Point", "coordinates": [73.965, None]})),
+        None,
+    ),
+    "broken-geometry-crs-member": (
+        layer(
+            site(
+                geometry={
+                    "type": "Point",
+                    "coordinates": [73.965, 38.16889],
+                    "crs": {"type": "name", "properties": {"name": "EPSG:4326"}},
+                }
+            )
+        ),
+        None,
+    ),
+    "broken-id-number": (layer(site(id=7)), None),
+    "broken-id-missing": (layer(site(id=DELETE)), None),
+    "broken-id-uppercase-spaces": (layer(site(id="TJ Test Site")), None),
+    "broken-id-too-long": (layer(site(id="a" * 121)), None),
+    "broken-claims-not-a-list": (layer(site(**{f"{P}.claims": {"c1": "affirms"}})), None),
+    "broken-claim-without-sources": (layer(site(**{f"{P}.claims.0.sources": []})), None),
+    "broken-relative-url": (layer(site(**{f"{P}.sources.0.url": "/news/2019/a.html"})), None),
+    "broken-data-url": (
+        layer(site(**{f"{P}.sources.0.url": "data:text/html,<script>alert(1)</script>"})),
+        None,
+    ),
+    "broken-javascript-archive-url": (
+        layer(site(**{f"{P}.sources.1.archive_url": "JavaScript:alert(document.domain)"})),
+        None,
+    ),
+    "broken-url-with-control-character": (
+        layer(site(**{f"{P}.sources.0.url": "https://example.org/a\u0000b"})),
+        None,
+    ),
+    "broken-country-lowercase": (layer(site(**{f"{P}.country": "tj"})), None),
+    "broken-confidence-unknown": (layer(site(**{f"{P}.confidence": "certain"})), None),
+    "broken-precision-negative": (layer(site(**{f"{P}.location.precision_m": -5})), None),
+    "broken-precision-string": (layer(site(**{f"{P}.location.precision_m": "30 km"})), None),
+    "broken-month-13": (layer(site(**{f"{P}.claims.0.date": "2019-13-01"})), None),
+    "broken-first-reported-future": (layer(site(**{f"{P}.first_reported": "2999-12"})), None),
+    "broken-lang-not-bcp47": (
+        layer(site(**{f"{P}.local_names": [{"name": "Шаймак", "lang": "Russian"}]})),
+        None,
+    ),
+    "broken-name-empty": (layer(site(**{f"{P}.name": ""})), None),
+    "broken-name-number": (layer(site(**{f"{P}.name": 42})), None),
+    "broken-status-unknown": (layer(site(**{f"{P}.status": "secret"})), None),
+    "broken-evidence-mismatch": (layer(site(**{f"{P}.evidence": "reported"})), None),
+    "broken-claim-id-duplicate": (layer(site(**{f"{P}.claims.1.id": "c1"})), None),
+    "broken-utf16": (None, None),
+}
+# The one line `validate` prints for each (after "path: "), reviewed by hand.
+BROKEN_EXPECTED = {
+    "broken-truncated-mid-string": "-: file: not valid JSON: unterminated string starting at line 15, column 13",
+    "broken-bom": "-: file: starts with a UTF-8 byte-order mark; RFC 7946 §11 forbids it",
+    "broken-latin1-bytes": "-: file: not UTF-8 (byte 234: 0xe9); save as UTF-8",
+    "broken-nan-coordinate": "-: file: not valid JSON: NaN is not a JSON number (RFC 8259): use null or a finite number",
+    "broken-infinity-precision": "-: file: not valid JSON: Infinity is not a JSON number (RFC 8259): use null or a finite number",
+    "broken-overflowing-number": "-: file: not valid JSON: number 1e400 is too large for a 64-bit float",
+    "broken-duplicate-key-properties": "tj-test-site: properties: duplicate key 'kind': JSON leaves which value counts undefined",
+    "broken-duplicate-key-claim": "tj-test-site: claims[0]: duplicate key 'stance': JSON leaves which value counts undefined",
+    "broken-duplicate-key-top": "-: file: duplicate key 'type': JSON leaves which value counts undefined",
+    "broken-deeply-nested-arrays": "-: file: not valid JSON: nested too deeply to parse",
+    "broken-empty-file": "-: file: empty file: expected a GeoJSON FeatureCollection",
+    "broken-whitespace-only": "-: file: empty file: expected a GeoJSON FeatureCollection",
+    "broken-top-level-array": "-: file: expected a GeoJSON FeatureCollection object, got a JSON array",
+    "broken-top-level-string": "-: file: expected a GeoJSON FeatureCollection object, got a JSON string",
+    "broken-features-object": '-: file: "features" must be an array',
+    "broken-feature-type-missing": 'tj-test-site: type: missing: expected "Feature"',
+    "broken-geometry-member-missing": "tj-test-site: geometry: missing: use null for an unlocated site",
+    "broken-properties-null": "tj-test-site: properties: must be an object",
+    "broken-properties-array": "tj-test-site: properties: must be an object",
+    "broken-geometrycollection": "tj-test-site: geometry.type: GeometryCollection is not supported; use Point, LineString, Polygon, MultiLineString, MultiPolygon",
+    "broken-multipoint": "tj-test-site: geometry.type: MultiPoint is not supported; use Point, LineString, Polygon, MultiLineString, MultiPolygon",
+    "broken-unknown-geometry-type": "tj-test-site: geometry.type: unknown geometry type 'Circle'",
+    "broken-antimeridian-polygon": "tj-test-site: geometry.coordinates[0]: ring spans more than 180° of longitude: RFC 7946 §3.1.9 asks to split it",
+    "broken-ring-too-short": "tj-test-site: geometry.coordinates[0]: a closed ring needs at least 4 positions",
+    "broken-bowtie-multipolygon": "tj-test-site: geometry: invalid polygon: Self-intersection[73.5 38.5]",
+    "broken-hole-outside-shell": "tj-test-site: geometry: invalid polygon: Hole lies outside shell[75 38]",
+    "broken-linestring-one-position": "tj-test-site: geometry.coordinates: a line needs at least 2 positions",
+    "broken-position-as-string": "tj-test-site: geometry.coordinates: a position must be [longitude, latitude]",
+    "broken-position-with-null": "tj-test-site: geometry.coordinates: coordinate None is not a finite number",
+    "broken-geometry-crs-member": "tj-test-site: geometry.crs: RFC 7946 has no crs member: coordinates are WGS 84",
+    "broken-id-number": "#0: id: input should be a valid string, got 7",
+    "broken-id-missing": "#0: id: missing: every feature needs a string id (a slug such as tj-murghab-shaymak)",
+    "broken-id-uppercase-spaces": "TJ Test Site: id: 'TJ Test Site' is not a slug (lowercase letters, digits, single hyphens: tj-murghab-shaymak)",
+    "broken-id-too-long": "#0: id: is 121 characters long; at most 120 allowed",
+    "broken-claims-not-a-list": "tj-test-site: claims: input should be a valid list, got {'c1': 'affirms'}",
+    "broken-claim-without-sources": "tj-test-site: claims[0].sources: needs at least 1 item",
+    "broken-relative-url": "tj-test-site: sources[0].url: only http(s) links are allowed, got no scheme: '/news/2019/a.html'",
+    "broken-data-url": "tj-test-site: sources[0].url: only http(s) links are allowed, got data: 'data:text/html,<script>alert(1)</script>'",
+    "broken-javascript-archive-url": "tj-test-site: sources[1].archive_url: only http(s) links are allowed, got javascript: 'JavaScript:alert(document.domain)'",
+    "broken-url-with-control-character": "tj-test-site: sources[0].url: URL contains spaces or control characters: 'https://example.org/a\\x00b'",
+    "broken-country-lowercase": "tj-test-site: country: 'tj' is not an ISO 3166-1 alpha-2 country code (two capital letters)",
+    "broken-confidence-unknown": "tj-test-site: confidence: unknown value 'certain'; expected one of 'low', 'moderate' or 'high'",
+    "broken-precision-negative": "tj-test-site: location.precision_m: input should be greater than 0, got -5",
+    "broken-precision-string": "tj-test-site: location.precision_m: input should be a valid number, unable to parse string as a number, got '30 km'",
+    "broken-month-13": "tj-test-site: claims[0].date: '2019-13-01': month 13 does not exist",
+    "broken-first-reported-future": "tj-test-site: first_reported: 2999-12 is in the future",
+    "broken-lang-not-bcp47": "tj-test-site: local_names[0].lang: 'Russian' is not a BCP 47 language tag (en, ru, zh-Hans)",
+    "broken-name-empty": "tj-test-site: name: must not be empty",
+    "broken-name-number": "tj-test-site: name: input should be a valid string, got 42",
+    "broken-status-unknown": "tj-test-site: status: unknown value 'secret'; expected one of 'attested-denied', 'reported-denied', 'acknowledged-other-role', 'acknowledged', 'attested', 'reported' or 'unverified'",
+    "broken-evidence-mismatch": "tj-test-site: evidence: says 'reported' but the claims give 'attested'; derived fields are computed, not typed (save the layer to rewrite them)",
+    "broken-claim-id-duplicate": "tj-test-site: claims: duplicate claim id 'c1'",
+    "broken-utf16": "-: file: not UTF-8 (byte 0: 0xff); save as UTF-8",
+}
+LATIN1 = {"broken-latin1-bytes"}
+UTF16 = {"broken-utf16"}
+
+
 def main() -> None:
     HERE.mkdir(exist_ok=True)
     expected = {}
     for name, (doc, line) in CASES.items():
         text = doc if isinstance(doc, str) else json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
         (HERE / f"{name}.geojson").write_text(text, encoding="utf-8")
+        expected[f"{name}.geojson"] = line
+    for name, (doc, _) in BROKEN.items():
+        line = BROKEN_EXPECTED[name]
+        text = raw(doc) if not isinstance(doc, str) and doc is not None else doc
+        path = HERE / f"{name}.geojson"
+        if name in LATIN1:
+            path.write_bytes(text.encode("latin-1", errors="replace"))
+        elif name in UTF16:
+            path.write_bytes(VALID_TEXT.encode("utf-16"))
+        else:
+            path.write_bytes(text.encode("utf-8"))
         expected[f"{name}.geojson"] = line
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n")
 
