@@ -11,6 +11,8 @@ import sys
 import click
 
 from facilitymap.cli.core import list_sites, schema, show, validate
+from facilitymap.cli.exchange import add, export, import_sites
+from facilitymap.cli.render import build, render
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -25,23 +27,18 @@ def cli() -> None:
     """
 
 
-for command in (validate, list_sites, show, schema):
+for command in (
+    validate,
+    list_sites,
+    show,
+    schema,
+    render,
+    build,
+    export,
+    import_sites,
+    add,
+):
     cli.add_command(command)
-
-
-def _register_optional() -> None:
-    # Commands of the other capabilities live in their own modules, one job each.
-    from facilitymap.cli import render as render_commands
-
-    cli.add_command(render_commands.render)
-    cli.add_command(render_commands.build)
-
-
-try:
-    _register_optional()
-except ImportError as err:  # pragma: no cover - only while a capability is being built
-    if "facilitymap.cli" not in str(err):
-        raise
 
 
 def main() -> None:
