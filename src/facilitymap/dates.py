@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from datetime import date
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+@functools.lru_cache(maxsize=65_536)  # a layer repeats few distinct dates many times
 def parse_date_range(text: str) -> tuple[date, date]:
     """Return the first and last day a reduced-precision ISO 8601 date can denote.
 
@@ -20,7 +22,7 @@ def parse_date_range(text: str) -> tuple[date, date]:
     ValueError
         When ``text`` is not ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or not a real day.
     """
-    match = _DATE_RE.match(text) if isinstance(text, str) else None
+    match = _DATE_RE.match(text)
     if not match:
         raise ValueError(f"{text!r} is not an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
     year, month, day = (int(g) if g else None for g in match.groups())

@@ -117,14 +117,14 @@ def _restore_null_extras(record: BaseModel, data: dict[str, Any]) -> None:
     for key, value in (record.model_extra or {}).items():
         if value is None:
             data[key] = None
-    for name in type(record).model_fields:
-        value = getattr(record, name, None)
-        if isinstance(value, BaseModel) and name in data:
-            _restore_null_extras(value, data[name])
-        elif isinstance(value, list) and name in data:
-            for item, dumped in zip(value, data[name], strict=False):
-                if isinstance(item, BaseModel):
+    for name in _NESTED_FIELDS.get(type(record), ()):
+        value = getattr(record, name)
+        if isinstance(value, list):
+            for item, dumped in zip(value, data.get(name, ()), strict=False):
+                if item.model_extra:
                     _restore_null_extras(item, dumped)
+        elif value is not None and value.model_extra:
+            _restore_null_extras(value, data[name])
 
 
 class LocalName(_Record):
@@ -247,3 +247,9 @@ class Site(_Record):
         from facilitymap.io import site_to_feature
 
         return site_to_feature(self, as_of=as_of)
+
+
+# Which fields of a record hold nested records (walked to restore null unknown members).
+_NESTED_FIELDS: dict[type, tuple[str, ...]] = {
+    Site: ("local_names", "location", "claims", "sources"),
+}

@@ -7,6 +7,7 @@ Structural problems (not JSON, bad enums, missing fields) come from
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from datetime import date
 from urllib.parse import urlsplit
@@ -126,8 +127,13 @@ def _check_references(site: Site) -> list[tuple[str, str, str]]:
     return out
 
 
+_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#][!-~]*)?\Z")
+
+
 def url_problem(url: str) -> str | None:
     """Why a URL is refused, or None: only absolute http(s) URLs with a host are links."""
+    if _PLAIN_HTTP_URL.match(url):  # the common case: printable ASCII, a plain host
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:
