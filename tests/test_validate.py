@@ -33,7 +33,7 @@ def test_fixtures_are_what_the_generator_writes(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", ERROR_CASES)
 def test_each_bad_file_gives_its_one_line_and_exit_1(runner, name):
     path = INVALID / name
-    result = runner.invoke(cli, ["validate", str(path)])
+    result = runner.invoke(cli, ["validate", "--no-notices", str(path)])
     assert result.exit_code == 1, result.output
     lines = result.stdout.splitlines()
     assert lines == [f"{path}: {EXPECTED[name]}"]
@@ -43,10 +43,10 @@ def test_each_bad_file_gives_its_one_line_and_exit_1(runner, name):
 @pytest.mark.parametrize("name", WARNING_CASES)
 def test_warnings_pass_unless_strict(runner, name):
     path = INVALID / name
-    result = runner.invoke(cli, ["validate", str(path)])
+    result = runner.invoke(cli, ["validate", "--no-notices", str(path)])
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [f"{path}: {EXPECTED[name]}"]
-    assert runner.invoke(cli, ["validate", "--strict", str(path)]).exit_code == 1
+    assert runner.invoke(cli, ["validate", "--no-notices", "--strict", str(path)]).exit_code == 1
 
 
 def test_every_problem_is_reported_at_once(tmp_path, runner):
@@ -60,7 +60,7 @@ def test_every_problem_is_reported_at_once(tmp_path, runner):
     doc["features"].append(second)
     path = tmp_path / "many.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    result = runner.invoke(cli, ["validate", str(path)])
+    result = runner.invoke(cli, ["validate", "--no-notices", str(path)])
     assert result.exit_code == 1
     assert f"{path}: tj-test-site: kind: unknown value 'fortress'" in result.stdout
     assert f"{path}: Bad Id: id: 'Bad Id' is not a slug" in result.stdout
@@ -74,13 +74,13 @@ def test_semantic_problems_all_listed_for_a_structurally_valid_site(tmp_path):
     props["claims"][0]["date"] = "2999-01-01"
     path = tmp_path / "semantic.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    fields = {p.field for p in validate_path(path)}
+    fields = {p.field for p in validate_path(path) if p.severity == "error"}
     assert {"claims[1].sources", "sources[0].url", "claims[0].date"} <= fields
 
 
 def test_json_format_lists_the_same_problems(runner):
     path = INVALID / "duplicate-id.geojson"
-    result = runner.invoke(cli, ["validate", "--format", "json", str(path)])
+    result = runner.invoke(cli, ["validate", "--no-notices", "--format", "json", str(path)])
     assert result.exit_code == 1
     assert json.loads(result.stdout) == [
         {
@@ -94,7 +94,9 @@ def test_json_format_lists_the_same_problems(runner):
 
 
 def test_several_files_at_once(runner, two_sites):
-    result = runner.invoke(cli, ["validate", str(two_sites), str(INVALID / "missing-kind.geojson")])
+    result = runner.invoke(
+        cli, ["validate", "--no-notices", str(two_sites), str(INVALID / "missing-kind.geojson")]
+    )
     assert result.exit_code == 1
     assert "missing-kind.geojson: tj-test-site: kind: required field is missing" in result.stdout
     assert "two-sites" not in result.stdout
@@ -114,7 +116,7 @@ def test_several_files_at_once(runner, two_sites):
 def test_file_level_problems_name_the_file(tmp_path, runner, content, message):
     path = tmp_path / "layer.geojson"
     path.write_bytes(content)
-    result = runner.invoke(cli, ["validate", str(path)])
+    result = runner.invoke(cli, ["validate", "--no-notices", str(path)])
     assert result.exit_code == 1
     assert result.stdout.startswith(f"{path}: -: file: {message}")
 
@@ -132,7 +134,7 @@ def test_feature_level_shape_problems_name_the_index(tmp_path, runner):
             }
         )
     )
-    result = runner.invoke(cli, ["validate", str(path)])
+    result = runner.invoke(cli, ["validate", "--no-notices", str(path)])
     assert result.stdout.splitlines() == [
         f"{path}: #0: feature: expected a GeoJSON Feature object, got a JSON string",
         f"{path}: #1: properties: must be an object",
@@ -140,16 +142,16 @@ def test_feature_level_shape_problems_name_the_index(tmp_path, runner):
 
 
 def test_missing_file_and_folder_are_clear_errors(tmp_path, runner):
-    result = runner.invoke(cli, ["validate", str(tmp_path / "nope.geojson")])
+    result = runner.invoke(cli, ["validate", "--no-notices", str(tmp_path / "nope.geojson")])
     assert result.exit_code == 1
     assert result.stdout.strip() == f"{tmp_path / 'nope.geojson'}: -: file: no such file"
-    result = runner.invoke(cli, ["validate", str(tmp_path)])
+    result = runner.invoke(cli, ["validate", "--no-notices", str(tmp_path)])
     assert result.exit_code in (1, 2)
     assert "Traceback" not in result.output
 
 
 def test_usage_error_exits_2(runner):
-    assert runner.invoke(cli, ["validate", "--format", "xml"]).exit_code == 2
+    assert runner.invoke(cli, ["validate", "--no-notices", "--format", "xml"]).exit_code == 2
 
 
 def test_real_subprocess_prints_no_traceback(tmp_path):
@@ -169,3 +171,15 @@ def test_real_subprocess_prints_no_traceback(tmp_path):
     assert (
         f"{path}: a: geometry.coordinates: a position must be [longitude, latitude]" in proc.stdout
     )
+
+
+def test_sources_without_an_archived_copy_are_a_notice_that_never_fails(runner, two_sites):
+    result = runner.invoke(cli, ["validate", "--strict", str(two_sites)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        f"{two_sites}: tj-test-denied: sources: notice: 2 of 3 source(s) have no archive_url: "
+        "b-2021, c-2024",
+        f"{two_sites}: tj-test-programme: sources: notice: 1 of 1 source(s) have no archive_url: "
+        "d-2016",
+    ]
+    assert "0 error(s), 0 warning(s), 2 notice(s)" in result.stderr

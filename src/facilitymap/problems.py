@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+# error: the layer is invalid (exit 1). warning: likely wrong (exit 1 with --strict).
+# notice: worth knowing, never a failure (e.g. sources without an archived copy).
+Severity = Literal["error", "warning", "notice"]
 
 
 @dataclass(frozen=True, order=True)
@@ -23,7 +25,7 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        prefix = "" if self.severity == "error" else "warning: "
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
         return f"{self.path}: {self.site}: {self.field}: {prefix}{self.message}"
 
     def to_dict(self) -> dict[str, str]:

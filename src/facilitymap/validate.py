@@ -50,7 +50,33 @@ def validate_layer(
     for site in layer.sites:
         problems += [Problem(path, site.id, f, m, s) for f, m, s in check_site(site, today)]
     problems += [Problem(path, site_id, f, m) for site_id, f, m in check_countries(layer.sites)]
+    problems += _archive_notice(layer, path)
     return problems
+
+
+def _archive_notice(layer: Layer, path: str) -> list[Problem]:
+    """One notice per site listing its sources that have no archived copy.
+
+    Link rot is certain over a dataset's life; a notice (not a warning, so ``--strict`` still
+    passes) keeps the gap visible. ``facilitymap check-links`` reports the same per source.
+    """
+    found = []
+    for site in layer.sites:
+        missing = [s.id for s in site.sources if not s.archive_url]
+        if missing:
+            shown = ", ".join(missing[:5]) + (
+                f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            )
+            found.append(
+                Problem(
+                    path,
+                    site.id,
+                    "sources",
+                    f"{len(missing)} of {len(site.sources)} source(s) have no archive_url: {shown}",
+                    "notice",
+                )
+            )
+    return found
 
 
 def check_site(site: Site, today: date) -> list[tuple[str, str, str]]:

@@ -12,6 +12,7 @@ import click
 
 from facilitymap.cli.core import list_sites, schema, show, validate
 from facilitymap.cli.exchange import add, export, import_sites
+from facilitymap.cli.links import check_links
 from facilitymap.cli.render import build, render
 
 
@@ -37,6 +38,7 @@ for command in (
     export,
     import_sites,
     add,
+    check_links,
 ):
     cli.add_command(command)
 

@@ -27,9 +27,12 @@ from facilitymap.cli.options import (
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option(
+    "--notices/--no-notices", "show_notices", default=True, help="Show notices (never a failure)."
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def validate(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+def validate(paths: tuple[Path, ...], strict: bool, show_notices: bool, fmt: str) -> None:
     """Validate layers and report every problem at once, one line each:
 
     \b
@@ -46,12 +49,18 @@ def validate(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     problems = [p for path in (paths or (DEFAULT_LAYER,)) for p in validate_path(path)]
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
+    notices = [p for p in problems if p.severity == "notice"]
+    if not show_notices:
+        problems = [p for p in problems if p.severity != "notice"]
     if fmt == "json":
         click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
         for problem in problems:
             click.echo(terminal_safe(problem))
-        summary = f"{len(errors)} error(s), {len(warnings)} warning(s) in {len(paths) or 1} file(s)"
+        summary = (
+            f"{len(errors)} error(s), {len(warnings)} warning(s), {len(notices)} notice(s) "
+            f"in {len(paths) or 1} file(s)"
+        )
         click.echo(summary, err=True)
     if errors or (strict and warnings):
         raise SystemExit(1)
