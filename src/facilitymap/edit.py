@@ -221,8 +221,14 @@ def _name_keys(site: Site) -> set[str]:
     }
 
 
+MAX_DUPLICATES_PER_SITE = 5
+
+
 def likely_duplicates(candidates: Sequence[Site], others: Sequence[Site]) -> list[Duplicate]:
-    """Pairs (candidate, other) of the same kind with a shared name or overlapping circles."""
+    """Pairs (candidate, other) of the same kind with a shared name or overlapping circles.
+
+    At most ``MAX_DUPLICATES_PER_SITE`` are reported per candidate.
+    """
     import shapely
     from shapely.geometry import shape
 
@@ -232,11 +238,15 @@ def likely_duplicates(candidates: Sequence[Site], others: Sequence[Site]) -> lis
     reach = max((s.location.precision_m or 0 for s in located), default=0)
     found: list[Duplicate] = []
     seen: set[tuple[str, str]] = set()
+    per_site: dict[str, int] = {}
 
     def note(a: Site, b: Site, reason: str) -> None:
         key = (a.id, b.id)
-        if a.id != b.id and key not in seen and (b.id, a.id) not in seen:
-            seen.add(key)
+        if a.id == b.id or key in seen or (b.id, a.id) in seen:
+            return
+        seen.add(key)
+        per_site[a.id] = per_site.get(a.id, 0) + 1
+        if per_site[a.id] <= MAX_DUPLICATES_PER_SITE:  # enough to send someone to look
             found.append(Duplicate(a.id, b.id, reason))
 
     by_name: dict[tuple[str, str], list[Site]] = {}
@@ -245,7 +255,7 @@ def likely_duplicates(candidates: Sequence[Site], others: Sequence[Site]) -> lis
             by_name.setdefault((other.kind, key), []).append(other)
     for site in candidates:
         for key in _name_keys(site):
-            for other in by_name.get((site.kind, key), []):
+            for other in by_name.get((site.kind, key), [])[: 2 * MAX_DUPLICATES_PER_SITE]:
                 note(site, other, "same kind and name")
         if site.geometry is None:
             continue
@@ -254,6 +264,8 @@ def likely_duplicates(candidates: Sequence[Site], others: Sequence[Site]) -> lis
         lat = geom.centroid.y
         scale = METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
         for i in tree.query(geom.buffer((radius + reach) / scale)):
+            if per_site.get(site.id, 0) >= MAX_DUPLICATES_PER_SITE:
+                break
             other = located[int(i)]
             if other.kind != site.kind or other.id == site.id:
                 continue
