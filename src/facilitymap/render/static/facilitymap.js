@@ -15,6 +15,7 @@
   var GLYPH_TOLERANCE = 4; // extra pixels around a glyph that still count as a click on it
   var LIST_PAGE = 100; // list items shown at once (the list pages at 100,000 sites)
   var MAX_FOCUS_ZOOM = 16;
+  var GLYPH_BATCH = 256; // glyphs painted with one fill and one stroke
 
   // ---------------------------------------------------------------- DOM helpers
   function el(tag, cls, text) {
@@ -125,6 +126,7 @@
     else if (type === 'LineString') polys = [[geometry.coordinates]];
     else if (type === 'MultiLineString') polys = [geometry.coordinates];
     else return { parts: parts, closed: false };
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
     asArray(polys).forEach(function (rings) {
       asArray(rings).forEach(function (ring) {
         var flat = new Float64Array(asArray(ring).length * 2);
@@ -132,11 +134,15 @@
           var m = mercator(+pos[0], +pos[1]);
           flat[2 * k] = m[0];
           flat[2 * k + 1] = m[1];
+          box[0] = Math.min(box[0], m[0]);
+          box[1] = Math.min(box[1], m[1]);
+          box[2] = Math.max(box[2], m[0]);
+          box[3] = Math.max(box[3], m[1]);
         });
         parts.push(flat);
       });
     });
-    return { parts: parts, closed: type === 'Polygon' || type === 'MultiPolygon' };
+    return { parts: parts, closed: type === 'Polygon' || type === 'MultiPolygon', box: box };
   }
 
   function prepareSites(records) {
@@ -197,8 +203,8 @@
   }
 
   // ---------------------------------------------------------------- glyphs
-  function shapePath(ctx, shape, x, y, r) {
-    ctx.beginPath();
+  // Adds one glyph outline to the current path (so many glyphs can share one fill).
+  function traceShape(ctx, shape, x, y, r) {
     if (shape === 'diamond') {
       var d = r * 1.3;
       ctx.moveTo(x, y - d);
@@ -216,16 +222,17 @@
       ctx.lineTo(x - t * 0.95, y + t * 0.62);
       ctx.closePath();
     } else {
+      ctx.moveTo(x + r, y);
       ctx.arc(x, y, r, 0, 2 * Math.PI);
+      ctx.closePath();
     }
   }
 
-  function drawGlyph(ctx, style, alpha, x, y) {
-    var r = style.size;
+  // Fills and strokes the current path as glyphs of one status at one confidence.
+  function paintGlyphs(ctx, style, alpha) {
     ctx.globalAlpha = alpha;
     ctx.setLineDash([]);
     if (style.fill === 'solid') {
-      shapePath(ctx, style.shape, x, y, r);
       ctx.fillStyle = style.color;
       ctx.fill();
       ctx.lineWidth = 1.5;
@@ -233,7 +240,6 @@
       ctx.stroke();
     } else {
       // Hollow: a white core inside a thick coloured ring, edged in dark for contrast.
-      shapePath(ctx, style.shape, x, y, r);
       ctx.fillStyle = '#ffffff';
       ctx.fill();
       ctx.lineWidth = 4.5;
@@ -250,6 +256,25 @@
       }
     }
     ctx.globalAlpha = 1;
+  }
+
+  function paintCircles(ctx, style) {
+    ctx.globalAlpha = 0.13;
+    ctx.fillStyle = style.color;
+    ctx.fill();
+    ctx.globalAlpha = 0.75;
+    ctx.setLineDash([6, 4]);
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = style.color;
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
+  }
+
+  function drawGlyph(ctx, style, alpha, x, y) {
+    ctx.beginPath();
+    traceShape(ctx, style.shape, x, y, style.size);
+    paintGlyphs(ctx, style, alpha);
   }
 
   var glyphImages = {};
@@ -295,7 +320,7 @@
 
     onAdd: function () {
       L.Renderer.prototype.onAdd.call(this);
-      this.draw();
+      this.requestDraw(); // usually the moveend that follows draws first
     },
 
     _initContainer: function () {
@@ -331,7 +356,26 @@
       this.draw();
     },
 
+    // Toggles, selections and the like ask for a redraw; one happens per animation frame.
+    requestDraw: function () {
+      var self = this;
+      if (this._pending) return;
+      this._pending = L.Util.requestAnimFrame(function () {
+        self._pending = null;
+        self.draw();
+      });
+    },
+
+    // Draw now if a redraw is pending, so what is read matches what is asked.
+    flush: function () {
+      if (this._pending) this.draw();
+    },
+
     draw: function () {
+      if (this._pending) {
+        L.Util.cancelAnimFrame(this._pending);
+        this._pending = null;
+      }
       if (!this._map || !this._ctx || !this._bounds) return;
       var map = this._map;
       var ctx = this._ctx;
@@ -351,13 +395,24 @@
       var maxX = b.max.x + margin;
       var maxY = b.max.y + margin;
 
-      // Precision areas: circles of precision_m, or the polygon / line itself.
+      // Precision areas: circles of precision_m, or the polygon / line itself. Circles of
+      // one status share a path (one translucent fill, one dashed outline) in batches.
       var areas = state.areaOrder;
+      var circleStyle = null;
+      var circles = 0;
       for (var a = 0; a < areas.length; a++) {
         var site = sites[areas[a]];
         if (!visible[site.status]) continue;
         var style = VOCAB.statuses[site.status];
         if (site.area) {
+          // Skip areas out of view, or too small to show beside their glyph.
+          var box = site.area.box;
+          var x0 = box[0] * scale - origin.x;
+          var y0 = box[1] * scale - origin.y;
+          var x1 = box[2] * scale - origin.x;
+          var y1 = box[3] * scale - origin.y;
+          if (x1 < minX || x0 > maxX || y1 < minY || y0 > maxY) continue;
+          if (x1 - x0 < style.size && y1 - y0 < style.size) continue;
           this._drawArea(ctx, site, style, scale, origin);
         } else if (site.radius) {
           var x = site.mx * scale - origin.x;
@@ -365,20 +420,18 @@
           var r = (site.radius / (40075016.686 * Math.cos((site.lat * Math.PI) / 180))) * scale;
           if (r < style.size + 2) continue;
           if (x + r < minX || x - r > maxX || y + r < minY || y - r > maxY) continue;
-          ctx.beginPath();
+          if (style !== circleStyle || circles >= GLYPH_BATCH) {
+            if (circleStyle) paintCircles(ctx, circleStyle);
+            circleStyle = style;
+            circles = 0;
+            ctx.beginPath();
+          }
+          ctx.moveTo(x + r, y);
           ctx.arc(x, y, r, 0, 2 * Math.PI);
-          ctx.globalAlpha = 0.13;
-          ctx.fillStyle = style.color;
-          ctx.fill();
-          ctx.globalAlpha = 0.75;
-          ctx.setLineDash([6, 4]);
-          ctx.lineWidth = 1.5;
-          ctx.strokeStyle = style.color;
-          ctx.stroke();
-          ctx.setLineDash([]);
-          ctx.globalAlpha = 1;
+          circles++;
         }
       }
+      if (circleStyle) paintCircles(ctx, circleStyle);
 
       // Glyphs, in drawing order; remember where each went for hit-testing.
       var order = state.glyphOrder;
@@ -391,18 +444,35 @@
       var alphas = VOCAB.confidence.map(function (c) {
         return c.alpha;
       });
+      // Consecutive glyphs of one status and confidence share a path: one fill and one
+      // stroke for all of them (the order already groups them, most contested last).
+      var group = -1;
+      var style = null;
+      var batch = 0;
       for (var g = 0; g < order.length; g++) {
         var s = sites[order[g]];
         if (!visible[s.status]) continue;
         var gx = s.mx * scale - origin.x;
         var gy = s.my * scale - origin.y;
         if (gx < minX || gx > maxX || gy < minY || gy > maxY) continue;
-        drawGlyph(ctx, VOCAB.statuses[s.status], alphas[s.conf], gx, gy);
+        var key = s.status * 16 + s.conf;
+        // Paths of many thousand shapes fill slowly (winding over every subpath): paint in
+        // batches of a few hundred.
+        if (key !== group || batch >= GLYPH_BATCH) {
+          if (style) paintGlyphs(ctx, style, alphas[group % 16]);
+          group = key;
+          style = VOCAB.statuses[s.status];
+          batch = 0;
+          ctx.beginPath();
+        }
+        batch++;
+        traceShape(ctx, style.shape, gx, gy, style.size);
         this._drawn[n] = s.i;
         this._drawnX[n] = gx;
         this._drawnY[n] = gy;
         n++;
       }
+      if (style) paintGlyphs(ctx, style, alphas[group % 16]);
       this._drawnCount = n;
 
       var selected = state.selected >= 0 ? sites[state.selected] : null;
@@ -454,6 +524,7 @@
 
     // The site whose glyph is under a layer point: the topmost one drawn (denied first).
     hitTest: function (point) {
+      this.flush();
       var best = -1;
       var sites = this._state.sites;
       for (var k = this._drawnCount - 1; k >= 0; k--) {
@@ -470,6 +541,7 @@
     },
 
     drawnIds: function () {
+      this.flush();
       var ids = [];
       for (var k = 0; k < this._drawnCount; k++) ids.push(this._state.sites[this._drawn[k]].id);
       return ids;
@@ -724,7 +796,7 @@
         return s.area || s.radius;
       })
       .sort(function (a, b) {
-        return b.radius - a.radius || a.i - b.i;
+        return rank - a.status - (rank - b.status) || b.radius - a.radius || a.i - b.i;
       })
       .map(function (s) {
         return s.i;
@@ -837,7 +909,7 @@
     map.on('popupclose', function (e) {
       if (e.popup === self.popup) {
         self.selected = -1;
-        self.siteLayer.draw();
+        self.siteLayer.requestDraw();
         self.saveHash();
       }
     });
@@ -905,11 +977,12 @@
   };
 
   App.prototype.setStatusVisible = function (k, on) {
+    if (this.visible[k] === on) return;
     this.visible[k] = on;
     if (!on && this.selected >= 0 && this.sites[this.selected].status === k && this.sites[this.selected].located) {
       this.map.closePopup(this.popup);
     }
-    this.siteLayer.draw();
+    this.siteLayer.requestDraw();
     this.refreshList();
   };
 
@@ -943,7 +1016,7 @@
     popup.fmSite = site.id;
     popup.setLatLng([site.lat, site.lon]).setContent(buildDetail(site, this.meta));
     if (!this.map.hasLayer(popup)) popup.openOn(this.map);
-    this.siteLayer.draw();
+    this.siteLayer.requestDraw();
     this.saveHash();
   };
 
@@ -1332,12 +1405,17 @@
     if (window.console) console.error(err);
   }
 
+  var timings = { script: performance.now() };
+
   function start() {
     readPayload()
       .then(function (payload) {
+        timings.data = performance.now();
         var app = new App(payload);
+        timings.built = performance.now();
         // For tests and for the curious: read-only views of what is drawn.
         window.facilitymap = {
+          timings: timings, // ms since navigation: script start, data read, map built
           app: app,
           map: app.map,
           siteCount: app.sites.length,
