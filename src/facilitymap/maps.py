@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -86,7 +86,7 @@ class BuiltMap:
     sites: int
     size: int
     seconds: float
-    changed: bool = field(default=True)
+    changed: bool = True
 
 
 # ---------------------------------------------------------------------------- one map

@@ -215,6 +215,13 @@ def test_without_network_the_page_says_tiles_failed(offline_page, sample_maps):
     assert offline_page.refused == [], "nothing but tiles is fetched"
     assert offline_page.page_errors == []
     assert len(offline_page.drawn_ids()) == 7
+    fill = "window.facilitymap.app.contextLayer.getLayers()[0].options.fillOpacity"
+    assert offline_page.js(fill) > 0.9, "countries filled: a land and water map without tiles"
+    # The network comes back: the next tile that loads ends the offline look.
+    offline_page.tiles = "blank"
+    offline_page.js("window.facilitymap.map.panBy([600, 0], {animate: false})")
+    banner.wait_for(state="hidden")
+    assert offline_page.js(fill) < 0.5
 
 
 def test_a_denied_site_is_drawn_over_a_site_at_the_same_place(map_page, tmp_path):

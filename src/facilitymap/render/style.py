@@ -21,21 +21,22 @@ from facilitymap.model import (
 )
 from facilitymap.status import STATUS_INFO, STATUS_RULE
 
-# shape: official position (diamond = denied, triangle = another role, square =
-# acknowledged, circle = no statement); fill: evidence; size: denied sites are larger.
+
+def _style(color: str, colour: str, shape: str, fill: str, size: float) -> dict[str, object]:
+    return {"color": color, "colour": colour, "shape": shape, "fill": fill, "size": size}
+
+
+# color: the hex the page draws with; colour: its name, for the legend's words. shape:
+# official position (diamond = denied, triangle = another role, square = acknowledged,
+# circle = no statement); fill: evidence; size: glyph radius in px (denied ones larger).
 STATUS_STYLE: dict[str, dict[str, object]] = {
-    "attested-denied": {"color": "#D55E00", "shape": "diamond", "fill": "solid", "size": 8.5},
-    "reported-denied": {"color": "#E69F00", "shape": "diamond", "fill": "hollow", "size": 8.5},
-    "acknowledged-other-role": {
-        "color": "#56B4E9",
-        "shape": "triangle",
-        "fill": "solid",
-        "size": 7.5,
-    },
-    "acknowledged": {"color": "#009E73", "shape": "square", "fill": "solid", "size": 6.5},
-    "attested": {"color": "#0072B2", "shape": "circle", "fill": "solid", "size": 7},
-    "reported": {"color": "#CC79A7", "shape": "circle", "fill": "hollow", "size": 7},
-    "unverified": {"color": "#7A7A7A", "shape": "circle", "fill": "dashed", "size": 6},
+    "attested-denied": _style("#D55E00", "vermillion", "diamond", "solid", 8.5),
+    "reported-denied": _style("#E69F00", "orange", "diamond", "hollow", 8.5),
+    "acknowledged-other-role": _style("#56B4E9", "sky blue", "triangle", "solid", 7.5),
+    "acknowledged": _style("#009E73", "bluish green", "square", "solid", 6.5),
+    "attested": _style("#0072B2", "blue", "circle", "solid", 7),
+    "reported": _style("#CC79A7", "reddish purple", "circle", "hollow", 7),
+    "unverified": _style("#7A7A7A", "grey", "circle", "dashed", 6),
 }
 
 SHAPE_WORDS = {

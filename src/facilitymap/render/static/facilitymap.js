@@ -16,6 +16,7 @@
   var LIST_PAGE = 100; // list items shown at once (the list pages at 100,000 sites)
   var MAX_FOCUS_ZOOM = 16;
   var GLYPH_BATCH = 256; // glyphs painted with one fill and one stroke
+  var CONTEXT_FILL = 0.3; // country fill over a basemap (0.92 without one)
 
   // ---------------------------------------------------------------- DOM helpers
   function el(tag, cls, text) {
@@ -841,8 +842,11 @@
         subdomains: b.subdomains || 'abc',
       });
       layer.fmKey = b.key;
+      layer.on('tileload', function () {
+        self.tilesLoaded(true);
+      });
       layer.on('tileerror', function () {
-        self.tilesFailed();
+        self.tilesLoaded(false);
       });
       self.baseLayers[b.key] = layer;
       bases[escapeHTML(b.name)] = layer;
@@ -918,7 +922,7 @@
     });
     map.on('baselayerchange', function (e) {
       self.currentBase = e.layer.fmKey;
-      self.hideBanner();
+      self.basemapShown = undefined; // judged afresh for the new basemap
       self.saveHash();
     });
     map.on('zoomend', function () {
@@ -934,7 +938,7 @@
       renderer: renderer,
       interactive: false,
       style: function () {
-        return { color: '#5f5f5f', weight: 1.2, opacity: 0.9, fillColor: '#f6f2e8', fillOpacity: 0.3 };
+        return { color: '#5f5f5f', weight: 1.2, opacity: 0.9, fillColor: '#f6f2e8', fillOpacity: CONTEXT_FILL };
       },
     });
     var labels = L.layerGroup();
@@ -1111,7 +1115,7 @@
           li.title = s.description;
           add(li, glyphImg(k), el('span', 'fm-legend-label', s.label),
             el('span', 'fm-count', ' (' + self.counts[k] + ')'),
-            el('span', 'fm-legend-desc', ' ' + s.glyph + ', ' + colourName(s.color)));
+            el('span', 'fm-legend-desc', ' ' + s.glyph + ', ' + s.colour));
           add(table, li);
         });
         add(details, table);
@@ -1151,19 +1155,6 @@
     this.legend = new Legend().addTo(this.map);
   };
 
-  function colourName(hex) {
-    return (
-      {
-        '#D55E00': 'vermillion',
-        '#E69F00': 'orange',
-        '#56B4E9': 'sky blue',
-        '#009E73': 'bluish green',
-        '#0072B2': 'blue',
-        '#CC79A7': 'reddish purple',
-        '#7A7A7A': 'grey',
-      }[hex] || hex
-    );
-  }
 
   App.prototype.addTileBanner = function () {
     var self = this;
@@ -1184,18 +1175,18 @@
     this.map.getContainer().appendChild(banner);
   };
 
-  App.prototype.tilesFailed = function () {
-    this.map.getContainer().classList.add('fm-no-tiles');
-    if (this.contextLayer && !this.contextFilled) {
-      this.contextFilled = true;
-      this.contextLayer.setStyle({ fillOpacity: 0.92 });
-    }
-    if (!this.bannerDismissed) this.banner.hidden = false;
+  // Until a tile of the current basemap loads, a tile error means no basemap at all: say
+  // so, and fill the countries so the map reads as land and water without it. One tile
+  // that loads ends that state (a few failing tiles are normal on a flaky network).
+  App.prototype.tilesLoaded = function (ok) {
+    if (ok === this.basemapShown) return;
+    if (!ok && this.basemapShown) return;
+    this.basemapShown = ok;
+    this.map.getContainer().classList.toggle('fm-no-tiles', !ok);
+    if (this.contextLayer) this.contextLayer.setStyle({ fillOpacity: ok ? CONTEXT_FILL : 0.92 });
+    this.banner.hidden = ok || this.bannerDismissed;
   };
 
-  App.prototype.hideBanner = function () {
-    this.banner.hidden = true;
-  };
 
   // ---------------------------------------------------------------- side panel
   App.prototype.buildPanel = function () {
