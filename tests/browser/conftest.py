@@ -170,6 +170,14 @@ def offline_page(browser: Any) -> Iterator[MapPage]:
     context.close()
 
 
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[MapPage]:
+    """A phone-sized touch screen, blank tiles."""
+    context = browser.new_context(viewport={"width": 390, "height": 760}, has_touch=True)
+    yield MapPage(context, tiles="blank")
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def sample_layer() -> Any:
     from facilitymap.io import load_layer

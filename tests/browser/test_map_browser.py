@@ -324,3 +324,15 @@ def test_screenshot_script_makes_a_png(tmp_path, sample_maps, browser):
     assert done.returncode == 0, done.stderr
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000
+
+
+def test_on_a_phone_the_list_is_a_drawer(phone_page, sample_maps):
+    page = phone_page.open(sample_maps["overview"]).page
+    assert not page.locator("#fm-panel").is_visible()
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    page.locator(".fm-panel-toggle").click()
+    page.locator(f".fm-item-button[data-site='{DENIED}']").click()
+    phone_page.popup().wait_for()
+    assert not page.locator("#fm-panel").is_visible(), "picking a site shows the map"
+    assert phone_page.popup().get_attribute("data-site") == DENIED
+    phone_page.assert_clean()

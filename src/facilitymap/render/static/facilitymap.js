@@ -184,7 +184,14 @@
         var m = mercator(site.lon, site.lat);
         site.mx = m[0];
         site.my = m[1];
-        if (record.g) site.area = projectRings(record.g);
+        if (record.g) {
+          site.area = projectRings(record.g);
+          // An area's "radius": half its bounding box's diagonal, in metres, so links and
+          // zooms never show it closer than its size justifies.
+          var box = site.area.box;
+          var metres = 40075016.686 * Math.cos((site.lat * Math.PI) / 180);
+          site.areaRadius = (Math.hypot(box[2] - box[0], box[3] - box[1]) * metres) / 2;
+        }
       }
       var names = [p.name, site.id, p.admin1, p.admin2, p.admin3];
       asArray(p.local_names).forEach(function (n) {
@@ -739,7 +746,7 @@
       add(root, el('p', 'fm-small', 'Sources for the location:'), sourceList(loc.sources, sourceMap));
     }
     if (site.located) {
-      var z = Math.min(18, zoomForRadius(site.radius, site.lat, 800));
+      var z = Math.min(18, zoomForRadius(site.radius || site.areaRadius, site.lat, 800));
       var lat = site.lat.toFixed(5);
       var lon = site.lon.toFixed(5);
       var open = el('p', 'fm-open');
@@ -876,7 +883,7 @@
       overlays['<span class="fm-border-swatch"></span> Country borders'] = this.countriesLayer;
     }
     this.layersControl = L.control
-      .layers(bases, overlays, { collapsed: window.innerHeight < 640, position: 'topright' })
+      .layers(bases, overlays, { collapsed: window.innerHeight < 640 || window.innerWidth <= 700, position: 'topright' })
       .addTo(map);
 
     L.control.scale({ position: 'bottomleft', imperial: true }).addTo(map);
@@ -997,6 +1004,9 @@
       return;
     }
     if (!this.visible[site.status]) this.toggles[site.status].addTo(this.map);
+    if (opts.pan && window.innerWidth <= 700 && !document.body.classList.contains('fm-panel-closed')) {
+      this.panelToggle.click(); // the panel covers the map on a phone
+    }
     if (opts.pan) {
       if (site.geometry && site.area) {
         var bounds = L.geoJSON(site.geometry).getBounds();
@@ -1202,7 +1212,7 @@
       add(facts, ' ', dataText('span', 'fm-version', 'Data: ' + this.meta.data_version + '.'));
     }
     add(head, facts);
-    var toggle = el('button', 'fm-panel-toggle', 'Sites');
+    var toggle = (this.panelToggle = el('button', 'fm-panel-toggle', 'Sites'));
     toggle.type = 'button';
     if (window.innerWidth <= 700) document.body.classList.add('fm-panel-closed');
     toggle.setAttribute('aria-expanded', document.body.classList.contains('fm-panel-closed') ? 'false' : 'true');
