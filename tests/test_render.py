@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import xstatic.pkg.leaflet as xleaflet
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from facilitymap.render import build_html, script_json
 from facilitymap.render.assets import leaflet_css, leaflet_js
@@ -256,3 +258,26 @@ def test_status_colours_are_okabe_ito_and_shapes_distinct():
     assert len(cues) == len(statuses), "no two statuses share shape and fill"
     denied = [s for s in statuses if s["key"].endswith("-denied")]
     assert {s["shape"] for s in denied} == {"diamond"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("<>&/'\"`${}%#!-= scriptSCRIPT\u2028\u2029\u202e\x00")),
+        max_size=40,
+    )
+)
+def test_any_text_stays_data(text):
+    """Whatever a name, title or note holds, the page's elements stay ours and the data
+    round-trips exactly."""
+    feature = point_feature(name=text, description=text, confidence_note=text)
+    page = build_html([feature], title=text, data_version=text)
+    elements = Elements(page)
+    assert len(elements.scripts) == 3
+    assert {name for name, _ in elements.tags} <= {
+        "html", "head", "meta", "title", "style", "body", "div", "aside", "main", "noscript",
+        "p", "script",
+    }  # fmt: skip
+    payload = payload_of(page)
+    props = payload["sites"][0]["properties"]
+    assert (props["name"], props["description"], payload["meta"]["title"]) == (text, text, text)
