@@ -73,6 +73,10 @@ EvidenceLevel = Literal[EVIDENCE_LEVELS]  # type: ignore[valid-type]
 StatusCategory = Literal[STATUSES]  # type: ignore[valid-type]
 
 
+def _whole_as_int(value: float) -> int | float:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _check_date(value: str) -> str:
     parse_date_range(value)
     return value
@@ -168,7 +172,10 @@ class Claim(_Record):
 class Location(_Record):
     """How the geometry was chosen and how far from it the site may honestly be."""
 
-    precision_m: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    # A whole number is written as one ("170000", not "170000.0").
+    precision_m: (
+        Annotated[float, Field(gt=0, allow_inf_nan=False), AfterValidator(_whole_as_int)] | None
+    ) = None
     basis: LocationBasis
     note: Text
     sources: list[LocalId] = Field(default_factory=list)
