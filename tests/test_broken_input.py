@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -139,3 +140,30 @@ def test_arbitrary_bytes_raise_only_layer_error(tmp_path_factory, data):
     except LayerError as err:
         assert err.problems
     assert isinstance(validate_path(path), list)
+
+
+INVALID_DIR = Path(__file__).parent / "data" / "invalid"
+ERROR_FILES = sorted(p for p in INVALID_DIR.glob("*.geojson") if not p.name.startswith("warn-"))
+
+
+# import recomputes derived fields (a mismatch is only a warning there) and accepts the
+# WGS 84 `crs` member older tools write; everything else must be refused by import too.
+IMPORT_ACCEPTS = {"broken-evidence-mismatch", "derived-status-mismatch", "crs-member"}
+
+
+@pytest.mark.parametrize("bad", ERROR_FILES, ids=lambda p: p.stem)
+def test_no_command_writes_anything_from_a_bad_layer(bad, tmp_path, runner, two_sites):
+    before = two_sites.read_bytes()
+    runs = {
+        "render": ["render", str(bad), "-o", str(tmp_path / "map.html")],
+        "export": ["export", str(bad), "--to", "geojson", "-o", str(tmp_path / "out.geojson")],
+    }
+    if bad.stem not in IMPORT_ACCEPTS:
+        runs["import"] = ["import", str(bad), "--into", str(two_sites)]
+    for name, args in runs.items():
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1, (name, result.output)
+        assert "Traceback" not in result.output
+        assert str(bad) in result.stderr, (name, result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two-sites.geojson"]
+    assert two_sites.read_bytes() == before

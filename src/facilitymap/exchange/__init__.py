@@ -295,12 +295,12 @@ def read_sites(
 
 
 def _finish(label: str, sites: list[Site], problems: list[Problem]) -> ImportResult:
-    seen: dict[str, int] = {}
-    for site in sites:
-        seen[site.id] = seen.get(site.id, 0) + 1
-    for site_id, count in sorted(seen.items()):
-        if count > 1:
-            problems.append(Problem(label, site_id, "id", f"duplicate id: {count} rows"))
+    # Every rule the layer's own validator has, named against the file being imported (not
+    # the layer it goes into), before anything is merged.
+    from facilitymap.validate import validate_layer
+
+    checked = validate_layer(Layer(sites=sites), label)
+    problems += [p for p in checked if p.severity != "notice"]
     if errors(problems):
         raise LayerError(f"{label}: {len(errors(problems))} error(s); nothing imported", problems)
     return ImportResult(sites, problems)
@@ -384,19 +384,19 @@ def _tabular_geometry(row: dict[str, Any], label, row_label, problems) -> dict |
 def _read_canonical_geojson(path: Path, problems: list[Problem]) -> list[Site] | None:
     """Sites of a GeoJSON in the layer's own (nested) format, or None if it is flat."""
     data = path.read_bytes()
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as err:
-        raise LayerError(
-            f"{path}: not valid JSON", [Problem(str(path), "-", "file", str(err))]
-        ) from err
+    # The layer's own parser: strict JSON (duplicate keys, NaN) and located problems.
+    layer, found = parse_layer(data, str(path))
+    if layer is None:
+        raise LayerError(f"{path}: not a layer", found)
+    doc = orjson.loads(data)
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
         raise LayerError(
             f"{path}: not a GeoJSON FeatureCollection",
             [Problem(str(path), "-", "file", "expected a FeatureCollection")],
         )
-    nested = features and all(
+    # Our format when any feature has a nested `location`; a flat file has none.
+    nested = features and any(
         isinstance(f, dict)
         and isinstance(f.get("properties"), dict)
         and isinstance(f["properties"].get("location"), dict)
@@ -404,10 +404,7 @@ def _read_canonical_geojson(path: Path, problems: list[Problem]) -> list[Site] |
     )
     if not nested:
         return None
-    layer, found = parse_layer(data, str(path))
     problems += [p for p in found if p.field != "crs"]
-    if layer is None:
-        raise LayerError(f"{path}: not a layer", found)
     sites = []
     for site in layer.sites:
         declared = site.status
@@ -431,7 +428,11 @@ def _raw_rows(path: Path, fmt: str, problems: list[Problem]):
             if not isinstance(feature, dict):
                 problems.append(Problem(str(path), f"#{index}", "feature", "not an object"))
                 continue
-            row = dict(feature.get("properties") or {})
+            properties = feature.get("properties") or {}
+            if not isinstance(properties, dict):
+                problems.append(Problem(str(path), f"#{index}", "properties", "must be an object"))
+                continue
+            row = dict(properties)
             if feature.get("id") is not None and "id" not in row:
                 row["id"] = feature["id"]
             out.append((str(row.get("id") or f"#{index}"), feature.get("geometry"), row))
