@@ -318,12 +318,10 @@ def test_kml_folders_styles_balloon_and_escaping(tmp_path, awkward_layer):
 
 def test_kml_links_only_http_and_strips_xml_invalid_characters(tmp_path, fixture_layer):
     site = fixture_layer.sites[0]
-    bad_source = site.sources[0].model_copy(update={"url": "javascript:alert(1)"})
-    bad = site.model_copy(
-        update={
-            "sources": [bad_source, *site.sources[1:]],
-            "confidence_note": "bell\x07 and \x0b vertical tab",
-        }
+    bad_source = site.sources[0].replace(url="javascript:alert(1)")
+    bad = site.replace(
+        sources=[bad_source, *site.sources[1:]],
+        confidence_note="bell\x07 and \x0b vertical tab",
     )
     out = tmp_path / "bad.kml"
     report = export_layer([bad], out, "kml")

@@ -64,7 +64,7 @@ def test_csv_excel_safe_round_trip(tmp_path, awkward):
 
 def test_kml_loses_only_characters_xml_cannot_hold(tmp_path, awkward):
     site = awkward.sites[0]
-    noisy = site.model_copy(update={"confidence_note": "a\x01b\x1fc", "name": "N\x0bame"})
+    noisy = site.replace(confidence_note="a\x01b\x1fc", name="N\x0bame")
     out = tmp_path / "sites.kml"
     report = export_layer([noisy, *awkward.sites[1:]], out, "kml")
     assert any("XML 1.0 cannot hold" in w for w in report.warnings)
@@ -126,8 +126,8 @@ text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=
 @given(name=text, note=text, summary=text)
 def test_any_text_survives_csv_gpkg_and_flat_geojson(tmp_path_factory, name, note, summary):
     base = load_layer(FIXTURE).sites[0]
-    claims = [base.claims[0].model_copy(update={"summary": summary}), *base.claims[1:]]
-    site = base.model_copy(update={"name": name, "confidence_note": note, "claims": claims})
+    claims = [base.claims[0].replace(summary=summary), *base.claims[1:]]
+    site = base.replace(name=name, confidence_note=note, claims=claims)
     folder = tmp_path_factory.mktemp("prop")
     for fmt, suffix, flat in (("csv", ".csv", False), ("gpkg", ".gpkg", False), ("geojson", ".geojson", True)):  # fmt: skip
         out = folder / f"s{suffix}"
@@ -220,7 +220,7 @@ def test_duplicate_ids_in_a_file(tmp_path):
 
 def test_merge_by_id(awkward):
     existing = awkward.sites[:2]
-    changed = existing[0].model_copy(update={"name": "Renamed"})
+    changed = existing[0].replace(name="Renamed")
     new = awkward.sites[2]
     result = merge_sites(existing, [changed, existing[1], new])
     assert result.added == ["tj-test-area"] and result.unchanged == ["tj-test-programme"]
@@ -233,14 +233,14 @@ def test_merge_by_id(awkward):
 
 def test_likely_duplicates_same_kind_within_both_radii(awkward):
     site = awkward.sites[0]  # border post, ±30 km at (73.965, 38.169)
-    near = site.model_copy(
-        update={"id": "tj-near", "name": "Other", "local_names": [], "location": site.location.model_copy(
-            update={"precision_m": 1000.0}),
-            "geometry": {"type": "Point", "coordinates": [74.2, 38.169]}})  # fmt: skip
-    far = near.model_copy(update={"id": "tj-far", "geometry": {"type": "Point", "coordinates": [75.0, 38.169]}})  # fmt: skip
-    other_kind = near.model_copy(update={"id": "tj-base", "kind": "base"})
-    same_name = far.model_copy(update={"id": "tj-same-name", "name": "test POST (denied)  "})
-    renamed = site.model_copy(update={"name": "Test post (denied)"})
+    near = site.replace(
+        id="tj-near", name="Other", local_names=[],
+        location=site.location.replace(precision_m=1000.0),
+        geometry={"type": "Point", "coordinates": [74.2, 38.169]})  # fmt: skip
+    far = near.replace(id="tj-far", geometry={"type": "Point", "coordinates": [75.0, 38.169]})  # fmt: skip
+    other_kind = near.replace(id="tj-base", kind="base")
+    same_name = far.replace(id="tj-same-name", name="test POST (denied)  ")
+    renamed = site.replace(name="Test post (denied)")
     result = merge_sites([renamed], [near, far, other_kind, same_name])
     pairs = {(d.incoming, d.existing) for d in result.duplicates}
     assert ("tj-near", "tj-test-denied") in pairs  # 20.6 km apart, radii 30 + 1 km
@@ -268,7 +268,7 @@ def test_import_creates_the_layer_and_dry_run_writes_nothing(runner, tmp_path, a
 
 def test_import_reports_conflicts_and_replaces_on_request(runner, tmp_path, two_sites):
     layer = load_layer(two_sites)
-    edited = [layer.sites[0].model_copy(update={"name": "Renamed"})]
+    edited = [layer.sites[0].replace(name="Renamed")]
     src = tmp_path / "edit.csv"
     export_layer(edited, src, "csv")
     result = runner.invoke(import_sites, [str(src), "--into", str(two_sites)])

@@ -19,6 +19,7 @@ from facilitymap.model import (
     CLAIM_BASES,
     CONFIDENCES,
     KINDS,
+    KNOWN_KEYS,
     STANCES,
     Claim,
     Site,
@@ -162,7 +163,9 @@ _date = st.dates(
 ).map(lambda d: d.isoformat())
 _json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-(10**9), 10**9), _text)
 _extra = st.dictionaries(
-    st.text(min_size=1, max_size=10).filter(lambda k: k not in Site.model_fields),
+    st.text(min_size=1, max_size=10).filter(
+        lambda k: k not in KNOWN_KEYS[Site] and not k.startswith("__facilitymap_")
+    ),
     _json_scalar,
     max_size=3,
 )
@@ -242,7 +245,7 @@ def _without_known_nulls(value):
     if isinstance(value, list):
         return [_without_known_nulls(v) for v in value]
     if isinstance(value, dict):
-        known = set(Source.model_fields) | set(Claim.model_fields)
+        known = KNOWN_KEYS[Source] | KNOWN_KEYS[Claim]
         return {k: v for k, v in value.items() if v is not None or k not in known}
     return value
 

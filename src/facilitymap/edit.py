@@ -15,34 +15,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from facilitymap.atomic import write_atomic
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.geometry import METRES_PER_DEGREE
 from facilitymap.io import Layer, dump_layer, load_layer, save_layer, site_to_feature
-from facilitymap.model import Claim, Site, Source
+from facilitymap.model import Claim, RecordError, Site, Source, record_from_dict, site_from_record
 from facilitymap.problems import Problem, errors
 
 
 def with_derived(site: Site) -> Site:
     """A copy of ``site`` whose declared status fields are recomputed from its claims."""
     derived = site.derive()
-    return site.model_copy(
-        update={
-            "official_status": derived.official_status,
-            "evidence": derived.evidence,
-            "status": derived.status,
-        }
+    return site.replace(
+        official_status=derived.official_status,
+        evidence=derived.evidence,
+        status=derived.status,
     )
-
-
-def _problems_of(err: ValidationError, label: str, what: str) -> list[Problem]:
-    out = []
-    for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or what
-        out.append(Problem("<edit>", label, where, e["msg"]))
-    return out
 
 
 def _record(model: type, data: Mapping[str, Any] | Any, label: str, what: str):
@@ -51,9 +39,9 @@ def _record(model: type, data: Mapping[str, Any] | Any, label: str, what: str):
     # Unset options are absent; "geometry": None is a value (an unlocated site).
     clean = {k: v for k, v in dict(data).items() if (v is not None and v != "") or k == "geometry"}
     try:
-        return model.model_validate(clean)
-    except ValidationError as err:
-        problems = _problems_of(err, label, what)
+        return site_from_record(clean) if model is Site else record_from_dict(model, clean)
+    except RecordError as err:
+        problems = [Problem("<edit>", label, f or what, m) for f, m in err.problems]
         message = f"{label}: invalid {what}: " + "; ".join(map(str, problems))
         raise LayerError(message, problems) from None
 
@@ -95,7 +83,7 @@ def add_claim(layer: Layer, site_id: str, claim: Claim | Mapping[str, Any]) -> L
         new = _record(Claim, data, site_id, "claim")
         if any(c.id == new.id for c in site.claims):
             raise FacilitymapError(f"{site_id}: claim {new.id!r} already exists")
-        return site.model_copy(update={"claims": [*site.claims, new]})
+        return site.replace(claims=[*site.claims, new])
 
     return _replace_site(layer, site_id, change)
 
@@ -107,7 +95,7 @@ def add_source(layer: Layer, site_id: str, source: Source | Mapping[str, Any]) -
         new = _record(Source, source, site_id, "source")
         if any(s.id == new.id for s in site.sources):
             raise FacilitymapError(f"{site_id}: source {new.id!r} already exists")
-        return site.model_copy(update={"sources": [*site.sources, new]})
+        return site.replace(sources=[*site.sources, new])
 
     return _replace_site(layer, site_id, change)
 

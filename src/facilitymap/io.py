@@ -9,19 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from facilitymap import strictjson
 from facilitymap.atomic import write_atomic
 from facilitymap.errors import ConcurrentEditError, FacilitymapError, LayerError
 from facilitymap.geometry import canonical_geometry, check_geometry
-from facilitymap.model import DERIVED_FIELDS, PROPERTY_ORDER, Site
+from facilitymap.model import (
+    DERIVED_FIELDS,
+    PROPERTY_ORDER,
+    RecordError,
+    Site,
+    sites_from_properties,
+)
 from facilitymap.problems import Problem, errors
 
 # A layer larger than this is refused before reading: parsing takes several times its size
 # in memory. Override with FACILITYMAP_MAX_LAYER_BYTES.
 MAX_LAYER_BYTES = int(os.environ.get("FACILITYMAP_MAX_LAYER_BYTES", 1 << 30))
-_KNOWN_PROPERTIES = frozenset(PROPERTY_ORDER)
 _FEATURE_MEMBERS = ("type", "id", "geometry", "properties")
 
 
@@ -113,12 +117,24 @@ def parse_layer(data: bytes, path: str = "<layer>") -> tuple[Layer | None, list[
             Problem(path, "-", "crs", "RFC 7946 has no crs member: coordinates are WGS 84 lon/lat")
         )
     extra = {k: v for k, v in doc.items() if k not in ("type", "features", "crs")}
-    sites = []
+    parts, labels = [], []
     for index, feature in enumerate(features):
-        site, found = _parse_feature(feature, index, path)
-        problems += found
-        if site is not None:
-            sites.append(site)
+        label = site_label(feature, index)
+        shape = _feature_shape_problem(feature)
+        if shape:
+            problems.append(Problem(path, label, *shape))
+            continue
+        members = {k: v for k, v in feature.items() if k not in _FEATURE_MEMBERS}
+        parts.append((feature["properties"], feature.get("id"), feature["geometry"], members))
+        labels.append(label)
+    sites = []
+    for built, label, part in zip(sites_from_properties(parts), labels, parts, strict=True):
+        if isinstance(built, RecordError):
+            problems += [Problem(path, label, f, m) for f, m in built.problems]
+            # The site is left out of the layer, so report its geometry problems now as well.
+            problems += [Problem(path, label, f, m) for f, m in check_geometry(part[2])]
+        else:
+            sites.append(built)
     return Layer(sites=sites, extra_members=extra), problems
 
 
@@ -158,81 +174,19 @@ def site_label(feature: Any, index: int) -> str:
     return f"#{index}"
 
 
-def _parse_feature(feature: Any, index: int, path: str) -> tuple[Site | None, list[Problem]]:
-    label = site_label(feature, index)
-
-    def problem(field: str, message: str) -> tuple[None, list[Problem]]:
-        return None, [Problem(path, label, field, message)]
-
+def _feature_shape_problem(feature: Any) -> tuple[str, str] | None:
+    """What makes ``feature`` not a Feature with properties at all, or None."""
     if not isinstance(feature, dict):
-        return problem("feature", f"expected a GeoJSON Feature object, got a JSON {_kind(feature)}")
+        return "feature", f"expected a GeoJSON Feature object, got a JSON {_kind(feature)}"
     if feature.get("type") != "Feature":
         found = feature.get("type")
         said = "missing" if found is None else f"is {found!r}"
-        return problem("type", f'{said}: expected "Feature"')
+        return "type", f'{said}: expected "Feature"'
     if "geometry" not in feature:
-        return problem("geometry", "missing: use null for an unlocated site")
-    props = feature.get("properties")
-    if not isinstance(props, dict):
-        return problem("properties", "must be an object")
-    record = {k: props[k] for k in PROPERTY_ORDER if k in props}
-    record["id"] = feature.get("id")
-    record["geometry"] = feature.get("geometry")
-    record["extra_properties"] = {k: v for k, v in props.items() if k not in _KNOWN_PROPERTIES}
-    record["extra_members"] = {k: v for k, v in feature.items() if k not in _FEATURE_MEMBERS}
-    try:
-        return Site.model_validate(record), []
-    except ValidationError as err:
-        found = [Problem(path, label, *_describe(e)) for e in err.errors()]
-        # The site is left out of the layer, so report its geometry problems now as well.
-        found += [Problem(path, label, f, m) for f, m in check_geometry(record["geometry"])]
-        return None, found
-
-
-def _describe(error: dict[str, Any]) -> tuple[str, str]:
-    field = _dotted(error["loc"])
-    kind = error["type"]
-    value = error.get("input")
-    if kind == "missing":
-        return field, "required field is missing"
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return field, f"unknown value {_short(value)}; expected one of {expected}"
-    if kind == "string_pattern_mismatch":
-        wanted = _PATTERN_WORDS.get(error["ctx"]["pattern"], f"matching {error['ctx']['pattern']}")
-        return field, f"{_short(value)} is not {wanted}"
-    if field == "id" and value is None:
-        return field, "missing: every feature needs a string id (a slug such as tj-murghab-shaymak)"
-    if kind == "string_too_short":
-        return field, "must not be empty"
-    if kind == "string_too_long":
-        limit = error["ctx"]["max_length"]
-        return field, f"is {len(value):,} characters long; at most {limit:,} allowed"
-    if kind == "too_short":
-        wanted = error["ctx"]["min_length"]
-        return field, f"needs at least {wanted} item{'s' if wanted != 1 else ''}"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "finite_number"):
-        return field, f"{error['msg'][0].lower()}{error['msg'][1:]}, got {_short(value)}"
-    if kind in ("string_type", "dict_type", "list_type", "float_type", "float_parsing"):
-        return field, f"{error['msg'].lower()}, got {_short(value)}"
-    message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return field, message
-
-
-_PATTERN_WORDS = {
-    r"^\d{4}(-\d{2}(-\d{2})?)?$": "an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)",
-    r"^[a-z0-9]+(-[a-z0-9]+)*$": "a slug (lowercase letters, digits, single hyphens: tj-murghab-shaymak)",
-    r"^[A-Z]{2}$": "an ISO 3166-1 alpha-2 country code (two capital letters)",
-    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$": "a BCP 47 language tag (en, ru, zh-Hans)",
-    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": "an id (letters, digits, '.', '_', '-')",
-}
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return "geometry", "missing: use null for an unlocated site"
+    if not isinstance(feature.get("properties"), dict):
+        return "properties", "must be an object"
+    return None
 
 
 def load_layer(path: str | os.PathLike[str], *, check: bool = True) -> Layer:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
-from facilitymap.model import Site
+import msgspec
+
+from facilitymap.model import RESERVED_PREFIX, Site
 
 SCHEMA_ID = "https://facilitymap.invalid/schema/layer.json"
-_FEATURE_ONLY = ("id", "geometry", "extra_properties", "extra_members")
 
 
 def _position() -> dict[str, Any]:
@@ -53,25 +55,20 @@ def _geometry_schema() -> dict[str, Any]:
 
 def layer_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a facilitymap layer."""
-    site = Site.model_json_schema(mode="validation")
-    defs = site.pop("$defs", {})
-    props = {k: v for k, v in site["properties"].items() if k not in _FEATURE_ONLY}
-    required = [k for k in site.get("required", []) if k not in _FEATURE_ONLY]
-    properties_schema = {
-        "type": "object",
-        "description": "A site. Unknown properties are allowed and kept on a round trip.",
-        "properties": props,
-        "required": required,
-        "additionalProperties": True,
-    }
+    (_,), defs = msgspec.json.schema_components([Site], ref_template="#/$defs/{name}")
+    site_id = defs["Site"]["properties"][RESERVED_PREFIX + "id__"]
+    for component in defs.values():
+        _public(component)
+    site = defs.pop("Site")
+    site["description"] = "A site. Unknown properties are allowed and kept on a round trip."
     feature = {
         "type": "object",
         "required": ["type", "id", "geometry", "properties"],
         "properties": {
             "type": {"const": "Feature"},
-            "id": site["properties"]["id"],
+            "id": {k: v for k, v in site_id.items() if k != "default"},
             "geometry": _geometry_schema(),
-            "properties": properties_schema,
+            "properties": {"$ref": "#/$defs/SiteProperties"},
         },
     }
     return {
@@ -86,8 +83,22 @@ def layer_schema() -> dict[str, Any]:
             "type": {"const": "FeatureCollection"},
             "features": {"type": "array", "items": {"$ref": "#/$defs/Feature"}},
         },
-        "$defs": {**defs, "Feature": feature},
+        "$defs": {**defs, "SiteProperties": site, "Feature": feature},
     }
+
+
+def _public(component: dict[str, Any]) -> None:
+    """Drop the reserved in-memory fields; tidy docstrings; say unknown keys are allowed."""
+    props = component.get("properties", {})
+    for key in [k for k in props if k.startswith(RESERVED_PREFIX)]:
+        del props[key]
+    if "required" in component:
+        component["required"] = [
+            k for k in component["required"] if not k.startswith(RESERVED_PREFIX)
+        ]
+    if "description" in component:
+        component["description"] = inspect.cleandoc(component["description"])
+    component["additionalProperties"] = True
 
 
 def layer_schema_json() -> str:

@@ -412,7 +412,7 @@ BROKEN_EXPECTED = {
     "broken-country-lowercase": "tj-test-site: country: 'tj' is not an ISO 3166-1 alpha-2 country code (two capital letters)",
     "broken-confidence-unknown": "tj-test-site: confidence: unknown value 'certain'; expected one of 'low', 'moderate' or 'high'",
     "broken-precision-negative": "tj-test-site: location.precision_m: input should be greater than 0, got -5",
-    "broken-precision-string": "tj-test-site: location.precision_m: input should be a valid number, unable to parse string as a number, got '30 km'",
+    "broken-precision-string": "tj-test-site: location.precision_m: input should be a valid number, got '30 km'",
     "broken-month-13": "tj-test-site: claims[0].date: '2019-13-01': month 13 does not exist",
     "broken-first-reported-future": "tj-test-site: first_reported: 2999-12 is in the future",
     "broken-lang-not-bcp47": "tj-test-site: local_names[0].lang: 'Russian' is not a BCP 47 language tag (en, ru, zh-Hans)",

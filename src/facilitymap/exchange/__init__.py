@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError, LayerError
@@ -39,7 +38,7 @@ from facilitymap.exchange.flat import (
     site_to_row,
 )
 from facilitymap.io import Layer, layer_to_dict, parse_layer
-from facilitymap.model import Site
+from facilitymap.model import RecordError, Site, site_from_record
 from facilitymap.problems import Problem, errors
 
 FORMATS = ("gpkg", "fgb", "shp", "csv", "kml", "geojson")
@@ -95,10 +94,7 @@ def _snapshot(sites: Sequence[Site], as_of: date | None) -> list[Site]:
     # As of a date, a site is shown as it was known then: later claims are left out.
     if as_of is None:
         return list(sites)
-    return [
-        s.model_copy(update={"claims": [c for c in s.claims if date_end(c.date) <= as_of]})
-        for s in sites
-    ]
+    return [s.replace(claims=[c for c in s.claims if date_end(c.date) <= as_of]) for s in sites]
 
 
 def export_layer(
@@ -308,16 +304,12 @@ def _finish(label: str, sites: list[Site], problems: list[Problem]) -> ImportRes
 
 def _validate(record, label, site_label, problems) -> Site | None:
     try:
-        return Site.model_validate(record)
-    except ValidationError as err:
-        for e in err.errors():
-            where = ".".join(str(p) for p in e["loc"]) or "site"
-            message = e["msg"]
-            if e["type"] == "missing":
-                message = "required field is missing (map a column to it with --map)"
-            elif "input" in e and e["type"] != "missing":
-                message += f", got {str(e['input'])[:60]!r}"
-            problems.append(Problem(label, site_label, where, message))
+        return site_from_record(record)
+    except RecordError as err:
+        for where, message in err.problems:
+            if message == "required field is missing":
+                message += " (map a column to it with --map)"
+            problems.append(Problem(label, site_label, where or "site", message))
         return None
 
 
@@ -408,7 +400,7 @@ def _read_canonical_geojson(path: Path, problems: list[Problem]) -> list[Site] |
     sites = []
     for site in layer.sites:
         declared = site.status
-        site = site.model_copy(update={"official_status": None, "evidence": None, "status": None})
+        site = site.replace(official_status=None, evidence=None, status=None)
         _check_declared(site, {"status": declared}, str(path), problems)
         sites.append(site)
     return sites

@@ -175,7 +175,7 @@ def row_to_record(
     blank_is_absent: bool = False,
     unescape: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, Any], list[RowProblem]]:
-    """A ``Site.model_validate`` record from a flat row (the inverse of :func:`site_to_row`).
+    """A ``site_from_record`` record from a flat row (the inverse of :func:`site_to_row`).
 
     ``row`` keys are flat column names (already mapped). None is absent; so is '' when
     ``blank_is_absent`` (CSV, where every empty cell reads as ''); the formats that can tell
