@@ -278,3 +278,43 @@ def _site(*, geometry, precision_m, basis="reference-place") -> Site:
     )
     assert problems == [] and isinstance(layer, Layer)
     return layer.sites[0]
+
+
+# ---- the fast path (msgspec straight from bytes) and the slow one agree ----
+
+
+def test_fast_and_slow_parse_give_the_same_layer(monkeypatch):
+    from facilitymap import io as layer_io
+
+    path = Path(__file__).resolve().parents[1] / "geodata/sites.geojson"
+    canonical = dump_layer(parse_layer(path.read_bytes(), "x")[0])
+    fast = layer_io._parse_plain_layer(canonical)
+    assert fast is not None, "a canonical layer without unknown keys takes the fast path"
+    monkeypatch.setattr(layer_io, "_parse_plain_layer", lambda data: None)
+    slow, problems = parse_layer(canonical, "x")
+    assert problems == []
+    assert dump_layer(fast) == dump_layer(slow) == canonical
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t.replace(b'"kind": "programme"', b'"kind": "programme", "kind": "base"', 1),
+        lambda t: t.replace(b'"name": "Test', b'"unknown": 1, "name": "Test', 1),
+        lambda t: t.replace(b'"name": "Test', b'"admin1": null, "name": "Test', 1),
+        lambda t: t.replace(b'"name": "Test', b'"__facilitymap_id__": "x", "name": "Test', 1),
+        lambda t: t.replace(b"A report", b"A\\u003a report", 1),
+    ],
+    ids=["duplicate", "unknown", "explicit-null", "reserved", "escaped-colon"],
+)
+def test_anything_but_a_plain_layer_takes_the_slow_path(change):
+    from facilitymap import io as layer_io
+
+    text = (Path(__file__).parent / "data/valid/two-sites.geojson").read_bytes()
+    layer = parse_layer(text, "x")[0]
+    layer.sites[0].extra = {}  # no unknown keys: the plain case
+    canonical = dump_layer(layer)
+    assert layer_io._parse_plain_layer(canonical) is not None
+    changed = change(canonical)
+    assert changed != canonical
+    assert layer_io._parse_plain_layer(changed) is None

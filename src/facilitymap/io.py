@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 import orjson
 
 from facilitymap import strictjson
@@ -19,6 +21,7 @@ from facilitymap.model import (
     PROPERTY_ORDER,
     RecordError,
     Site,
+    _id_problems,
     sites_from_properties,
 )
 from facilitymap.problems import Problem, errors
@@ -93,13 +96,17 @@ def parse_layer(data: bytes, path: str = "<layer>") -> tuple[Layer | None, list[
         return file_problem("empty file: expected a GeoJSON FeatureCollection")
     if data.startswith(b"\xef\xbb\xbf"):
         return file_problem("starts with a UTF-8 byte-order mark; RFC 7946 §11 forbids it")
+    fast = _parse_plain_layer(data)
+    if fast is not None:
+        return fast, []
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return file_problem(f"not UTF-8 (byte {err.start}: 0x{data[err.start]:02x}); save as UTF-8")
-    try:
-        doc = strictjson.loads(text)
+        doc = strictjson.loads(data)
     except strictjson.JsonProblem as err:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            at = bad.start
+            return file_problem(f"not UTF-8 (byte {at}: 0x{data[at]:02x}); save as UTF-8")
         if err.where is None:
             return file_problem(f"not valid JSON: {err}")
         return None, [_located_problem(doc_path=err.where, message=str(err), path=path, text=text)]
@@ -172,6 +179,55 @@ def site_label(feature: Any, index: int) -> str:
     if isinstance(fid, str) and fid and len(fid) <= 120 and fid.isprintable():
         return fid
     return f"#{index}"
+
+
+class _FeatureIn(msgspec.Struct, omit_defaults=True):
+    type: Literal["Feature"]
+    id: Any
+    geometry: Any
+    properties: Site
+
+
+class _LayerIn(msgspec.Struct, omit_defaults=True):
+    type: Literal["FeatureCollection"]
+    features: list[_FeatureIn]
+    name: str | None = None
+
+
+_NEEDS_SLOW_PATH = re.compile(rb"\\u003[aA]|\"__facilitymap_")
+
+
+def _parse_plain_layer(data: bytes) -> Layer | None:
+    """The fast path for a layer that is plainly valid in structure (as ours always are).
+
+    msgspec decodes the bytes straight into Sites (parsing and type checks in one C pass).
+    That pass ignores keys it does not know and keeps the last of duplicate keys, so its
+    result is only used when re-encoding it gives as many colons as the file has: every
+    colon outside a string ends a key, so an unknown, null-valued or duplicate key makes the
+    counts differ (a colon written as an escape, or a reserved key, is sent the slow way).
+    Anything else, valid or not, returns None and takes the slow path, which keeps unknown
+    keys and explains every problem.
+    """
+    if _NEEDS_SLOW_PATH.search(data):
+        return None
+    try:
+        if not data.isascii():
+            data.decode("utf-8")  # msgspec does not check that strings are valid UTF-8
+        parsed = msgspec.json.decode(data, type=_LayerIn)
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    if msgspec.json.encode(parsed).count(b":") != data.count(b":"):
+        return None
+    sites = []
+    for feature in parsed.features:
+        site = feature.properties
+        if _id_problems(feature.id):
+            return None
+        site.id = feature.id
+        site.geometry = feature.geometry
+        sites.append(site)
+    extra = {"name": parsed.name} if parsed.name is not None else {}
+    return Layer(sites=sites, extra_members=extra)
 
 
 def _feature_shape_problem(feature: Any) -> tuple[str, str] | None:

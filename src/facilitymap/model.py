@@ -422,7 +422,7 @@ def record_from_dict(cls: type, data: Any) -> Any:
     return record
 
 
-_ID_RE = re.compile(SLUG_PATTERN)
+_ID_RE = re.compile(SLUG_PATTERN[:-1] + r"\Z")  # "$" would let a trailing newline through
 
 
 def _id_problems(site_id: Any) -> list[tuple[str, str]]:

@@ -1,15 +1,22 @@
 """Strict JSON for shared layers: RFC 8259 as written, with located errors.
 
-The stdlib parser is used rather than orjson because it lets us see every object's key/value
-pairs: a duplicate key (which RFC 8259 leaves undefined, and which parsers resolve
-differently, so two tools could show two different sites) is an error here. It costs ~20%
-over orjson on a 10,000-site layer (measured: 0.40 s vs 0.33 s without the check).
+orjson parses (it refuses NaN, Infinity, overflowing numbers and unpaired surrogates); the
+stdlib parser only explains a failure, with line and column. Duplicate keys (which RFC 8259
+leaves undefined, and which parsers resolve differently, so two tools could show two
+different sites) are refused too. Finding them costs almost nothing: every colon outside a
+string ends a key, so the text has as many colons as the parsed document re-serialized
+unless a key was dropped (or a colon was written as an escape, when the slow, exact check
+runs instead). Measured on 10,000 sites (27 MB): 0.18 s to parse, +0.03 s for the check;
+the stdlib with a pairs hook took 0.40 s.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+import orjson
 
 
 class JsonProblem(ValueError):
@@ -58,32 +65,56 @@ def _finite_float(literal: str) -> float:
     return value
 
 
-def loads(text: str) -> Any:
-    """Parse strict JSON.
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
+
+
+def loads(data: bytes) -> Any:
+    """Parse strict JSON from UTF-8 bytes.
 
     Raises
     ------
     JsonProblem
         For syntax errors (with line and column), NaN/Infinity, numbers too large for a float,
-        nesting too deep to parse, and duplicate keys (``where`` names the first one found).
+        unpaired surrogates, nesting too deep to parse, and duplicate keys (``where`` names
+        the innermost object with one).
     """
     try:
-        return json.loads(
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as err:
+        raise _explained(data, err) from None
+    if _ESCAPED_COLON.search(data) or data.count(b":") != orjson.dumps(doc).count(b":"):
+        _exact_duplicate_check(data)
+    return doc
+
+
+def _explained(data: bytes, err: orjson.JSONDecodeError) -> JsonProblem:
+    """The stdlib's account of what is wrong (line, column, wording), or orjson's."""
+    text = data.decode("utf-8", errors="replace")
+    try:
+        json.loads(
             text,
-            object_pairs_hook=_strict_pairs,
+            object_pairs_hook=dict,
             parse_constant=_reject_constant,
             parse_float=_finite_float,
         )
+    except JsonProblem as problem:
+        return problem
+    except json.JSONDecodeError as std:
+        what = "ends too early (truncated?)" if std.pos >= len(text.rstrip()) else std.msg.lower()
+        where = f"line {std.lineno}, column {std.colno}"
+        return JsonProblem(f"{what} {where}" if what.endswith(" at") else f"{what} at {where}")
+    except RecursionError:
+        return JsonProblem("nested too deeply to parse")
+    return JsonProblem(str(err))  # e.g. an unpaired surrogate the stdlib would let through
+
+
+def _exact_duplicate_check(data: bytes) -> None:
+    text = data.decode("utf-8")
+    try:
+        json.loads(text, object_pairs_hook=_strict_pairs)
+        return
     except _DuplicateKey:
         pass
-    except json.JSONDecodeError as err:
-        what = "ends too early (truncated?)" if err.pos >= len(text.rstrip()) else err.msg.lower()
-        where = f"line {err.lineno}, column {err.colno}"
-        raise JsonProblem(
-            f"{what} {where}" if what.endswith(" at") else f"{what} at {where}"
-        ) from None
-    except RecursionError:
-        raise JsonProblem("nested too deeply to parse") from None
     doc = json.loads(text, object_pairs_hook=_recording_pairs)
     where, keys = _find_duplicates(doc, ())
     raise JsonProblem(f"duplicate key {keys[0]!r}: JSON leaves which value counts undefined", where)
