@@ -15,6 +15,7 @@ import orjson
 from facilitymap import strictjson
 from facilitymap.atomic import write_atomic
 from facilitymap.errors import ConcurrentEditError, FacilitymapError, LayerError
+from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, check_geometry
 from facilitymap.model import (
     DERIVED_FIELDS,
@@ -264,9 +265,10 @@ def load_layer(path: str | os.PathLike[str], *, check: bool = True) -> Layer:
     from facilitymap.validate import validate_layer
 
     data = read_layer_bytes(path)
-    layer, problems = parse_layer(data, str(path))
-    if layer is not None and check and not errors(problems):
-        problems += validate_layer(layer, str(path))
+    with gc_paused():
+        layer, problems = parse_layer(data, str(path))
+        if layer is not None and check and not errors(problems):
+            problems += validate_layer(layer, str(path))
     if layer is None or errors(problems):
         found = errors(problems)
         raise LayerError(
@@ -309,7 +311,8 @@ def layer_to_dict(layer: Layer, as_of=None) -> dict[str, Any]:
 
 def dump_layer(layer: Layer) -> bytes:
     """Canonical GeoJSON bytes: 2-space indent, UTF-8, stable key order, trailing newline."""
-    return orjson.dumps(layer_to_dict(layer), option=orjson.OPT_INDENT_2) + b"\n"
+    with gc_paused():
+        return orjson.dumps(layer_to_dict(layer), option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def save_layer(

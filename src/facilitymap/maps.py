@@ -32,6 +32,7 @@ from typing import Any
 from facilitymap.atomic import write_atomic
 from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError
+from facilitymap.gcpause import gc_paused
 from facilitymap.io import Layer
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES
@@ -157,7 +158,8 @@ def render_map(layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | 
         Country borders (a FeatureCollection); True loads the project's
         (:func:`default_context`), False or None draws none.
     """
-    return _page(layer, spec, map_features(layer, spec), context)
+    with gc_paused():
+        return _page(layer, spec, map_features(layer, spec), context)
 
 
 def _page(layer: Layer, spec: MapSpec, features: list[dict[str, Any]], context: Any) -> str:

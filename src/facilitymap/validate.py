@@ -13,6 +13,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from facilitymap.dates import parse_date_range
+from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import check_geometry, is_right_hand
 from facilitymap.io import Layer, parse_layer, read_layer_bytes
 from facilitymap.model import Site
@@ -31,9 +32,10 @@ def validate_path(path: str | os.PathLike[str], *, today: date | None = None) ->
         data = read_layer_bytes(path)
     except LayerError as err:
         return err.problems
-    layer, problems = parse_layer(data, str(path))
-    if layer is not None:
-        problems += validate_layer(layer, str(path), today=today)
+    with gc_paused():
+        layer, problems = parse_layer(data, str(path))
+        if layer is not None:
+            problems += validate_layer(layer, str(path), today=today)
     return problems
 
 
