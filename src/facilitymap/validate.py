@@ -6,6 +6,7 @@ Structural problems (not JSON, bad enums, missing fields) come from
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import Counter
@@ -16,7 +17,15 @@ from facilitymap.dates import parse_date_range
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import check_geometry, is_right_hand
 from facilitymap.io import Layer, parse_layer, read_layer_bytes
-from facilitymap.model import Site
+from facilitymap.model import (
+    COUNTRY_PATTERN,
+    DATE_PATTERN,
+    LANG_PATTERN,
+    LOCAL_ID_PATTERN,
+    PATTERN_WORDS,
+    Site,
+    _short,
+)
 from facilitymap.problems import Problem
 
 # A point is "precise-looking" below this radius; only published coordinates justify it.
@@ -49,9 +58,14 @@ def validate_layer(
     for site_id, count in sorted(counts.items()):
         if count > 1:
             problems.append(Problem(path, site_id, "id", f"duplicate id: used by {count} sites"))
+    points = []
     for site in layer.sites:
-        problems += [Problem(path, site.id, f, m, s) for f, m, s in check_site(site, today)]
-    problems += [Problem(path, site_id, f, m) for site_id, f, m in check_countries(layer.sites)]
+        found = check_site(site, today)
+        problems += [Problem(path, site.id, f, m, s) for f, m, s in found]
+        geometry_ok = not any(f.startswith("geometry") and s == "error" for f, _, s in found)
+        if geometry_ok and isinstance(site.geometry, dict) and site.geometry["type"] == "Point":
+            points.append(site)
+    problems += [Problem(path, site_id, f, m) for site_id, f, m in check_countries(points)]
     problems += _archive_notice(layer, path)
     return problems
 
@@ -83,18 +97,74 @@ def _archive_notice(layer: Layer, path: str) -> list[Problem]:
 
 def check_site(site: Site, today: date) -> list[tuple[str, str, str]]:
     """``(field, message, severity)`` for every rule this site breaks."""
-    found: list[tuple[str, str, str]] = []
-    found += [(f, m, "error") for f, m in check_geometry(site.geometry)]
-    found += _check_location(site)
+    geometry_problems = check_geometry(site.geometry)
+    found: list[tuple[str, str, str]] = [(f, m, "error") for f, m in geometry_problems]
+    found += _check_location(site, geometry_ok=not geometry_problems)
     found += _check_references(site)
     found += _check_urls(site)
-    found += _check_dates(site, today)
-    found += _check_derived(site)
+    formats = _check_formats(site)
+    found += formats
+    if not formats:  # the rules below read dates and would choke on a bad one
+        found += _check_dates(site, today)
+        found += _check_derived(site)
     found += _check_confidence(site)
     return found
 
 
-def _check_location(site: Site) -> list[tuple[str, str, str]]:
+_WORDS = PATTERN_WORDS
+
+
+@functools.lru_cache(maxsize=65_536)
+def _format_problem(pattern: str, value: str) -> str | None:
+    # Distinct values are few (c1, s0, en, 2019-02-18, ...): each is matched once.
+    if not re.search(pattern, value):
+        return f"{_short(value)} is not {_WORDS[pattern]}"
+    if pattern == DATE_PATTERN:
+        try:
+            parse_date_range(value)
+        except ValueError as err:
+            return str(err)
+    return None
+
+
+def _check_formats(site: Site) -> list[tuple[str, str, str]]:
+    """Dates, ids, country and language codes: the patterns the schema states."""
+    checks: list[tuple[str, str, str | None]] = [
+        ("country", COUNTRY_PATTERN, site.country),
+        ("first_reported", DATE_PATTERN, site.first_reported),
+        ("updated", DATE_PATTERN, site.updated),
+    ]
+    checks += [
+        (f"local_names[{i}].lang", LANG_PATTERN, n.lang) for i, n in enumerate(site.local_names)
+    ]
+    checks += [
+        (f"location.sources[{i}]", LOCAL_ID_PATTERN, r) for i, r in enumerate(site.location.sources)
+    ]
+    for i, claim in enumerate(site.claims):
+        checks += [
+            (f"claims[{i}].id", LOCAL_ID_PATTERN, claim.id),
+            (f"claims[{i}].date", DATE_PATTERN, claim.date),
+        ]
+        checks += [
+            (f"claims[{i}].sources[{k}]", LOCAL_ID_PATTERN, r) for k, r in enumerate(claim.sources)
+        ]
+    for i, source in enumerate(site.sources):
+        checks += [
+            (f"sources[{i}].id", LOCAL_ID_PATTERN, source.id),
+            (f"sources[{i}].published", DATE_PATTERN, source.published),
+            (f"sources[{i}].accessed", DATE_PATTERN, source.accessed),
+            (f"sources[{i}].language", LANG_PATTERN, source.language),
+        ]
+    out = []
+    for field, pattern, value in checks:
+        if value is not None:
+            message = _format_problem(pattern, value)
+            if message:
+                out.append((field, message, "error"))
+    return out
+
+
+def _check_location(site: Site, *, geometry_ok: bool) -> list[tuple[str, str, str]]:
     loc, geom = site.location, site.geometry
     out = []
     if geom is None and loc.basis != "unlocated":
@@ -117,7 +187,7 @@ def _check_location(site: Site) -> list[tuple[str, str, str]]:
                     "warning",
                 )
             )
-    if isinstance(geom, dict) and not check_geometry(geom) and not is_right_hand(geom):
+    if isinstance(geom, dict) and geometry_ok and not is_right_hand(geom):
         out.append(
             (
                 "geometry",
@@ -246,7 +316,7 @@ def _check_confidence(site: Site) -> list[tuple[str, str, str]]:
 
 
 def check_countries(sites: list[Site]) -> list[tuple[str, str, str]]:
-    """``(site id, field, message)`` for each Point outside the country it declares.
+    """``(site id, field, message)`` for each valid Point site outside its declared country.
 
     Uses the context layer's Natural Earth outlines (``facilitymap.context``) with its 5 km
     tolerance: the width of a border line at 1:10m scale. The point must lie in the country
@@ -255,13 +325,7 @@ def check_countries(sites: list[Site]) -> list[tuple[str, str, str]]:
     """
     from facilitymap import context
 
-    points = [
-        s
-        for s in sites
-        if isinstance(s.geometry, dict)
-        and s.geometry.get("type") == "Point"
-        and not check_geometry(s.geometry)
-    ]
+    points = sites  # valid Points only (validate_layer picks them)
     if not points:
         return []
     lons = [s.geometry["coordinates"][0] for s in points]
