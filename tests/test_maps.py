@@ -116,3 +116,28 @@ def test_render_map_uses_the_layer_name_as_default_title(sample):
     assert "<title>facilitymap test sample</title>" in html
     html = render_map(sample, MapSpec(name="x", output="x.html", title="Mine"), context=False)
     assert "<title>Mine</title>" in html
+
+
+def test_encoded_page_sites_match_the_dict_path():
+    """render_map's fast route (page_sites) gives the page the same sites as map_features."""
+    import json
+    from pathlib import Path
+
+    from facilitymap.io import load_layer
+    from facilitymap.maps import MapSpec, map_features, page_sites
+    from facilitymap.model import PROPERTY_ORDER
+    from facilitymap.render.page import _site_record
+
+    layer = load_layer(Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson")
+    for spec in (
+        MapSpec(name="a", output="a.html"),
+        MapSpec(name="b", output="b.html", as_of=__import__("datetime").date(2021, 10, 28)),
+        MapSpec(name="c", output="c.html", statuses=("attested-denied",)),
+    ):
+        slow = json.loads(json.dumps([_site_record(f) for f in map_features(layer, spec)]))
+        fast = json.loads(bytes(page_sites(layer, spec)))
+        for record in slow:  # the page is given no unknown properties
+            record["properties"] = {
+                k: v for k, v in record["properties"].items() if k in PROPERTY_ORDER
+            }
+        assert fast == slow

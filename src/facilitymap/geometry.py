@@ -25,6 +25,9 @@ def check_geometry(geometry: Any) -> list[tuple[str, str]]:
     if not isinstance(geometry, dict):
         return [("geometry", "must be a GeoJSON geometry object or null")]
     gtype = geometry.get("type")
+    if gtype == "Point" and len(geometry) == 2:  # the common case, checked without the walk
+        found = _check_position(geometry.get("coordinates"), "geometry.coordinates")
+        return [found] if found else []
     if gtype not in ALLOWED_TYPES:
         if gtype == "GeometryCollection" or gtype in ("MultiPoint",):
             return [("geometry.type", f"{gtype} is not supported; use {', '.join(ALLOWED_TYPES)}")]

@@ -117,9 +117,8 @@ def derive_status(
     Derived
     """
     cutoff = parse_as_of(as_of)
-    publisher_of = {source.id: source.publisher.strip().casefold() for source in sources}
     official, official_key, official_claims = "no-statement", None, []
-    first_hand_publishers: set[str] = set()
+    first_hand_sources: set[str] = set()
     first_hand_claims: list[str] = []
     supporting_claims: list[str] = []
     for claim in claims:
@@ -137,8 +136,8 @@ def derive_status(
             supporting_claims.append(claim.id)
         if claim.stance == "affirms" and claim.basis in _FIRST_HAND:
             first_hand_claims.append(claim.id)
-            first_hand_publishers.update(publisher_of.get(s, s) for s in claim.sources)
-    if len(first_hand_publishers) >= 2:
+            first_hand_sources.update(claim.sources)
+    if len(first_hand_sources) >= 2 and len(_publishers(first_hand_sources, sources)) >= 2:
         evidence, evidence_claims = "attested", first_hand_claims
     elif supporting_claims:
         evidence, evidence_claims = "reported", supporting_claims
@@ -149,6 +148,12 @@ def derive_status(
     if status not in ("acknowledged", "acknowledged-other-role"):
         deciding = deciding + [c for c in evidence_claims if c not in deciding]
     return Derived(official, evidence, status, tuple(deciding))
+
+
+def _publishers(source_ids: set[str], sources: Sequence[Source]) -> set[str]:
+    """Original publishers of the cited sources; an unknown id counts as its own publisher."""
+    found = {s.id: s.publisher.strip().casefold() for s in sources if s.id in source_ids}
+    return {found.get(i, i) for i in source_ids}
 
 
 def headline_status(official_status: str, evidence: str) -> str:

@@ -127,40 +127,44 @@ def _format_problem(pattern: str, value: str) -> str | None:
     return None
 
 
+def _site_values(site: Site):
+    """Every format-checked value of a site: ``(pattern, value, where)``; ``where`` is a tuple
+    turned into a field name only when the value is wrong (most are right)."""
+    yield COUNTRY_PATTERN, site.country, ("country",)
+    yield DATE_PATTERN, site.first_reported, ("first_reported",)
+    yield DATE_PATTERN, site.updated, ("updated",)
+    for i, name in enumerate(site.local_names):
+        yield LANG_PATTERN, name.lang, ("local_names", i, "lang")
+    for i, ref in enumerate(site.location.sources):
+        yield LOCAL_ID_PATTERN, ref, ("location.sources", i)
+    for i, claim in enumerate(site.claims):
+        yield LOCAL_ID_PATTERN, claim.id, ("claims", i, "id")
+        yield DATE_PATTERN, claim.date, ("claims", i, "date")
+        for k, ref in enumerate(claim.sources):
+            yield LOCAL_ID_PATTERN, ref, ("claims", i, f"sources[{k}]")
+    for i, source in enumerate(site.sources):
+        yield LOCAL_ID_PATTERN, source.id, ("sources", i, "id")
+        yield DATE_PATTERN, source.published, ("sources", i, "published")
+        yield DATE_PATTERN, source.accessed, ("sources", i, "accessed")
+        yield LANG_PATTERN, source.language, ("sources", i, "language")
+
+
+def _field_name(where: tuple) -> str:
+    if len(where) == 1:
+        return where[0]
+    if len(where) == 2:
+        return f"{where[0]}[{where[1]}]"
+    return f"{where[0]}[{where[1]}].{where[2]}"
+
+
 def _check_formats(site: Site) -> list[tuple[str, str, str]]:
     """Dates, ids, country and language codes: the patterns the schema states."""
-    checks: list[tuple[str, str, str | None]] = [
-        ("country", COUNTRY_PATTERN, site.country),
-        ("first_reported", DATE_PATTERN, site.first_reported),
-        ("updated", DATE_PATTERN, site.updated),
-    ]
-    checks += [
-        (f"local_names[{i}].lang", LANG_PATTERN, n.lang) for i, n in enumerate(site.local_names)
-    ]
-    checks += [
-        (f"location.sources[{i}]", LOCAL_ID_PATTERN, r) for i, r in enumerate(site.location.sources)
-    ]
-    for i, claim in enumerate(site.claims):
-        checks += [
-            (f"claims[{i}].id", LOCAL_ID_PATTERN, claim.id),
-            (f"claims[{i}].date", DATE_PATTERN, claim.date),
-        ]
-        checks += [
-            (f"claims[{i}].sources[{k}]", LOCAL_ID_PATTERN, r) for k, r in enumerate(claim.sources)
-        ]
-    for i, source in enumerate(site.sources):
-        checks += [
-            (f"sources[{i}].id", LOCAL_ID_PATTERN, source.id),
-            (f"sources[{i}].published", DATE_PATTERN, source.published),
-            (f"sources[{i}].accessed", DATE_PATTERN, source.accessed),
-            (f"sources[{i}].language", LANG_PATTERN, source.language),
-        ]
     out = []
-    for field, pattern, value in checks:
+    for pattern, value, where in _site_values(site):
         if value is not None:
             message = _format_problem(pattern, value)
             if message:
-                out.append((field, message, "error"))
+                out.append((_field_name(where), message, "error"))
     return out
 
 
@@ -201,14 +205,17 @@ def _check_location(site: Site, *, geometry_ok: bool) -> list[tuple[str, str, st
 
 def _check_references(site: Site) -> list[tuple[str, str, str]]:
     out = []
-    source_ids = Counter(source.id for source in site.sources)
-    for source_id, count in source_ids.items():
-        if count > 1:
-            out.append(("sources", f"duplicate source id {source_id!r}", "error"))
-    claim_ids = Counter(claim.id for claim in site.claims)
-    for claim_id, count in claim_ids.items():
-        if count > 1:
-            out.append(("claims", f"duplicate claim id {claim_id!r}", "error"))
+    source_ids = {source.id for source in site.sources}
+    if len(source_ids) < len(site.sources):
+        counts = Counter(source.id for source in site.sources)
+        out += [
+            ("sources", f"duplicate source id {k!r}", "error") for k, n in counts.items() if n > 1
+        ]
+    if len({claim.id for claim in site.claims}) < len(site.claims):
+        counts = Counter(claim.id for claim in site.claims)
+        out += [
+            ("claims", f"duplicate claim id {k!r}", "error") for k, n in counts.items() if n > 1
+        ]
     cited = set()
     for i, claim in enumerate(site.claims):
         for ref in claim.sources:
@@ -260,18 +267,10 @@ def _check_urls(site: Site) -> list[tuple[str, str, str]]:
 
 
 def _check_dates(site: Site, today: date) -> list[tuple[str, str, str]]:
-    fields: list[tuple[str, str | None]] = [
-        ("first_reported", site.first_reported),
-        ("updated", site.updated),
-    ]
-    fields += [(f"claims[{i}].date", c.date) for i, c in enumerate(site.claims)]
-    for i, source in enumerate(site.sources):
-        fields += [(f"sources[{i}].published", source.published)]
-        fields += [(f"sources[{i}].accessed", source.accessed)]
     out = []
-    for field, value in fields:
-        if value is not None and parse_date_range(value)[0] > today:
-            out.append((field, f"{value} is in the future", "error"))
+    for pattern, value, where in _site_values(site):
+        if pattern is DATE_PATTERN and value is not None and parse_date_range(value)[0] > today:
+            out.append((_field_name(where), f"{value} is in the future", "error"))
     return out
 
 

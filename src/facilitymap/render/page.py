@@ -38,8 +38,17 @@ _JSON_ESCAPES = (
 _PASSED_MEMBERS = ("deciding_claims", "later_claims")
 
 
+class EncodedSites(bytes):
+    """The page's ``sites`` array already as JSON (what :func:`_site_record` gives for each
+    feature, encoded). Lets a caller with many sites skip building a dict per site."""
+
+
+# Stands in for an EncodedSites array while the payload around it is serialized.
+_SITES_SLOT = "\x00facilitymap-sites\x00"
+
+
 def build_html(
-    features: Iterable[Mapping[str, Any]],
+    features: Iterable[Mapping[str, Any]] | EncodedSites,
     *,
     title: str,
     as_of: date | str | None = None,
@@ -85,10 +94,14 @@ def build_html(
             "leaflet": assets.LEAFLET_VERSION,
         },
         "vocab": page_vocabulary(),
-        "sites": [_site_record(feature) for feature in features],
+        "sites": _SITES_SLOT
+        if isinstance(features, EncodedSites)
+        else [_site_record(feature) for feature in features],
         "context": context,
     }
-    data_element = _data_element(payload, compress)
+    data_element = _data_element(
+        payload, compress, features if isinstance(features, EncodedSites) else None
+    )
     leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
     own_css, own_js = assets.own_asset("facilitymap.css"), assets.own_asset("facilitymap.js")
     inline_scripts = [own_js.text]
@@ -153,16 +166,21 @@ def _escape_for_script(data: bytes) -> bytes:
     return data
 
 
-def _data_element(payload: dict[str, Any], compress: bool | None) -> str:
+def _data_element(
+    payload: dict[str, Any], compress: bool | None, sites: EncodedSites | None = None
+) -> str:
     data = orjson.dumps(payload)
+    if sites is not None:
+        data = data.replace(orjson.dumps(_SITES_SLOT), bytes(sites), 1)
     if compress is None:
         compress = len(data) > COMPRESS_OVER
     if not compress:
         text = _escape_for_script(data).decode("utf-8")
         return f'<script type="application/json" id="fm-data">{text}</script>\n'
-    # Base64 holds no markup, so the packed JSON needs no escaping. Level 3 is nearly as fast
-    # as level 1 and a sixth smaller; zlib's output for given input and level is stable.
-    packed = base64.b64encode(zlib.compress(data, 3)).decode("ascii")
+    # Base64 holds no markup, so the packed JSON needs no escaping. Level 1: at 100,000 sites
+    # it is twice as fast as level 3 (0.3 s vs 0.65 s) for a page a sixth larger, still a
+    # tenth of the layer; zlib's output for given input and level is stable.
+    packed = base64.b64encode(zlib.compress(data, 1)).decode("ascii")
     return (
         '<script type="application/json" id="fm-data" data-encoding="deflate-base64">'
         f"{packed}</script>\n"
