@@ -109,7 +109,8 @@ def make_feature(rng: random.Random, index: int, where: tuple[float, float, str]
             }
         )
     claims = []
-    for c in range(rng.randint(1, 4)):
+    n_claims = rng.randint(1, 4)
+    for c in range(n_claims):
         actor_type, basis, stance = rng.choice(_ACTORS)
         day = _START + timedelta(days=rng.randrange(7300))
         claims.append(
@@ -121,7 +122,9 @@ def make_feature(rng: random.Random, index: int, where: tuple[float, float, str]
                 "stance": stance,
                 "basis": basis,
                 "summary": f"Statement {c} about the {place} {en.lower()}: {stance} on {basis} grounds.",
-                "sources": [f"s{rng.randrange(n_sources)}"],
+                # Every source is cited (an uncited one would be a validator warning).
+                "sources": [f"s{k}" for k in range(n_sources) if k % n_claims == c]
+                or [f"s{rng.randrange(n_sources)}"],
             }
         )
     shape = rng.random()
@@ -159,7 +162,12 @@ def make_feature(rng: random.Random, index: int, where: tuple[float, float, str]
                 "basis": basis,
                 "note": "Synthetic site: placed at random for benchmarking.",
             },
-            "confidence": rng.choice(["low", "moderate", "high"]),
+            # "high" only where two publishers back it (ICD 203; the validator warns otherwise).
+            "confidence": rng.choice(
+                ["low", "moderate", "high"]
+                if len({s["publisher"] for s in sources}) >= 2
+                else ["low", "moderate"]
+            ),
             "confidence_note": "Synthetic.",
             "claims": claims,
             "sources": sources,
