@@ -97,14 +97,8 @@ class BuiltMap:
 # ---------------------------------------------------------------------------- one map
 
 
-def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
-    """The sites of a map as GeoJSON Features, status and claims as of ``spec.as_of``.
-
-    Each Feature carries two foreign members the page shows: ``deciding_claims`` (the ids
-    of the claims that decide its status) and, on an as-of map, ``later_claims`` (how many
-    claims were left out because they came later).
-    """
-    sites = select_sites(
+def _selected(layer: Layer, spec: MapSpec) -> list[Site]:
+    return select_sites(
         layer.sites,
         statuses=spec.statuses,
         kinds=spec.kinds,
@@ -112,6 +106,16 @@ def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
         min_confidence=spec.min_confidence,
         as_of=spec.as_of,
     )
+
+
+def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
+    """The sites of a map as GeoJSON Features, status and claims as of ``spec.as_of``.
+
+    Each Feature carries two foreign members the page shows: ``deciding_claims`` (the ids
+    of the claims that decide its status) and, on an as-of map, ``later_claims`` (how many
+    claims were left out because they came later).
+    """
+    sites = _selected(layer, spec)
     features = []
     for site in sites:
         feature = site.to_feature(as_of=spec.as_of)
@@ -146,14 +150,7 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     it) except unknown properties, which the page does not show; several times faster for
     large layers, where building a dict per site dominated a render.
     """
-    sites = select_sites(
-        layer.sites,
-        statuses=spec.statuses,
-        kinds=spec.kinds,
-        countries=spec.countries,
-        min_confidence=spec.min_confidence,
-        as_of=spec.as_of,
-    )
+    sites = _selected(layer, spec)
     records = []
     for site in sites:
         derived = site.derive(as_of=spec.as_of)

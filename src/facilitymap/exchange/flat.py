@@ -18,7 +18,7 @@ import orjson
 
 from facilitymap.dates import date_end
 from facilitymap.io import site_to_feature
-from facilitymap.model import Site
+from facilitymap.model import KNOWN_KEYS, PROPERTY_ORDER, Location, Site
 
 # The shared columns, in order. JSON_COLUMNS hold JSON text; DERIVED_COLUMNS are computed
 # on export and ignored on import (the status is always recomputed from the claims).
@@ -131,29 +131,8 @@ def site_to_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
     }
 
 
-_KNOWN = frozenset(
-    (
-        "name",
-        "local_names",
-        "kind",
-        "country",
-        "admin1",
-        "admin2",
-        "admin3",
-        "description",
-        "location",
-        "confidence",
-        "confidence_note",
-        "first_reported",
-        "updated",
-        "claims",
-        "sources",
-        "official_status",
-        "evidence",
-        "status",
-    )
-)
-_LOCATION_KEYS = frozenset({"precision_m", "basis", "note", "sources"})
+_KNOWN = frozenset(PROPERTY_ORDER)
+_LOCATION_KEYS = KNOWN_KEYS[Location]
 
 
 def _members(feature: dict[str, Any]) -> dict[str, Any]:
