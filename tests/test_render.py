@@ -73,11 +73,22 @@ class Elements(HTMLParser):
         return [attrs for name, attrs in self.tags if name == tag]
 
 
-def payload_of(page: str) -> dict:
-    (attrs, text) = next(s for s in Elements(page).scripts if s[0].get("id") == "fm-data")
+def _element_json(page: str, element_id: str):
+    (attrs, text) = next(s for s in Elements(page).scripts if s[0].get("id") == element_id)
     if attrs.get("data-encoding") == "deflate-base64":
         return json.loads(zlib.decompress(base64.b64decode(text)))
     return json.loads(text)
+
+
+def payload_of(page: str) -> dict:
+    """The page's data as the browser ends up with it: the index, each site's full properties
+    (from fm-details) in place of its index properties."""
+    payload = _element_json(page, "fm-data")
+    details = _element_json(page, "fm-details")
+    assert len(details) == len(payload["sites"])
+    for site, properties in zip(payload["sites"], details, strict=True):
+        site["properties"] = properties
+    return payload
 
 
 def test_same_input_same_bytes():
@@ -97,8 +108,8 @@ def test_offline_page_references_nothing_on_the_network():
     assert "sourceMappingURL" not in page
     # Images inlined; only `url(#default#VML)` (an old IE behaviour, no request) is left.
     assert not re.search(r"url\((?!data:|#default#VML)", leaflet_css().text)
-    # Scripts: the JSON data, Leaflet, ours; the manifest records each asset's hash.
-    assert len(elements.scripts) == 3
+    # Scripts: the JSON index and details, Leaflet, ours; the manifest records asset hashes.
+    assert len(elements.scripts) == 4
     assert f"leaflet.js (XStatic-Leaflet {xleaflet.PACKAGE_VERSION}) sha256=" in page
 
 
@@ -157,9 +168,12 @@ def test_hostile_strings_stay_data():
         "html", "head", "meta", "title", "style", "body", "div", "aside", "main", "noscript",
         "p", "script",
     }  # fmt: skip
-    assert len(elements.scripts) == 3
+    assert len(elements.scripts) == 4
     # Outside the JSON, a hostile string appears only HTML-escaped (in <title>).
-    outside = page.replace(next(t for a, t in elements.scripts if a.get("id") == "fm-data"), "")
+    outside = page
+    for attrs, text in elements.scripts:
+        if attrs.get("type") == "application/json":
+            outside = outside.replace(text, "")
     for name in names:
         if any(c in name for c in "<>&"):
             assert name not in outside
@@ -273,7 +287,7 @@ def test_any_text_stays_data(text):
     feature = point_feature(name=text, description=text, confidence_note=text)
     page = build_html([feature], title=text, data_version=text)
     elements = Elements(page)
-    assert len(elements.scripts) == 3
+    assert len(elements.scripts) == 4
     assert {name for name, _ in elements.tags} <= {
         "html", "head", "meta", "title", "style", "body", "div", "aside", "main", "noscript",
         "p", "script",

@@ -38,9 +38,9 @@ from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_point
 from facilitymap.io import Layer
 from facilitymap.listing import select_sites
-from facilitymap.model import CONFIDENCES, KINDS, STATUSES, Site
+from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
 from facilitymap.render import build_html
-from facilitymap.render.page import EncodedSites
+from facilitymap.render.page import EncodedSites, _date_key
 
 DEFAULT_CONFIG = Path("maps.toml")
 DEFAULT_TITLE = "facilitymap"
@@ -130,14 +130,31 @@ def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
     return features
 
 
+class _IndexLocation(msgspec.Struct, omit_defaults=True, gc=False):
+    precision_m: float | None = None
+
+
+class _IndexProperties(msgspec.Struct, omit_defaults=True, gc=False):
+    # render.page.INDEX_PROPERTIES, in that order.
+    name: str
+    local_names: list[LocalName] = []
+    admin1: str | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    status: str | None = None
+    confidence: str | None = None
+    location: _IndexLocation | None = None
+
+
 class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
-    # What the page reads of a site (render.page._site_record gives the same from a dict).
+    # What the page draws a site by (render.page._index_record gives the same from a dict).
     id: str
-    properties: Site
     c: list[float] | None = None
     g: dict[str, Any] | None = None
     deciding_claims: list[str] = []
     later_claims: int | None = None
+    properties: _IndexProperties | None = None
+    last: str | None = None
 
 
 _ENCODE = msgspec.json.Encoder()
@@ -146,12 +163,13 @@ _ENCODE = msgspec.json.Encoder()
 def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     """The page's sites as JSON, straight from the records (no dict per site).
 
-    Same content as ``[_site_record(f) for f in map_features(layer, spec)]`` (a test checks
-    it) except unknown properties, which the page does not show; several times faster for
-    large layers, where building a dict per site dominated a render.
+    The index and details :func:`facilitymap.render.build_html` makes from
+    ``map_features(layer, spec)`` (a test checks it), except unknown properties, which the
+    page does not show; several times faster for large layers, where building a dict per
+    site dominated a render.
     """
     sites = _selected(layer, spec)
-    records = []
+    records, details = [], []
     for site in sites:
         derived = site.derive(as_of=spec.as_of)
         claims, later = site.claims, None
@@ -168,12 +186,24 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
             extra={},
             extra_members={},
         )
+        radius = site.location.precision_m
         record = _PageSite(
             id=site.id,
-            properties=properties,
             deciding_claims=list(derived.deciding_claims),
             later_claims=later,
+            properties=_IndexProperties(
+                name=site.name,
+                local_names=site.local_names,
+                admin1=site.admin1,
+                admin2=site.admin2,
+                admin3=site.admin3,
+                status=derived.status,
+                confidence=site.confidence,
+                location=_IndexLocation(radius) if radius is not None else None,
+            ),
+            last=max((c.date for c in claims), key=_date_key, default=None),
         )
+        details.append(properties)
         geometry = canonical_geometry(site.geometry, site.location.precision_m)
         if geometry is not None:
             if geometry["type"] == "Point":
@@ -183,6 +213,7 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
                 record.c, record.g = [round(lon, 6), round(lat, 6)], geometry
         records.append(record)
     encoded = EncodedSites(_ENCODE.encode(records))
+    encoded.details = _ENCODE.encode(details)
     encoded.count = len(records)
     return encoded
 

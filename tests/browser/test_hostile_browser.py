@@ -47,7 +47,7 @@ def check_nothing_ran(map_page) -> None:
     assert map_page.js("document.querySelectorAll('svg').length") == map_page.js(
         "document.querySelectorAll('.fm-fullscreen svg').length"
     )
-    assert map_page.js("document.scripts.length") == 3
+    assert map_page.js("document.scripts.length") == 4  # index, details, Leaflet, ours
     hrefs = map_page.js(
         "[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))"
     )

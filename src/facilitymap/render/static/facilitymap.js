@@ -93,18 +93,31 @@
   }
 
   // ---------------------------------------------------------------- payload
-  function readPayload() {
-    var node = document.getElementById('fm-data');
+  // A JSON data element: plain, or deflated and base64-encoded (large layers).
+  function readElement(node) {
+    if (!node) return Promise.resolve(null);
     var encoding = node.getAttribute('data-encoding');
     if (!encoding) return Promise.resolve(JSON.parse(node.textContent));
     if (encoding !== 'deflate-base64' || typeof DecompressionStream === 'undefined') {
       return Promise.reject(new Error('this browser cannot read the compressed map data'));
     }
-    var binary = atob(node.textContent.trim());
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    var text = node.textContent.trim();
+    var bytes;
+    if (typeof Uint8Array.fromBase64 === 'function') {
+      bytes = Uint8Array.fromBase64(text);
+    } else {
+      var binary = atob(text);
+      bytes = new Uint8Array(binary.length);
+      for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    }
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
     return new Response(stream).text().then(JSON.parse);
+  }
+
+  // The index (what every site is drawn and listed by) comes first; each site's full
+  // properties (claims, sources, notes) are in fm-details, read once the map is drawn.
+  function readPayload() {
+    return readElement(document.getElementById('fm-data'));
   }
 
   var VOCAB = null; // payload.vocab: statuses, confidence, labels, basemaps
@@ -165,6 +178,7 @@
         id: String(record.id),
         p: p,
         deciding: asArray(record.deciding_claims),
+        last: record.last,
         later: +record.later_claims || 0,
         status: Object.prototype.hasOwnProperty.call(statusIndex, p.status)
           ? statusIndex[p.status]
@@ -812,10 +826,14 @@
     this.located = located;
     this.latestClaim = '';
     this.sites.forEach(function (s) {
-      asArray(s.p.claims).forEach(function (c) {
-        if (c && dateEndKey(c.date) > dateEndKey(self.latestClaim)) self.latestClaim = c.date;
+      var dates = isText(s.last) ? [s.last] : asArray(s.p.claims).map(function (c) {
+        return c && c.date;
+      });
+      dates.forEach(function (d) {
+        if (isText(d) && dateEndKey(d) > dateEndKey(self.latestClaim)) self.latestClaim = d;
       });
     });
+    this.detailsLoaded = !document.getElementById('fm-details');
     this.buildMap();
     this.buildPanel();
     this.applyHash(true);
@@ -997,8 +1015,29 @@
     this.refreshList();
   };
 
+  // Full properties of every site, read once (a popup waits for them, the map does not).
+  App.prototype.loadDetails = function () {
+    var self = this;
+    if (!this.detailsPromise) {
+      this.detailsPromise = readElement(document.getElementById('fm-details')).then(function (list) {
+        asArray(list).forEach(function (p, i) {
+          if (p && typeof p === 'object' && self.sites[i]) self.sites[i].p = p;
+        });
+        self.detailsLoaded = true;
+      });
+    }
+    return this.detailsPromise;
+  };
+
   App.prototype.openSite = function (site, opts) {
+    var self = this;
     opts = opts || {};
+    if (!this.detailsLoaded) {
+      this.loadDetails().then(function () {
+        self.openSite(site, opts);
+      }, showError);
+      return;
+    }
     if (!site.located) {
       this.showPanelDetail(site);
       return;
@@ -1443,6 +1482,12 @@
           },
         };
         document.documentElement.setAttribute('data-fm-ready', 'true');
+        // After the first paint: the popups' details.
+        setTimeout(function () {
+          app.loadDetails().then(function () {
+            document.documentElement.setAttribute('data-fm-details', 'true');
+          }, showError);
+        }, 0);
       })
       .catch(showError);
   }
