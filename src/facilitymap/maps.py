@@ -40,7 +40,7 @@ from facilitymap.io import Layer
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
 from facilitymap.render import build_html
-from facilitymap.render.page import EncodedSites, _date_key
+from facilitymap.render.page import EncodedSites
 
 DEFAULT_CONFIG = Path("maps.toml")
 DEFAULT_TITLE = "facilitymap"
@@ -201,7 +201,7 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
                 confidence=site.confidence,
                 location=_IndexLocation(radius) if radius is not None else None,
             ),
-            last=max((c.date for c in claims), key=_date_key, default=None),
+            last=max((c.date for c in claims), key=date_end, default=None),
         )
         details.append(properties)
         geometry = canonical_geometry(site.geometry, site.location.precision_m)

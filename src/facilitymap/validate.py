@@ -117,14 +117,11 @@ def check_site(site: Site, today: date, *, formats_ok: bool = False) -> list[tup
     return found
 
 
-_WORDS = PATTERN_WORDS
-
-
 @functools.lru_cache(maxsize=65_536)
 def _format_problem(pattern: str, value: str) -> str | None:
     # Distinct values are few (c1, s0, en, 2019-02-18, ...): each is matched once.
     if not re.search(pattern, value):
-        return f"{_short(value)} is not {_WORDS[pattern]}"
+        return f"{_short(value)} is not {PATTERN_WORDS[pattern]}"
     if pattern == DATE_PATTERN:
         try:
             parse_date_range(value)
@@ -359,14 +356,13 @@ def check_countries(sites: list[Site]) -> list[tuple[str, str, str]]:
     """
     from facilitymap import context
 
-    points = sites  # valid Points only (validate_layer picks them)
-    if not points:
+    if not sites:
         return []
-    lons = [s.geometry["coordinates"][0] for s in points]
-    lats = [s.geometry["coordinates"][1] for s in points]
-    results = context.check_countries(lons, lats, [s.country for s in points])
+    lons = [s.geometry["coordinates"][0] for s in sites]
+    lats = [s.geometry["coordinates"][1] for s in sites]
+    results = context.check_countries(lons, lats, [s.country for s in sites])
     return [
         (site.id, "geometry.coordinates", f"[{lon}, {lat}] {result}")
-        for site, lon, lat, result in zip(points, lons, lats, results, strict=True)
+        for site, lon, lat, result in zip(sites, lons, lats, results, strict=True)
         if result is not None
     ]

@@ -48,6 +48,7 @@ class EncodedSites(bytes):
     caller with many sites skip building dicts per site."""
 
     details: bytes = b"[]"
+    count: int = 0  # how many sites
 
 
 # Stands in for an EncodedSites array while the payload around it is serialized.
