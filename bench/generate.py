@@ -81,6 +81,16 @@ def land_points(rng: random.Random, n: int) -> list[tuple[float, float, str]]:
     return points[:n]
 
 
+def _supporting_publishers(claims: list[dict], sources: list[dict]) -> set[str]:
+    publisher = {s["id"]: s["publisher"] for s in sources}
+    return {
+        publisher[ref]
+        for claim in claims
+        if claim["stance"] in ("affirms", "announces", "acknowledges-other-role")
+        for ref in claim["sources"]
+    }
+
+
 def make_feature(rng: random.Random, index: int, where: tuple[float, float, str]) -> dict:
     """One synthetic site as a GeoJSON Feature (derived fields left to save_layer)."""
     lon, lat, country = where
@@ -162,10 +172,11 @@ def make_feature(rng: random.Random, index: int, where: tuple[float, float, str]
                 "basis": basis,
                 "note": "Synthetic site: placed at random for benchmarking.",
             },
-            # "high" only where two publishers back it (ICD 203; the validator warns otherwise).
+            # "high" only where supporting claims cite two publishers (ICD 203; the validator
+            # warns otherwise, and a curated layer has few warnings).
             "confidence": rng.choice(
                 ["low", "moderate", "high"]
-                if len({s["publisher"] for s in sources}) >= 2
+                if len(_supporting_publishers(claims, sources)) >= 2
                 else ["low", "moderate"]
             ),
             "confidence_note": "Synthetic.",

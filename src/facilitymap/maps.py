@@ -35,7 +35,7 @@ from facilitymap.atomic import write_atomic
 from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
-from facilitymap.geometry import canonical_geometry, representative_point
+from facilitymap.geometry import canonical_geometry, representative_points
 from facilitymap.io import Layer
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
@@ -170,6 +170,7 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     """
     sites = _selected(layer, spec)
     records, details = [], []
+    areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
     for site in sites:
         derived = site.derive(as_of=spec.as_of)
         claims, later = site.claims, None
@@ -209,9 +210,11 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
             if geometry["type"] == "Point":
                 record.c = geometry["coordinates"]
             else:
-                lon, lat = representative_point(geometry)
-                record.c, record.g = [round(lon, 6), round(lat, 6)], geometry
+                record.g = geometry
+                areas.append(record)
         records.append(record)
+    for record, (lon, lat) in zip(areas, representative_points([r.g for r in areas]), strict=True):
+        record.c = [round(lon, 6), round(lat, 6)]
     encoded = EncodedSites(_ENCODE.encode(records))
     encoded.details = _ENCODE.encode(details)
     encoded.count = len(records)

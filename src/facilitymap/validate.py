@@ -159,17 +159,28 @@ def _all_formats_ok(sites: list[Site], today: date) -> bool:
     One pass collects the distinct values (a few thousand in a 100,000-site layer) and checks
     each once; only when one is wrong are sites checked one by one, to say where.
     """
-    dates = {s.first_reported for s in sites} | {s.updated for s in sites}
-    dates |= {c.date for s in sites for c in s.claims}
-    dates |= {x.published for s in sites for x in s.sources}
-    dates |= {x.accessed for s in sites for x in s.sources}
-    ids = {c.id for s in sites for c in s.claims} | {x.id for s in sites for x in s.sources}
-    ids |= {r for s in sites for c in s.claims for r in c.sources}
-    ids |= {r for s in sites for r in s.location.sources}
-    langs = {n.lang for s in sites for n in s.local_names} | {
-        x.language for s in sites for x in s.sources
-    }
-    countries = {s.country for s in sites}
+    dates: set[str | None] = set()
+    ids: set[str] = set()
+    langs: set[str | None] = set()
+    countries: set[str | None] = set()
+    # One loop with bound methods: a quarter of the time of a comprehension per field.
+    add_date, add_id, add_ids, add_lang = dates.add, ids.add, ids.update, langs.add
+    for site in sites:
+        add_date(site.first_reported)
+        add_date(site.updated)
+        countries.add(site.country)
+        for name in site.local_names:
+            add_lang(name.lang)
+        add_ids(site.location.sources)
+        for claim in site.claims:
+            add_date(claim.date)
+            add_id(claim.id)
+            add_ids(claim.sources)
+        for source in site.sources:
+            add_date(source.published)
+            add_date(source.accessed)
+            add_id(source.id)
+            add_lang(source.language)
     groups = ((DATE_PATTERN, dates), (LOCAL_ID_PATTERN, ids), (LANG_PATTERN, langs),
               (COUNTRY_PATTERN, countries))  # fmt: skip
     dates.discard(None)
