@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Literal
+
+import msgspec
 
 # error: the layer is invalid (exit 1). warning: likely wrong (exit 1 with --strict).
 # notice: worth knowing, never a failure (e.g. sources without an archived copy).
 Severity = Literal["error", "warning", "notice"]
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True, order=True, gc=False):
     """One problem, printed as ``path: site: field: message``.
 
     ``site`` is the site id, ``#N`` (0-based feature index) when the id is missing or bad,
@@ -30,7 +30,7 @@ class Problem:
 
     def to_dict(self) -> dict[str, str]:
         """JSON-ready form, for ``--format json``."""
-        return asdict(self)
+        return msgspec.structs.asdict(self)
 
 
 def errors(problems: list[Problem]) -> list[Problem]:

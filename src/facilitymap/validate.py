@@ -26,6 +26,7 @@ from facilitymap.model import (
     Site,
     _short,
 )
+from facilitymap.parallel import map_chunks
 from facilitymap.problems import Problem
 
 # A point is "precise-looking" below this radius; only published coordinates justify it.
@@ -58,27 +59,47 @@ def validate_layer(
     for site_id, count in sorted(counts.items()):
         if count > 1:
             problems.append(Problem(path, site_id, "id", f"duplicate id: used by {count} sites"))
-    points = []
-    formats_ok = _all_formats_ok(layer.sites, today)
-    for site in layer.sites:
-        found = check_site(site, today, formats_ok=formats_ok)
-        problems += [Problem(path, site.id, f, m, s) for f, m, s in found]
-        geometry_ok = not any(f.startswith("geometry") and s == "error" for f, _, s in found)
-        if geometry_ok and isinstance(site.geometry, dict) and site.geometry["type"] == "Point":
-            points.append(site)
+    # Chunks are checked in parallel on large layers; the order of the problems is the
+    # same however many there are: per site, then countries, then archive notices.
+    checked = map_chunks(functools.partial(_check_sites, path=path, today=today), layer.sites)
+    is_point: list[bool] = []
+    for found, _, flags in checked:
+        problems += found
+        is_point += flags
+    points = [site for site, flag in zip(layer.sites, is_point, strict=True) if flag]
     problems += [Problem(path, site_id, f, m) for site_id, f, m in check_countries(points)]
-    problems += _archive_notice(layer, path)
+    for _, notices, _ in checked:
+        problems += notices
     return problems
 
 
-def _archive_notice(layer: Layer, path: str) -> list[Problem]:
+def _check_sites(
+    sites: list[Site], path: str, today: date
+) -> tuple[list[Problem], list[Problem], list[bool]]:
+    """The per-site problems of ``sites``, their archive notices, and for each site whether it
+    is a valid Point (the country check is done in bulk, over all of them)."""
+    problems: list[Problem] = []
+    is_point = []
+    formats_ok = _all_formats_ok(sites, today)
+    for site in sites:
+        found = check_site(site, today, formats_ok=formats_ok)
+        if found:
+            problems += [Problem(path, site.id, f, m, s) for f, m, s in found]
+        geometry_ok = not any(f.startswith("geometry") and s == "error" for f, _, s in found)
+        is_point.append(
+            geometry_ok and isinstance(site.geometry, dict) and site.geometry["type"] == "Point"
+        )
+    return problems, _archive_notice(sites, path), is_point
+
+
+def _archive_notice(sites: list[Site], path: str) -> list[Problem]:
     """One notice per site listing its sources that have no archived copy.
 
     Link rot is certain over a dataset's life; a notice (not a warning, so ``--strict`` still
     passes) keeps the gap visible. ``facilitymap check-links`` reports the same per source.
     """
     found = []
-    for site in layer.sites:
+    for site in sites:
         missing = [s.id for s in site.sources if not s.archive_url]
         if missing:
             shown = ", ".join(missing[:5]) + (

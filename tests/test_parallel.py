@@ -1,0 +1,85 @@
+"""Per-site work split over forked processes gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from facilitymap import parallel
+from facilitymap.io import Layer, load_layer
+from facilitymap.validate import validate_layer
+
+REAL_LAYER = Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson"
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Split anything over three processes."""
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "3")
+
+
+def test_chunks_run_in_children_and_come_back_in_order(forking):
+    parent = os.getpid()
+    results = parallel.map_chunks(lambda chunk: (list(chunk), os.getpid()), list(range(10)))
+    assert [x for chunk, _ in results for x in chunk] == list(range(10))
+    assert len(results) == 3
+    assert results[0][1] == parent
+    assert all(pid != parent for _, pid in results[1:])
+
+
+def test_a_chunk_whose_child_fails_is_redone_here(forking):
+    parent = os.getpid()
+
+    def fragile(chunk):
+        if os.getpid() != parent and chunk[0] == 4:
+            raise RuntimeError("boom")  # only in the child
+        if os.getpid() != parent and chunk[0] == 8:
+            os._exit(3)  # a crash
+        return [x * 2 for x in chunk]
+
+    results = parallel.map_chunks(fragile, list(range(10)))
+    assert [x for chunk in results for x in chunk] == [x * 2 for x in range(10)]
+
+
+def test_one_worker_means_one_chunk_here(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "1")
+    assert parallel.map_chunks(lambda chunk: os.getpid(), list(range(10))) == [os.getpid()]
+
+
+def test_small_inputs_stay_in_this_process(monkeypatch):
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "4")
+    assert parallel.map_chunks(lambda chunk: os.getpid(), list(range(10))) == [os.getpid()]
+
+
+def test_validation_reports_the_same_problems_in_the_same_order(monkeypatch):
+    real = load_layer(REAL_LAYER)
+    sites = []
+    for copy in range(40):
+        for site in real.sites:
+            sites.append(site.replace(id=f"{site.id}-{copy}"))
+    # Problems spread over every chunk: a bad URL, a future date, a duplicate id.
+    sites[5] = sites[5].replace(
+        sources=[sites[5].sources[0].replace(url="javascript:alert(1)"), *sites[5].sources[1:]]
+    )
+    sites[200] = sites[200].replace(first_reported="2999-01-01")
+    sites[350] = sites[350].replace(id=sites[349].id)
+    layer = Layer(sites=sites)
+
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "1")
+    alone = validate_layer(layer, "layer.geojson")
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "3")
+    split = validate_layer(layer, "layer.geojson")
+
+    assert split == alone
+    assert {p.site for p in alone if p.severity == "error"} >= {
+        sites[5].id,
+        sites[200].id,
+        sites[350].id,
+    }
