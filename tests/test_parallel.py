@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from facilitymap import parallel
-from facilitymap.io import Layer, load_layer
+from facilitymap import io, parallel
+from facilitymap.io import Layer, load_layer, parse_layer
 from facilitymap.validate import validate_layer
 
 REAL_LAYER = Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson"
@@ -83,3 +83,49 @@ def test_validation_reports_the_same_problems_in_the_same_order(monkeypatch):
         sites[200].id,
         sites[350].id,
     }
+
+
+def test_background_gives_the_value_computed_in_a_child(monkeypatch):
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "2")
+    parent = os.getpid()
+    job = parallel.Background(lambda: os.getpid())
+    assert job.result() != parent
+
+
+def test_background_failing_in_the_child_is_computed_here(monkeypatch):
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "2")
+    parent = os.getpid()
+
+    def fragile():
+        if os.getpid() != parent:
+            os._exit(1)
+        return "here"
+
+    assert parallel.Background(fragile).result() == "here"
+
+
+def test_a_cancelled_background_leaves_no_child(monkeypatch):
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "2")
+    job = parallel.Background(lambda: __import__("time").sleep(60))
+    pid = job._child[0]
+    job.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_parsing_with_the_scan_in_a_child_gives_the_same_layers_and_problems(monkeypatch):
+    data_dir = Path(__file__).parent / "data"
+    paths = [*sorted(data_dir.glob("*/*.geojson")), REAL_LAYER]
+    assert len(paths) > 80
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "1")
+    alone = [parse_layer(p.read_bytes(), str(p)) for p in paths]
+    monkeypatch.setattr(io, "SCAN_IN_BACKGROUND_OVER", 0)
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "2")
+    split = [parse_layer(p.read_bytes(), str(p)) for p in paths]
+    for path, (layer_a, problems_a), (layer_b, problems_b) in zip(paths, alone, split, strict=True):
+        assert problems_a == problems_b, path
+        assert (layer_a is None) == (layer_b is None), path
+        if layer_a is not None:
+            assert [s.to_json_dict() for s in layer_a.sites] == [
+                s.to_json_dict() for s in layer_b.sites
+            ], path

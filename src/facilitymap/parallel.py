@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -63,6 +64,36 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
 
 
 _FAILED = object()
+
+
+class Background:
+    """``func()`` computed in a forked child while this process goes on (or here, at
+    :meth:`result`, when a fork is not safe or not worth it)."""
+
+    def __init__(self, func: Callable[[], R], *, fork: bool = True) -> None:
+        self._func = func
+        use_fork = fork and workers() > 1 and hasattr(os, "fork")
+        self._child = (
+            _fork(lambda _: func(), ()) if use_fork and threading.active_count() == 1 else None
+        )
+
+    def cancel(self) -> None:
+        """Stop the child: its result is no longer wanted."""
+        if self._child is not None:
+            pid, read_end = self._child
+            self._child = None
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(read_end)
+
+    def result(self):
+        """The value of ``func()`` (computed here if the child failed)."""
+        if self._child is not None:
+            value = _collect(self._child)
+            self._child = None
+            if value is not _FAILED:
+                return value
+        return self._func()
 
 
 def _fork(func: Callable, chunk: Sequence) -> tuple[int, int] | None:
