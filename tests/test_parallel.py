@@ -129,3 +129,27 @@ def test_parsing_with_the_scan_in_a_child_gives_the_same_layers_and_problems(mon
             assert [s.to_json_dict() for s in layer_a.sites] == [
                 s.to_json_dict() for s in layer_b.sites
             ], path
+
+
+def test_a_map_rendered_in_chunks_is_byte_identical(monkeypatch):
+    from datetime import date
+
+    from facilitymap.maps import MapSpec, render_map
+
+    real = load_layer(REAL_LAYER)
+    layer = Layer(
+        sites=[s.replace(id=f"{s.id}-{k}") for k in range(10) for s in real.sites],
+        path=real.path,
+        sha256=real.sha256,
+    )
+    specs = [
+        MapSpec(name="all", output="all.html"),
+        MapSpec(name="then", output="then.html", as_of=date(2018, 12, 31)),
+    ]
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "1")
+    alone = [render_map(layer, spec, context=False) for spec in specs]
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "3")
+    split = [render_map(layer, spec, context=False) for spec in specs]
+    assert split == alone
+    assert f'"{real.sites[0].id}-9"' in split[0]  # the index is readable JSON here

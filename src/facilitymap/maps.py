@@ -21,6 +21,7 @@ drawn by :func:`facilitymap.render.build_html`.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from facilitymap.geometry import canonical_geometry, representative_points
 from facilitymap.io import Layer
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
+from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites
 
@@ -166,16 +168,31 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     The index and details :func:`facilitymap.render.build_html` makes from
     ``map_features(layer, spec)`` (a test checks it), except unknown properties, which the
     page does not show; several times faster for large layers, where building a dict per
-    site dominated a render.
+    site dominated a render. Large layers are encoded in chunks over the cores.
     """
-    sites = _selected(layer, spec)
+    parts = map_chunks(
+        functools.partial(_encode_page_sites, as_of=spec.as_of), _selected(layer, spec)
+    )
+    encoded = EncodedSites(_join_arrays([index for index, _, _ in parts]))
+    encoded.details = _join_arrays([details for _, details, _ in parts])
+    encoded.count = sum(count for _, _, count in parts)
+    return encoded
+
+
+def _join_arrays(arrays: list[bytes]) -> bytes:
+    """Concatenate JSON arrays (``[1,2]`` and ``[3]`` give ``[1,2,3]``) without decoding."""
+    return b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
+
+
+def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, bytes, int]:
+    """The index and details JSON arrays of ``sites``, and how many there are."""
     records, details = [], []
     areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
     for site in sites:
-        derived = site.derive(as_of=spec.as_of)
+        derived = site.derive(as_of=as_of)
         claims, later = site.claims, None
-        if spec.as_of is not None:
-            claims = [c for c in site.claims if date_end(c.date) <= spec.as_of]
+        if as_of is not None:
+            claims = [c for c in site.claims if date_end(c.date) <= as_of]
             later = (len(site.claims) - len(claims)) or None
         properties = site.replace(
             claims=claims,
@@ -215,10 +232,7 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
         records.append(record)
     for record, (lon, lat) in zip(areas, representative_points([r.g for r in areas]), strict=True):
         record.c = [round(lon, 6), round(lat, 6)]
-    encoded = EncodedSites(_ENCODE.encode(records))
-    encoded.details = _ENCODE.encode(details)
-    encoded.count = len(records)
-    return encoded
+    return _ENCODE.encode(records), _ENCODE.encode(details), len(records)
 
 
 def data_version(layer: Layer) -> str:
