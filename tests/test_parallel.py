@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from facilitymap.validate import validate_layer
 
 REAL_LAYER = Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson"
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
 
 @pytest.fixture

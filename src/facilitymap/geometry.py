@@ -11,6 +11,7 @@ ALLOWED_TYPES = ("Point", "LineString", "Polygon", "MultiLineString", "MultiPoly
 _DEPTH = {"Point": 0, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}
 METRES_PER_DEGREE = 111_320.0
 DEFAULT_DECIMALS = 5  # ~1 m: for areas drawn without a stated precision
+_NUMBER_TYPES = (float, int)
 
 
 def check_geometry(geometry: Any) -> list[tuple[str, str]]:
@@ -26,7 +27,18 @@ def check_geometry(geometry: Any) -> list[tuple[str, str]]:
         return [("geometry", "must be a GeoJSON geometry object or null")]
     gtype = geometry.get("type")
     if gtype == "Point" and len(geometry) == 2:  # the common case, checked without the walk
-        found = _check_position(geometry.get("coordinates"), "geometry.coordinates")
+        pos = geometry.get("coordinates")
+        if type(pos) is list and len(pos) == 2:
+            lon, lat = pos
+            # Exact types: a bool is not a coordinate; NaN and infinities fail the ranges.
+            if (
+                type(lon) in _NUMBER_TYPES
+                and type(lat) in _NUMBER_TYPES
+                and -180 <= lon <= 180
+                and -90 <= lat <= 90
+            ):
+                return []
+        found = _check_position(pos, "geometry.coordinates")
         return [found] if found else []
     if gtype not in ALLOWED_TYPES:
         if gtype == "GeometryCollection" or gtype in ("MultiPoint",):

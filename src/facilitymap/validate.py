@@ -28,6 +28,7 @@ from facilitymap.model import (
 )
 from facilitymap.parallel import map_chunks
 from facilitymap.problems import Problem
+from facilitymap.status import derive_status
 
 # A point is "precise-looking" below this radius; only published coordinates justify it.
 PRECISE_RADIUS_M = 1_000
@@ -85,7 +86,9 @@ def _check_sites(
         found = check_site(site, today, formats_ok=formats_ok)
         if found:
             problems += [Problem(path, site.id, f, m, s) for f, m, s in found]
-        geometry_ok = not any(f.startswith("geometry") and s == "error" for f, _, s in found)
+        geometry_ok = not found or not any(
+            f.startswith("geometry") and s == "error" for f, _, s in found
+        )
         is_point.append(
             geometry_ok and isinstance(site.geometry, dict) and site.geometry["type"] == "Point"
         )
@@ -339,7 +342,7 @@ def _check_dates(site: Site, today: date) -> list[tuple[str, str, str]]:
 
 
 def _check_derived(site: Site) -> list[tuple[str, str, str]]:
-    derived = site.derive()
+    derived = derive_status(site.claims, sources=site.sources)
     out = []
     for name in ("official_status", "evidence", "status"):
         declared = getattr(site, name)
