@@ -50,7 +50,7 @@ def layer_for(n: int) -> Path:
     return path
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """Run ``cmd`` under /usr/bin/time -v; return (wall seconds, peak RSS bytes)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         start = time.perf_counter()
@@ -59,6 +59,7 @@ def timed(cmd: list[str]) -> tuple[float, int]:
             capture_output=True,
             text=True,
             check=False,
+            env={**os.environ, **(env or {})},
         )
         wall = time.perf_counter() - start
         if proc.returncode != 0:
@@ -67,10 +68,9 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     return wall, rss_kb * 1024
 
 
-def browser_time(
-    html: Path, n_located: int, ours: bool, timeout_s: float = 300
-) -> tuple[float, float]:
-    """Seconds from navigation until all sites are drawn, and the JS heap (MB) then."""
+def browser_time(html: Path, n_located: int, ours: bool, timeout_s: float = 300) -> dict:
+    """Seconds from navigation until all sites are drawn, the JS heap (MB) then and, for our
+    page, the interactions: a zoom, a pan, a click that opens a popup (medians, ms)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -91,15 +91,18 @@ def browser_time(
         page.route(lambda url: not url.startswith("file:"), _serve_leaflet_or_abort)
         start = time.perf_counter()
         page.goto(html.as_uri(), wait_until="commit", timeout=timeout_s * 1000)
+        result: dict = {}
         if ours:
             page.wait_for_function(
                 "() => document.documentElement.getAttribute('data-fm-ready') === 'true'",
                 timeout=timeout_s * 1000,
                 polling=20,
             )
+            result["browser_s"] = time.perf_counter() - start
             drawn = page.evaluate("() => window.facilitymap.drawnIds().length")
             if drawn < n_located:
                 raise RuntimeError(f"only {drawn} of {n_located} sites drawn")
+            result.update(_interactions(page))
         else:
             # explore(): one SVG path per feature once the GeoJson layer is added.
             page.wait_for_function(
@@ -107,10 +110,50 @@ def browser_time(
                 timeout=timeout_s * 1000,
                 polling=200,
             )
-        elapsed = time.perf_counter() - start
+            result["browser_s"] = time.perf_counter() - start
         heap = page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0")
+        result["heap_mb"] = heap / 1e6
         browser.close()
-    return elapsed, heap / 1e6
+    return result
+
+
+# One redraw after a change of view, timed in the page: from the call to the layer's
+# 'drawn' event (a frame later at most), in milliseconds.
+_REDRAW_MS = """async (move) => {
+  const fm = window.facilitymap, map = fm.map, layer = fm.app.siteLayer;
+  const drawn = new Promise((resolve) => layer.once('drawn', resolve));
+  const t0 = performance.now();
+  if (move === 'zoom-in') map.setZoom(map.getZoom() + 1, {animate: false});
+  else if (move === 'zoom-out') map.setZoom(map.getZoom() - 1, {animate: false});
+  else map.panBy([move === 'pan-east' ? 300 : -300, 0], {animate: false});
+  await drawn;
+  return performance.now() - t0;
+}"""
+
+
+def _interactions(page) -> dict:
+    """Median milliseconds for a zoom and a pan to redraw every site, and for a click on a
+    site to show its popup (claims and sources filled in)."""
+    zooms, pans, popups = [], [], []
+    for _ in range(3):
+        zooms += [page.evaluate(_REDRAW_MS, "zoom-in"), page.evaluate(_REDRAW_MS, "zoom-out")]
+        pans += [page.evaluate(_REDRAW_MS, "pan-east"), page.evaluate(_REDRAW_MS, "pan-west")]
+    ids = page.evaluate(
+        "() => window.facilitymap.drawnIds().filter((id, i) => i % 997 === 0).slice(0, 5)"
+    )
+    for site_id in ids:
+        page.keyboard.press("Escape")
+        page.evaluate("() => window.facilitymap.map.closePopup()")
+        point = page.evaluate("(id) => window.facilitymap.screenPoint(id)", site_id)
+        start = time.perf_counter()
+        page.mouse.click(point["x"], point["y"])
+        page.wait_for_selector(".leaflet-popup-content .fm-claim, .leaflet-popup-content li")
+        popups.append((time.perf_counter() - start) * 1000)
+    return {
+        "zoom_ms": median(zooms),
+        "pan_ms": median(pans),
+        "popup_ms": median(popups) if popups else None,
+    }
 
 
 def _serve_leaflet_or_abort(route) -> None:
@@ -152,23 +195,19 @@ def bench_size(n: int, runs: int, browser: bool, explore_runs: int) -> dict:
         "input_bytes": layer.stat().st_size,
         "compact_bytes": compact.stat().st_size,
     }
-    results = {"ours": [], "explore": [], "floor": [], "validate": []}
+    row["load_before"] = os.getloadavg()[0]
+    results: dict[str, list] = {
+        "ours": [], "ours1": [], "explore": [], "floor": [], "validate": [], "validate1": []
+    }  # fmt: skip
+    render = [*facilitymap, "render", str(layer), "-o", str(ours_html), "--offline", "--overwrite"]
+    validate = [*facilitymap, "validate", "--no-notices", str(layer)]
+    one_core = {"FACILITYMAP_WORKERS": "1"}
     for _ in range(runs):
-        results["ours"].append(
-            timed(
-                [
-                    *facilitymap,
-                    "render",
-                    str(layer),
-                    "-o",
-                    str(ours_html),
-                    "--offline",
-                    "--overwrite",
-                ]
-            )
-        )
+        results["ours"].append(timed(render))
+        results["ours1"].append(timed(render, one_core))
         results["floor"].append(timed([PY, "-c", FLOOR, str(layer), str(floor_out)]))
-        results["validate"].append(timed([*facilitymap, "validate", "--no-notices", str(layer)]))
+        results["validate"].append(timed(validate))
+        results["validate1"].append(timed(validate, one_core))
     for _ in range(explore_runs):
         results["explore"].append(timed([PY, "-c", EXPLORE, str(layer), str(explore_html)]))
     for key, values in results.items():
@@ -181,11 +220,17 @@ def bench_size(n: int, runs: int, browser: bool, explore_runs: int) -> dict:
         row["explore_html_bytes"] = explore_html.stat().st_size
     if browser and Path(CHROMIUM).exists():
         n_located = located(layer)
-        row["ours_browser_s"], row["ours_heap_mb"] = browser_time(ours_html, n_located, ours=True)
+        ours = [browser_time(ours_html, n_located, ours=True) for _ in range(runs)]
+        for key in ours[0]:
+            values = [r[key] for r in ours if r[key] is not None]
+            row[f"ours_{key}"] = median(values) if values else None
         if explore_html.exists() and n <= 10_000:
-            row["explore_browser_s"], row["explore_heap_mb"] = browser_time(
-                explore_html, n_located, ours=False
+            theirs = browser_time(explore_html, n_located, ours=False)
+            row["explore_browser_s"], row["explore_heap_mb"] = (
+                theirs["browser_s"],
+                theirs["heap_mb"],
             )
+    row["load_after"] = os.getloadavg()[0]
     return row
 
 
@@ -201,31 +246,74 @@ def _ratio(a, b):
     return "–" if a is None or b is None or b == 0 else f"{a / b:.2f}×"
 
 
+def _fmt_ms(v):
+    return "–" if v is None else f"{v:,.0f} ms"
+
+
 def write_results(rows: list[dict], path: Path) -> None:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     lines = [
         "# Benchmark results",
         "",
-        f"Made by `python bench/run.py` on {platform.machine()}, {os.cpu_count()} cores, "
+        f"Made by `python bench/run.py` on {platform.machine()}, {cores} cores, "
         f"Python {platform.python_version()}. Medians of the runs shown; wall time and peak RSS "
         "from `/usr/bin/time -v`, each command in its own process (imports included). "
-        "Browser: Debian Chromium headless, network blocked, from navigation until every "
-        "site is drawn. Ratios < 1 mean facilitymap is smaller/faster.",
+        "facilitymap splits per-site work over the cores (`facilitymap.parallel`); the "
+        "*1 core* columns set `FACILITYMAP_WORKERS=1`, as single-threaded as explore(). "
+        "Peak RSS is that of the largest process (workers share the parent's pages "
+        "copy-on-write until they write to them). "
+        "Ratios < 1 mean facilitymap is smaller/faster. *load* is the 1-minute load average "
+        "before and after each size: the machine is shared and noisy.",
         "",
-        "| N | input (compact) | render | explore() | floor (orjson) | render / explore | render / floor "
-        "| RSS render | RSS explore | RSS ratio | HTML | HTML / input | browser | browser explore "
-        "| JS heap | validate |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "## Render (Python)",
+        "",
+        "| N | input (compact) | render | render, 1 core | explore() | floor (orjson) "
+        "| render / explore | 1 core / explore | render / floor | RSS render | RSS explore "
+        "| RSS ratio | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['n']:,} | {_fmt_mb(r['input_bytes'])} ({_fmt_mb(r['compact_bytes'])}) "
-            f"| {_fmt_s(r.get('ours_s'))} | {_fmt_s(r.get('explore_s'))} | {_fmt_s(r.get('floor_s'))} "
-            f"| {_ratio(r.get('ours_s'), r.get('explore_s'))} | {_ratio(r.get('ours_s'), r.get('floor_s'))} "
+            f"| {_fmt_s(r.get('ours_s'))} | {_fmt_s(r.get('ours1_s'))} "
+            f"| {_fmt_s(r.get('explore_s'))} | {_fmt_s(r.get('floor_s'))} "
+            f"| {_ratio(r.get('ours_s'), r.get('explore_s'))} "
+            f"| {_ratio(r.get('ours1_s'), r.get('explore_s'))} "
+            f"| {_ratio(r.get('ours_s'), r.get('floor_s'))} "
             f"| {_fmt_mb(r.get('ours_rss'))} | {_fmt_mb(r.get('explore_rss'))} "
             f"| {_ratio(r.get('ours_rss'), r.get('explore_rss'))} "
-            f"| {_fmt_mb(r.get('ours_html_bytes'))} | {_ratio(r.get('ours_html_bytes'), r['compact_bytes'])} "
+            f"| {r.get('load_before', 0):.1f} → {r.get('load_after', 0):.1f} |"
+        )
+    lines += [
+        "",
+        "## The page in Chromium",
+        "",
+        "Debian Chromium headless, GPU off, network blocked. *shown*: from navigation until "
+        "every site is drawn. *zoom*, *pan*: from the call until every site is redrawn. "
+        "*popup*: from a click on a site until its popup shows its claims.",
+        "",
+        "| N | HTML | HTML / input | shown | explore() shown | JS heap | zoom | pan | popup |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {_fmt_mb(r.get('ours_html_bytes'))} "
+            f"| {_ratio(r.get('ours_html_bytes'), r['compact_bytes'])} "
             f"| {_fmt_s(r.get('ours_browser_s'))} | {_fmt_s(r.get('explore_browser_s'))} "
-            f"| {r.get('ours_heap_mb', 0):,.0f} MB | {_fmt_s(r.get('validate_s'))} |"
+            f"| {_fmt_mb((r.get('ours_heap_mb') or 0) * 1e6)} | {_fmt_ms(r.get('ours_zoom_ms'))} "
+            f"| {_fmt_ms(r.get('ours_pan_ms'))} | {_fmt_ms(r.get('ours_popup_ms'))} |"
+        )
+    lines += [
+        "",
+        "## Validate",
+        "",
+        "| N | validate | validate, 1 core | RSS |",
+        "|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {_fmt_s(r.get('validate_s'))} | {_fmt_s(r.get('validate1_s'))} "
+            f"| {_fmt_mb(r.get('validate_rss'))} |"
         )
     lines += ["", "Raw figures:", "", "```json", json.dumps(rows, indent=1), "```", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
