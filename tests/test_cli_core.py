@@ -7,6 +7,9 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from facilitymap.cli import cli
 
@@ -130,3 +133,30 @@ def test_python_dash_m_works(two_sites):
 def test_version(runner):
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0 and "facilitymap" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stdout_has", "stderr_has"),
+    [
+        (["list", "--format", "json", "{two_sites}"], 0, '"tj-test-denied"', ""),
+        (["validate", "{bad}"], 1, "invalid polygon", "1 error(s)"),
+        (["list", "--status", "nonsense", "{two_sites}"], 2, "", "Invalid value"),
+        (["render", "{two_sites}", "-o", "{out}"], 0, "", "written"),
+    ],
+)
+def test_the_console_command_exits_with_its_code_and_all_its_output(
+    two_sites, tmp_path, args, code, stdout_has, stderr_has
+):
+    # main() ends the process with os._exit: output must still be complete and flushed.
+    bad = Path(__file__).parent / "data" / "invalid" / "bowtie-polygon.geojson"
+    out = tmp_path / "map.html"
+    args = [a.format(two_sites=two_sites, bad=bad, out=out) for a in args]
+    proc = subprocess.run(
+        [sys.executable, "-m", "facilitymap", *args], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == code, proc.stderr
+    assert stdout_has in proc.stdout and stderr_has in proc.stderr
+    if code == 0 and args[0] == "list":
+        assert len(json.loads(proc.stdout)) == 2
+    if args[0] == "render":
+        assert out.read_text(encoding="utf-8").rstrip().endswith("</html>")

@@ -37,17 +37,25 @@ _AFFIRMING = frozenset({"affirms", "announces", "acknowledges-other-role"})
 
 def validate_path(path: str | os.PathLike[str], *, today: date | None = None) -> list[Problem]:
     """Read, parse and validate one layer file; return every problem (never raises for data)."""
+    return validate_file(path, today=today)[0]
+
+
+def validate_file(
+    path: str | os.PathLike[str], *, today: date | None = None
+) -> tuple[list[Problem], Layer | None]:
+    """:func:`validate_path`, also returning the sites that parsed (None if the file is not
+    a layer at all), for a caller that goes on to use them."""
     from facilitymap.errors import LayerError
 
     try:
         data = read_layer_bytes(path)
     except LayerError as err:
-        return err.problems
+        return err.problems, None
     with gc_paused():
         layer, problems = parse_layer(data, str(path))
         if layer is not None:
             problems += validate_layer(layer, str(path), today=today)
-    return problems
+    return problems, layer
 
 
 def validate_layer(

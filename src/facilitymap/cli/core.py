@@ -18,6 +18,7 @@ from facilitymap.cli.options import (
     layer_arg,
     load_or_fail,
     min_confidence_opt,
+    retain,
     status_opt,
     terminal_safe,
 )
@@ -44,9 +45,13 @@ def validate(paths: tuple[Path, ...], strict: bool, show_notices: bool, fmt: str
     $ facilitymap validate geodata/sites.geojson --strict
     $ facilitymap validate --format json layer.geojson | jq .
     """
-    from facilitymap.validate import validate_path
+    from facilitymap.validate import validate_file
 
-    problems = [p for path in (paths or (DEFAULT_LAYER,)) for p in validate_path(path)]
+    problems = []
+    for path in paths or (DEFAULT_LAYER,):
+        found, layer = validate_file(path)
+        problems += found
+        retain(layer)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     notices = [p for p in problems if p.severity == "notice"]
