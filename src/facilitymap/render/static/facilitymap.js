@@ -15,7 +15,7 @@
   var GLYPH_TOLERANCE = 4; // extra pixels around a glyph that still count as a click on it
   var LIST_PAGE = 100; // list items shown at once (the list pages at 100,000 sites)
   var MAX_FOCUS_ZOOM = 16;
-  var GLYPH_BATCH = 256; // glyphs painted with one fill and one stroke
+  var CIRCLE_BATCH = 256; // precision circles filled as one path
   var CONTEXT_FILL = 0.3; // country fill over a basemap (0.92 without one)
 
   // ---------------------------------------------------------------- DOM helpers
@@ -250,7 +250,7 @@
     }
   }
 
-  // Fills and strokes the current path as glyphs of one status at one confidence.
+  // Fills and strokes the current path as a glyph of one status at one confidence.
   function paintGlyphs(ctx, style, alpha) {
     ctx.globalAlpha = alpha;
     ctx.setLineDash([]);
@@ -280,10 +280,18 @@
     ctx.globalAlpha = 1;
   }
 
-  function paintCircles(ctx, style) {
+  // The translucent inside of precision circles (the current path holds several).
+  function fillCircles(ctx, style) {
     ctx.globalAlpha = 0.13;
     ctx.fillStyle = style.color;
     ctx.fill();
+    ctx.globalAlpha = 1;
+  }
+
+  // A precision circle's dashed outline, centred on the origin of ctx.
+  function strokeCircle(ctx, style, r) {
+    ctx.beginPath();
+    ctx.arc(0, 0, r, 0, 2 * Math.PI);
     ctx.globalAlpha = 0.75;
     ctx.setLineDash([6, 4]);
     ctx.lineWidth = 1.5;
@@ -291,6 +299,50 @@
     ctx.stroke();
     ctx.setLineDash([]);
     ctx.globalAlpha = 1;
+  }
+
+  // ---------------------------------------------------------------- sprites
+  // A software rasteriser (no GPU) fills and strokes 100,000 small paths in seconds but
+  // copies as many small bitmaps in a fraction of that. So each glyph style (status and
+  // confidence), and each precision outline (status and radius in whole pixels), is drawn
+  // once into a small canvas, at the screen's pixel ratio, and stamped where it is needed.
+  // A stamp lands on whole device pixels: at most half a pixel from the exact spot.
+  var sprites = {};
+  var SPRITE_MAX_RADIUS = 160; // device pixels; bigger outlines are stroked as paths
+
+  // A sprite: `paint(ctx)` draws around (0, 0) in CSS pixels within `extent` of it.
+  function makeSprite(extent, ratio, paint) {
+    var half = Math.ceil(extent * ratio) + 1;
+    var canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 2 * half;
+    var ctx = canvas.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, half, half);
+    paint(ctx);
+    return { image: canvas, half: half };
+  }
+
+  function glyphSprite(statusIndex, confIndex, ratio) {
+    var key = 'g' + statusIndex + ':' + confIndex + '@' + ratio;
+    if (!sprites[key]) {
+      var style = VOCAB.statuses[statusIndex];
+      var alpha = VOCAB.confidence[confIndex].alpha;
+      // The largest shape (triangle) reaches 1.35 radii out; the widest stroke 2.25 px more.
+      sprites[key] = makeSprite(style.size * 1.35 + 3, ratio, function (ctx) {
+        drawGlyph(ctx, style, alpha, 0, 0);
+      });
+    }
+    return sprites[key];
+  }
+
+  function outlineSprite(statusIndex, radius, ratio) {
+    var key = 'o' + statusIndex + ':' + radius + '@' + ratio;
+    if (!sprites[key]) {
+      var style = VOCAB.statuses[statusIndex];
+      sprites[key] = makeSprite(radius / ratio + 1, ratio, function (ctx) {
+        strokeCircle(ctx, style, radius / ratio);
+      });
+    }
+    return sprites[key];
   }
 
   function drawGlyph(ctx, style, alpha, x, y) {
@@ -403,25 +455,41 @@
       var ctx = this._ctx;
       var b = this._bounds;
       var ratio = window.devicePixelRatio || 1;
+      var margin = 12;
+      // Where and how to draw: layer pixels -> canvas (CSS) pixels, and which part shows.
+      var view = {
+        ratio: ratio,
+        scale: map.options.crs.scale(map.getZoom()),
+        origin: map.getPixelOrigin(),
+        left: b.min.x,
+        top: b.min.y,
+        minX: b.min.x - margin,
+        minY: b.min.y - margin,
+        maxX: b.max.x + margin,
+        maxY: b.max.y + margin,
+      };
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, this._container.width, this._container.height);
       ctx.setTransform(ratio, 0, 0, ratio, -b.min.x * ratio, -b.min.y * ratio);
-      var scale = map.options.crs.scale(map.getZoom());
-      var origin = map.getPixelOrigin();
+      this._drawAreas(ctx, view);
+      this._drawGlyphs(ctx, view);
+      this._drawSelection(ctx, view);
+      this.drawCount = (this.drawCount || 0) + 1;
+      this.fire('drawn');
+    },
+
+    // Precision areas: circles of precision_m, or the polygon / line itself, largest first.
+    // Circles of one status share a path for their translucent inside (overlaps do not
+    // darken within a batch); their dashed outlines are sprites.
+    _drawAreas: function (ctx, view) {
       var state = this._state;
       var sites = state.sites;
       var visible = state.visible;
-      var margin = 12;
-      var minX = b.min.x - margin;
-      var minY = b.min.y - margin;
-      var maxX = b.max.x + margin;
-      var maxY = b.max.y + margin;
-
-      // Precision areas: circles of precision_m, or the polygon / line itself. Circles of
-      // one status share a path (one translucent fill, one dashed outline) in batches.
       var areas = state.areaOrder;
-      var circleStyle = null;
-      var circles = 0;
+      var scale = view.scale;
+      var origin = view.origin;
+      var batch = []; // circles in the current path: site index, x, y, r
+      var batchStatus = -1;
       for (var a = 0; a < areas.length; a++) {
         var site = sites[areas[a]];
         if (!visible[site.status]) continue;
@@ -433,7 +501,7 @@
           var y0 = box[1] * scale - origin.y;
           var x1 = box[2] * scale - origin.x;
           var y1 = box[3] * scale - origin.y;
-          if (x1 < minX || x0 > maxX || y1 < minY || y0 > maxY) continue;
+          if (x1 < view.minX || x0 > view.maxX || y1 < view.minY || y0 > view.maxY) continue;
           if (x1 - x0 < style.size && y1 - y0 < style.size) continue;
           this._drawArea(ctx, site, style, scale, origin);
         } else if (site.radius) {
@@ -441,76 +509,117 @@
           var y = site.my * scale - origin.y;
           var r = (site.radius / (40075016.686 * Math.cos((site.lat * Math.PI) / 180))) * scale;
           if (r < style.size + 2) continue;
-          if (x + r < minX || x - r > maxX || y + r < minY || y - r > maxY) continue;
-          if (style !== circleStyle || circles >= GLYPH_BATCH) {
-            if (circleStyle) paintCircles(ctx, circleStyle);
-            circleStyle = style;
-            circles = 0;
-            ctx.beginPath();
+          if (x + r < view.minX || x - r > view.maxX || y + r < view.minY || y - r > view.maxY) continue;
+          if (site.status !== batchStatus || batch.length >= 3 * CIRCLE_BATCH) {
+            this._paintCircleBatch(ctx, view, batchStatus, batch);
+            batchStatus = site.status;
+            batch = [];
           }
-          ctx.moveTo(x + r, y);
-          ctx.arc(x, y, r, 0, 2 * Math.PI);
-          circles++;
+          batch.push(x, y, r);
         }
       }
-      if (circleStyle) paintCircles(ctx, circleStyle);
+      this._paintCircleBatch(ctx, view, batchStatus, batch);
+    },
 
-      // Glyphs, in drawing order; remember where each went for hit-testing.
+    // One batch of precision circles of one status: the insides as one path, then outlines.
+    _paintCircleBatch: function (ctx, view, statusIndex, batch) {
+      if (!batch.length) return;
+      var style = VOCAB.statuses[statusIndex];
+      var ratio = view.ratio;
+      var k;
+      ctx.beginPath();
+      for (k = 0; k < batch.length; k += 3) {
+        ctx.moveTo(batch[k] + batch[k + 2], batch[k + 1]);
+        ctx.arc(batch[k], batch[k + 1], batch[k + 2], 0, 2 * Math.PI);
+      }
+      fillCircles(ctx, style);
+      for (k = 0; k < batch.length; k += 3) {
+        var radius = Math.round(batch[k + 2] * ratio);
+        if (radius > SPRITE_MAX_RADIUS) {
+          ctx.save();
+          ctx.translate(batch[k], batch[k + 1]);
+          strokeCircle(ctx, style, batch[k + 2]);
+          ctx.restore();
+        } else {
+          this._stamp(ctx, view, outlineSprite(statusIndex, radius, ratio), batch[k], batch[k + 1]);
+        }
+      }
+    },
+
+    // Copies a sprite centred on layer point (x, y), on whole device pixels.
+    _stamp: function (ctx, view, sprite, x, y) {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(
+        sprite.image,
+        Math.round((x - view.left) * view.ratio) - sprite.half,
+        Math.round((y - view.top) * view.ratio) - sprite.half
+      );
+      ctx.setTransform(view.ratio, 0, 0, view.ratio, -view.left * view.ratio, -view.top * view.ratio);
+    },
+
+    // Glyphs, in drawing order (most contested last, on top); remembers where each went,
+    // for hit-testing.
+    _drawGlyphs: function (ctx, view) {
+      var state = this._state;
+      var sites = state.sites;
+      var visible = state.visible;
       var order = state.glyphOrder;
+      var scale = view.scale;
+      var ox = view.origin.x;
+      var oy = view.origin.y;
+      var ratio = view.ratio;
       if (this._drawn.length < order.length) {
         this._drawn = new Int32Array(order.length);
         this._drawnX = new Float64Array(order.length);
         this._drawnY = new Float64Array(order.length);
       }
+      // Device pixels: the sprites are stamped without a transform.
+      var dx = -view.left * ratio;
+      var dy = -view.top * ratio;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
       var n = 0;
-      var alphas = VOCAB.confidence.map(function (c) {
-        return c.alpha;
-      });
-      // Consecutive glyphs of one status and confidence share a path: one fill and one
-      // stroke for all of them (the order already groups them, most contested last).
-      var group = -1;
-      var style = null;
-      var batch = 0;
+      var key = -1;
+      var sprite = null;
       for (var g = 0; g < order.length; g++) {
         var s = sites[order[g]];
         if (!visible[s.status]) continue;
-        var gx = s.mx * scale - origin.x;
-        var gy = s.my * scale - origin.y;
-        if (gx < minX || gx > maxX || gy < minY || gy > maxY) continue;
-        var key = s.status * 16 + s.conf;
-        // Paths of many thousand shapes fill slowly (winding over every subpath): paint in
-        // batches of a few hundred.
-        if (key !== group || batch >= GLYPH_BATCH) {
-          if (style) paintGlyphs(ctx, style, alphas[group % 16]);
-          group = key;
-          style = VOCAB.statuses[s.status];
-          batch = 0;
-          ctx.beginPath();
+        var gx = s.mx * scale - ox;
+        var gy = s.my * scale - oy;
+        if (gx < view.minX || gx > view.maxX || gy < view.minY || gy > view.maxY) continue;
+        if (s.status * 16 + s.conf !== key) {
+          key = s.status * 16 + s.conf;
+          sprite = glyphSprite(s.status, s.conf, ratio);
         }
-        batch++;
-        traceShape(ctx, style.shape, gx, gy, style.size);
+        ctx.drawImage(
+          sprite.image,
+          Math.round(gx * ratio + dx) - sprite.half,
+          Math.round(gy * ratio + dy) - sprite.half
+        );
         this._drawn[n] = s.i;
         this._drawnX[n] = gx;
         this._drawnY[n] = gy;
         n++;
       }
-      if (style) paintGlyphs(ctx, style, alphas[group % 16]);
+      ctx.setTransform(ratio, 0, 0, ratio, dx, dy);
       this._drawnCount = n;
+    },
 
-      var selected = state.selected >= 0 ? sites[state.selected] : null;
-      if (selected && selected.located && visible[selected.status]) {
-        var sx = selected.mx * scale - origin.x;
-        var sy = selected.my * scale - origin.y;
-        var sr = VOCAB.statuses[selected.status].size * 1.3 + 6;
-        ctx.beginPath();
-        ctx.arc(sx, sy, sr, 0, 2 * Math.PI);
-        ctx.lineWidth = 5;
-        ctx.strokeStyle = '#ffffff';
-        ctx.stroke();
-        ctx.lineWidth = 2.5;
-        ctx.strokeStyle = '#000000';
-        ctx.stroke();
-      }
+    // A ring around the selected site's glyph.
+    _drawSelection: function (ctx, view) {
+      var state = this._state;
+      var selected = state.selected >= 0 ? state.sites[state.selected] : null;
+      if (!selected || !selected.located || !state.visible[selected.status]) return;
+      var sx = selected.mx * view.scale - view.origin.x;
+      var sy = selected.my * view.scale - view.origin.y;
+      var sr = VOCAB.statuses[selected.status].size * 1.3 + 6;
+      ctx.beginPath();
+      ctx.arc(sx, sy, sr, 0, 2 * Math.PI);
+      ctx.lineWidth = 5;
+      ctx.strokeStyle = '#ffffff';
+      ctx.stroke();
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = '#000000';
+      ctx.stroke();
     },
 
     _drawArea: function (ctx, site, style, scale, origin) {
@@ -833,7 +942,9 @@
         if (isText(d) && dateEndKey(d) > dateEndKey(self.latestClaim)) self.latestClaim = d;
       });
     });
-    this.detailsLoaded = !document.getElementById('fm-details');
+    this.detailChunks = Array.prototype.map.call(document.querySelectorAll('script.fm-details'), function (node) {
+      return { node: node, first: +node.getAttribute('data-first') || 0, promise: null };
+    });
     this.buildMap();
     this.buildPanel();
     this.applyHash(true);
@@ -1015,25 +1126,40 @@
     this.refreshList();
   };
 
-  // Full properties of every site, read once (a popup waits for them, the map does not).
-  App.prototype.loadDetails = function () {
+  // The full properties of a site (claims, sources, notes) and of its neighbours in the
+  // same fm-details element, read once: a popup waits for its own part, and opening the
+  // page reads none (a large layer's details are several times its index).
+  App.prototype.loadDetails = function (site) {
     var self = this;
-    if (!this.detailsPromise) {
-      this.detailsPromise = readElement(document.getElementById('fm-details')).then(function (list) {
-        asArray(list).forEach(function (p, i) {
-          if (p && typeof p === 'object' && self.sites[i]) self.sites[i].p = p;
-        });
-        self.detailsLoaded = true;
+    if (site.full) return Promise.resolve();
+    var chunk = null;
+    for (var k = 0; k < this.detailChunks.length; k++) {
+      if (this.detailChunks[k].first <= site.i) chunk = this.detailChunks[k];
+    }
+    if (!chunk) {
+      site.full = true; // no details in the page: the index is all there is
+      return Promise.resolve();
+    }
+    if (!chunk.promise) {
+      chunk.promise = readElement(chunk.node).then(function (list) {
+        list = asArray(list);
+        for (var j = 0; j < list.length; j++) {
+          var target = self.sites[chunk.first + j];
+          if (!target) break;
+          if (list[j] && typeof list[j] === 'object') target.p = list[j];
+          target.full = true;
+        }
+        site.full = true; // even if its element held less than it should
       });
     }
-    return this.detailsPromise;
+    return chunk.promise;
   };
 
   App.prototype.openSite = function (site, opts) {
     var self = this;
     opts = opts || {};
-    if (!this.detailsLoaded) {
-      this.loadDetails().then(function () {
+    if (!site.full) {
+      this.loadDetails(site).then(function () {
         self.openSite(site, opts);
       }, showError);
       return;
@@ -1455,7 +1581,7 @@
         timings.built = performance.now();
         // For tests and for the curious: read-only views of what is drawn.
         window.facilitymap = {
-          timings: timings, // ms since navigation: script start, data read, map built
+          timings: timings, // ms since navigation: script start, data read, map built, drawn
           app: app,
           map: app.map,
           siteCount: app.sites.length,
@@ -1481,13 +1607,15 @@
             });
           },
         };
-        document.documentElement.setAttribute('data-fm-ready', 'true');
-        // After the first paint: the popups' details.
-        setTimeout(function () {
-          app.loadDetails().then(function () {
-            document.documentElement.setAttribute('data-fm-details', 'true');
-          }, showError);
-        }, 0);
+        // Ready means drawn: every site in view is on the canvas (the draw the next frame
+        // would make, made now).
+        var markReady = function () {
+          timings.drawn = performance.now();
+          document.documentElement.setAttribute('data-fm-ready', 'true');
+        };
+        app.siteLayer.flush();
+        if (app.siteLayer.drawCount) markReady();
+        else app.siteLayer.once('drawn', markReady);
       })
       .catch(showError);
   }
