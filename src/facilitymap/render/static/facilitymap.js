@@ -125,9 +125,14 @@
   // ---------------------------------------------------------------- sites
   var MAX_LAT = 85.0511287798;
 
-  function mercator(lon, lat) {
+  // Normalised Web Mercator: x and y in [0, 1], y down (Leaflet's at zoom 0, over 256).
+  function mercatorX(lon) {
+    return lon / 360 + 0.5;
+  }
+
+  function mercatorY(lat) {
     var phi = (Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI) / 180;
-    return [lon / 360 + 0.5, 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI)];
+    return 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI);
   }
 
   function projectRings(geometry) {
@@ -145,13 +150,14 @@
       asArray(rings).forEach(function (ring) {
         var flat = new Float64Array(asArray(ring).length * 2);
         asArray(ring).forEach(function (pos, k) {
-          var m = mercator(+pos[0], +pos[1]);
-          flat[2 * k] = m[0];
-          flat[2 * k + 1] = m[1];
-          box[0] = Math.min(box[0], m[0]);
-          box[1] = Math.min(box[1], m[1]);
-          box[2] = Math.max(box[2], m[0]);
-          box[3] = Math.max(box[3], m[1]);
+          var x = mercatorX(+pos[0]);
+          var y = mercatorY(+pos[1]);
+          flat[2 * k] = x;
+          flat[2 * k + 1] = y;
+          box[0] = Math.min(box[0], x);
+          box[1] = Math.min(box[1], y);
+          box[2] = Math.max(box[2], x);
+          box[3] = Math.max(box[3], y);
         });
         parts.push(flat);
       });
@@ -169,7 +175,10 @@
       confIndex[c.key] = i;
     });
     var fallbackStatus = VOCAB.statuses.length - 1;
-    return records.map(function (record, i) {
+    var has = Object.prototype.hasOwnProperty;
+    var sites = new Array(records.length);
+    for (var i = 0; i < records.length; i++) {
+      var record = records[i];
       var p = record.properties && typeof record.properties === 'object' ? record.properties : {};
       var loc = p.location && typeof p.location === 'object' ? p.location : {};
       var centre = Array.isArray(record.c) ? record.c : null;
@@ -177,27 +186,30 @@
         i: i,
         id: String(record.id),
         p: p,
+        full: false, // p holds the index's few properties until the site's details are read
         deciding: asArray(record.deciding_claims),
         last: record.last,
         later: +record.later_claims || 0,
-        status: Object.prototype.hasOwnProperty.call(statusIndex, p.status)
-          ? statusIndex[p.status]
-          : fallbackStatus,
-        conf: Object.prototype.hasOwnProperty.call(confIndex, p.confidence)
-          ? confIndex[p.confidence]
-          : 0,
+        status: has.call(statusIndex, p.status) ? statusIndex[p.status] : fallbackStatus,
+        conf: has.call(confIndex, p.confidence) ? confIndex[p.confidence] : 0,
         located: false,
+        lon: NaN,
+        lat: NaN,
+        mx: NaN,
+        my: NaN,
         radius: +loc.precision_m > 0 ? +loc.precision_m : 0,
         area: null,
+        areaRadius: 0,
         geometry: record.g || null,
+        name: isText(p.name) ? p.name : String(record.id),
+        search: null, // made at the first search (searchText)
       };
       if (centre && isFinite(centre[0]) && isFinite(centre[1])) {
         site.located = true;
         site.lon = +centre[0];
         site.lat = +centre[1];
-        var m = mercator(site.lon, site.lat);
-        site.mx = m[0];
-        site.my = m[1];
+        site.mx = mercatorX(site.lon);
+        site.my = mercatorY(site.lat);
         if (record.g) {
           site.area = projectRings(record.g);
           // An area's "radius": half its bounding box's diagonal, in metres, so links and
@@ -207,14 +219,23 @@
           site.areaRadius = (Math.hypot(box[2] - box[0], box[3] - box[1]) * metres) / 2;
         }
       }
+      sites[i] = site;
+    }
+    return sites;
+  }
+
+  // A site's names, id and places, normalised for search. Made at the first search, not
+  // before the first draw: Unicode normalisation of 100,000 sites' names takes a while.
+  function searchText(site) {
+    if (site.search === null) {
+      var p = site.p;
       var names = [p.name, site.id, p.admin1, p.admin2, p.admin3];
       asArray(p.local_names).forEach(function (n) {
         if (n && typeof n === 'object') names.push(n.name);
       });
       site.search = normalise(names.filter(isText).join(' \u0000 '));
-      site.name = isText(p.name) ? p.name : site.id;
-      return site;
-    });
+    }
+    return site.search;
   }
 
   function normalise(text) {
@@ -533,28 +554,29 @@
         ctx.arc(batch[k], batch[k + 1], batch[k + 2], 0, 2 * Math.PI);
       }
       fillCircles(ctx, style);
+      // Outlines up to SPRITE_MAX_RADIUS are stamped in device pixels; larger ones stroked.
+      var large = [];
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
       for (k = 0; k < batch.length; k += 3) {
         var radius = Math.round(batch[k + 2] * ratio);
         if (radius > SPRITE_MAX_RADIUS) {
-          ctx.save();
-          ctx.translate(batch[k], batch[k + 1]);
-          strokeCircle(ctx, style, batch[k + 2]);
-          ctx.restore();
-        } else {
-          this._stamp(ctx, view, outlineSprite(statusIndex, radius, ratio), batch[k], batch[k + 1]);
+          large.push(k);
+          continue;
         }
+        var sprite = outlineSprite(statusIndex, radius, ratio);
+        ctx.drawImage(
+          sprite.image,
+          Math.round((batch[k] - view.left) * ratio) - sprite.half,
+          Math.round((batch[k + 1] - view.top) * ratio) - sprite.half
+        );
       }
-    },
-
-    // Copies a sprite centred on layer point (x, y), on whole device pixels.
-    _stamp: function (ctx, view, sprite, x, y) {
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.drawImage(
-        sprite.image,
-        Math.round((x - view.left) * view.ratio) - sprite.half,
-        Math.round((y - view.top) * view.ratio) - sprite.half
-      );
-      ctx.setTransform(view.ratio, 0, 0, view.ratio, -view.left * view.ratio, -view.top * view.ratio);
+      ctx.setTransform(ratio, 0, 0, ratio, -view.left * ratio, -view.top * ratio);
+      for (var j = 0; j < large.length; j++) {
+        k = large[j];
+        ctx.translate(batch[k], batch[k + 1]);
+        strokeCircle(ctx, style, batch[k + 2]);
+        ctx.translate(-batch[k], -batch[k + 1]);
+      }
     },
 
     // Glyphs, in drawing order (most contested last, on top); remembers where each went,
@@ -1103,11 +1125,18 @@
       map.setView([38.8, 71.2], 6);
       return;
     }
-    var bounds = L.latLngBounds(
-      this.located.map(function (s) {
-        return [s.lat, s.lon];
-      })
-    );
+    var south = Infinity;
+    var west = Infinity;
+    var north = -Infinity;
+    var east = -Infinity;
+    for (var k = 0; k < this.located.length; k++) {
+      var s = this.located[k];
+      south = Math.min(south, s.lat);
+      north = Math.max(north, s.lat);
+      west = Math.min(west, s.lon);
+      east = Math.max(east, s.lon);
+    }
+    var bounds = L.latLngBounds([south, west], [north, east]);
     map.fitBounds(bounds.pad(0.1), {
       maxZoom: 8,
       animate: false,
@@ -1412,26 +1441,50 @@
     this.detailNode = el('div', 'fm-panel-detail');
     this.detailNode.hidden = true;
     this.listLimit = LIST_PAGE;
-    // Alphabetical, located first; unlocated sites follow under their own heading.
-    var collator = new Intl.Collator('en', { sensitivity: 'base' });
-    this.sorted = this.sites.slice().sort(function (a, b) {
-      return (a.located === b.located ? 0 : a.located ? -1 : 1) || collator.compare(a.name, b.name) || a.i - b.i;
-    });
     add(panel, head, search, this.countLine, this.detailNode, this.listNode, this.moreButton);
     this.refreshList();
   };
 
+  // List order: alphabetical, located first; unlocated sites follow under their own heading.
+  var collator = null;
+  function listOrder(a, b) {
+    collator = collator || new Intl.Collator('en', { sensitivity: 'base' });
+    return (a.located === b.located ? 0 : a.located ? -1 : 1) || collator.compare(a.name, b.name) || a.i - b.i;
+  }
+
+  // The first `count` of `sites` in list order. The list shows a page at a time, and this
+  // takes about one comparison per site where sorting 100,000 names takes ~17 each.
+  function firstInOrder(sites, count, compare) {
+    if (count * 8 >= sites.length) return sites.slice().sort(compare).slice(0, count);
+    var best = [];
+    for (var k = 0; k < sites.length; k++) {
+      var site = sites[k];
+      if (best.length >= count && compare(site, best[best.length - 1]) >= 0) continue;
+      var lo = 0;
+      var hi = best.length;
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (compare(best[mid], site) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, site);
+      if (best.length > count) best.pop();
+    }
+    return best;
+  }
+
   App.prototype.refreshList = function () {
-    var self = this;
     if (!this.listNode) return;
     var query = normalise((this.searchBox.value || '').trim());
-    var matches = (this.matches = query
-      ? this.sorted.filter(function (s) {
-        return s.search.indexOf(query) >= 0;
+    var found = query
+      ? this.sites.filter(function (s) {
+        return searchText(s).indexOf(query) >= 0;
       })
-      : this.sorted);
+      : this.sites;
+    // The page shown (and the first match, which Enter opens).
+    var matches = (this.matches = firstInOrder(found, this.listLimit, listOrder));
     this.listNode.textContent = '';
-    var shown = Math.min(matches.length, this.listLimit);
+    var shown = matches.length;
     var heading = false;
     for (var k = 0; k < shown; k++) {
       var site = matches[k];
@@ -1441,9 +1494,9 @@
       }
       add(this.listNode, this.listItem(site));
     }
-    this.countLine.textContent = (query ? matches.length + ' of ' : '') + this.sites.length + ' sites' +
-      (shown < matches.length ? ', showing ' + shown : '');
-    this.moreButton.hidden = shown >= matches.length;
+    this.countLine.textContent = (query ? found.length + ' of ' : '') + this.sites.length + ' sites' +
+      (shown < found.length ? ', showing ' + shown : '');
+    this.moreButton.hidden = shown >= found.length;
   };
 
   App.prototype.listItem = function (site) {
