@@ -312,7 +312,13 @@
   // A precision circle's dashed outline, centred on the origin of ctx.
   function strokeCircle(ctx, style, r) {
     ctx.beginPath();
+    ctx.moveTo(r, 0);
     ctx.arc(0, 0, r, 0, 2 * Math.PI);
+    strokeCircles(ctx, style);
+  }
+
+  // Dashed outlines of the precision circles in the current path.
+  function strokeCircles(ctx, style) {
     ctx.globalAlpha = 0.75;
     ctx.setLineDash([6, 4]);
     ctx.lineWidth = 1.5;
@@ -447,8 +453,11 @@
       this.fire('update');
     },
 
+    // A view change draws at the next frame: a popup that pans the map into view after a
+    // jump to its site then costs one draw, not two (the canvas, resized and blank, is not
+    // shown before that frame).
     _updatePaths: function () {
-      this.draw();
+      this.requestDraw();
     },
 
     // Toggles, selections and the like ask for a redraw; one happens per animation frame.
@@ -571,12 +580,14 @@
         );
       }
       ctx.setTransform(ratio, 0, 0, ratio, -view.left * ratio, -view.top * ratio);
+      if (!large.length) return;
+      ctx.beginPath();
       for (var j = 0; j < large.length; j++) {
         k = large[j];
-        ctx.translate(batch[k], batch[k + 1]);
-        strokeCircle(ctx, style, batch[k + 2]);
-        ctx.translate(-batch[k], -batch[k + 1]);
+        ctx.moveTo(batch[k] + batch[k + 2], batch[k + 1]);
+        ctx.arc(batch[k], batch[k + 1], batch[k + 2], 0, 2 * Math.PI);
       }
+      strokeCircles(ctx, style);
     },
 
     // Glyphs, in drawing order (most contested last, on top); remembers where each went,
