@@ -73,18 +73,32 @@ class Elements(HTMLParser):
         return [attrs for name, attrs in self.tags if name == tag]
 
 
-def _element_json(page: str, element_id: str):
-    (attrs, text) = next(s for s in Elements(page).scripts if s[0].get("id") == element_id)
+def _decoded(attrs: dict[str, str | None], text: str):
     if attrs.get("data-encoding") == "deflate-base64":
         return json.loads(zlib.decompress(base64.b64decode(text)))
     return json.loads(text)
 
 
+def _element_json(page: str, element_id: str):
+    (attrs, text) = next(s for s in Elements(page).scripts if s[0].get("id") == element_id)
+    return _decoded(attrs, text)
+
+
+def _details_json(page: str) -> list:
+    """Every site's full properties: the fm-details elements, in order, joined."""
+    details: list = []
+    for attrs, text in Elements(page).scripts:
+        if attrs.get("class") == "fm-details":
+            assert int(attrs["data-first"] or "") == len(details)
+            details += _decoded(attrs, text)
+    return details
+
+
 def payload_of(page: str) -> dict:
     """The page's data as the browser ends up with it: the index, each site's full properties
-    (from fm-details) in place of its index properties."""
+    (from the fm-details elements) in place of its index properties."""
     payload = _element_json(page, "fm-data")
-    details = _element_json(page, "fm-details")
+    details = _details_json(page)
     assert len(details) == len(payload["sites"])
     for site, properties in zip(payload["sites"], details, strict=True):
         site["properties"] = properties

@@ -15,7 +15,7 @@
   var GLYPH_TOLERANCE = 4; // extra pixels around a glyph that still count as a click on it
   var LIST_PAGE = 100; // list items shown at once (the list pages at 100,000 sites)
   var MAX_FOCUS_ZOOM = 16;
-  var GLYPH_BATCH = 256; // glyphs painted with one fill and one stroke
+  var CIRCLE_BATCH = 256; // precision circles filled as one path
   var CONTEXT_FILL = 0.3; // country fill over a basemap (0.92 without one)
 
   // ---------------------------------------------------------------- DOM helpers
@@ -125,9 +125,14 @@
   // ---------------------------------------------------------------- sites
   var MAX_LAT = 85.0511287798;
 
-  function mercator(lon, lat) {
+  // Normalised Web Mercator: x and y in [0, 1], y down (Leaflet's at zoom 0, over 256).
+  function mercatorX(lon) {
+    return lon / 360 + 0.5;
+  }
+
+  function mercatorY(lat) {
     var phi = (Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI) / 180;
-    return [lon / 360 + 0.5, 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI)];
+    return 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI);
   }
 
   function projectRings(geometry) {
@@ -145,13 +150,14 @@
       asArray(rings).forEach(function (ring) {
         var flat = new Float64Array(asArray(ring).length * 2);
         asArray(ring).forEach(function (pos, k) {
-          var m = mercator(+pos[0], +pos[1]);
-          flat[2 * k] = m[0];
-          flat[2 * k + 1] = m[1];
-          box[0] = Math.min(box[0], m[0]);
-          box[1] = Math.min(box[1], m[1]);
-          box[2] = Math.max(box[2], m[0]);
-          box[3] = Math.max(box[3], m[1]);
+          var x = mercatorX(+pos[0]);
+          var y = mercatorY(+pos[1]);
+          flat[2 * k] = x;
+          flat[2 * k + 1] = y;
+          box[0] = Math.min(box[0], x);
+          box[1] = Math.min(box[1], y);
+          box[2] = Math.max(box[2], x);
+          box[3] = Math.max(box[3], y);
         });
         parts.push(flat);
       });
@@ -169,7 +175,10 @@
       confIndex[c.key] = i;
     });
     var fallbackStatus = VOCAB.statuses.length - 1;
-    return records.map(function (record, i) {
+    var has = Object.prototype.hasOwnProperty;
+    var sites = new Array(records.length);
+    for (var i = 0; i < records.length; i++) {
+      var record = records[i];
       var p = record.properties && typeof record.properties === 'object' ? record.properties : {};
       var loc = p.location && typeof p.location === 'object' ? p.location : {};
       var centre = Array.isArray(record.c) ? record.c : null;
@@ -177,27 +186,30 @@
         i: i,
         id: String(record.id),
         p: p,
+        full: false, // p holds the index's few properties until the site's details are read
         deciding: asArray(record.deciding_claims),
         last: record.last,
         later: +record.later_claims || 0,
-        status: Object.prototype.hasOwnProperty.call(statusIndex, p.status)
-          ? statusIndex[p.status]
-          : fallbackStatus,
-        conf: Object.prototype.hasOwnProperty.call(confIndex, p.confidence)
-          ? confIndex[p.confidence]
-          : 0,
+        status: has.call(statusIndex, p.status) ? statusIndex[p.status] : fallbackStatus,
+        conf: has.call(confIndex, p.confidence) ? confIndex[p.confidence] : 0,
         located: false,
+        lon: NaN,
+        lat: NaN,
+        mx: NaN,
+        my: NaN,
         radius: +loc.precision_m > 0 ? +loc.precision_m : 0,
         area: null,
+        areaRadius: 0,
         geometry: record.g || null,
+        name: isText(p.name) ? p.name : String(record.id),
+        search: null, // made at the first search (searchText)
       };
       if (centre && isFinite(centre[0]) && isFinite(centre[1])) {
         site.located = true;
         site.lon = +centre[0];
         site.lat = +centre[1];
-        var m = mercator(site.lon, site.lat);
-        site.mx = m[0];
-        site.my = m[1];
+        site.mx = mercatorX(site.lon);
+        site.my = mercatorY(site.lat);
         if (record.g) {
           site.area = projectRings(record.g);
           // An area's "radius": half its bounding box's diagonal, in metres, so links and
@@ -207,14 +219,23 @@
           site.areaRadius = (Math.hypot(box[2] - box[0], box[3] - box[1]) * metres) / 2;
         }
       }
+      sites[i] = site;
+    }
+    return sites;
+  }
+
+  // A site's names, id and places, normalised for search. Made at the first search, not
+  // before the first draw: Unicode normalisation of 100,000 sites' names takes a while.
+  function searchText(site) {
+    if (site.search === null) {
+      var p = site.p;
       var names = [p.name, site.id, p.admin1, p.admin2, p.admin3];
       asArray(p.local_names).forEach(function (n) {
         if (n && typeof n === 'object') names.push(n.name);
       });
       site.search = normalise(names.filter(isText).join(' \u0000 '));
-      site.name = isText(p.name) ? p.name : site.id;
-      return site;
-    });
+    }
+    return site.search;
   }
 
   function normalise(text) {
@@ -250,7 +271,7 @@
     }
   }
 
-  // Fills and strokes the current path as glyphs of one status at one confidence.
+  // Fills and strokes the current path as a glyph of one status at one confidence.
   function paintGlyphs(ctx, style, alpha) {
     ctx.globalAlpha = alpha;
     ctx.setLineDash([]);
@@ -280,10 +301,24 @@
     ctx.globalAlpha = 1;
   }
 
-  function paintCircles(ctx, style) {
+  // The translucent inside of precision circles (the current path holds several).
+  function fillCircles(ctx, style) {
     ctx.globalAlpha = 0.13;
     ctx.fillStyle = style.color;
     ctx.fill();
+    ctx.globalAlpha = 1;
+  }
+
+  // A precision circle's dashed outline, centred on the origin of ctx.
+  function strokeCircle(ctx, style, r) {
+    ctx.beginPath();
+    ctx.moveTo(r, 0);
+    ctx.arc(0, 0, r, 0, 2 * Math.PI);
+    strokeCircles(ctx, style);
+  }
+
+  // Dashed outlines of the precision circles in the current path.
+  function strokeCircles(ctx, style) {
     ctx.globalAlpha = 0.75;
     ctx.setLineDash([6, 4]);
     ctx.lineWidth = 1.5;
@@ -291,6 +326,50 @@
     ctx.stroke();
     ctx.setLineDash([]);
     ctx.globalAlpha = 1;
+  }
+
+  // ---------------------------------------------------------------- sprites
+  // A software rasteriser (no GPU) fills and strokes 100,000 small paths in seconds but
+  // copies as many small bitmaps in a fraction of that. So each glyph style (status and
+  // confidence), and each precision outline (status and radius in whole pixels), is drawn
+  // once into a small canvas, at the screen's pixel ratio, and stamped where it is needed.
+  // A stamp lands on whole device pixels: at most half a pixel from the exact spot.
+  var sprites = {};
+  var SPRITE_MAX_RADIUS = 160; // device pixels; bigger outlines are stroked as paths
+
+  // A sprite: `paint(ctx)` draws around (0, 0) in CSS pixels within `extent` of it.
+  function makeSprite(extent, ratio, paint) {
+    var half = Math.ceil(extent * ratio) + 1;
+    var canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 2 * half;
+    var ctx = canvas.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, half, half);
+    paint(ctx);
+    return { image: canvas, half: half };
+  }
+
+  function glyphSprite(statusIndex, confIndex, ratio) {
+    var key = 'g' + statusIndex + ':' + confIndex + '@' + ratio;
+    if (!sprites[key]) {
+      var style = VOCAB.statuses[statusIndex];
+      var alpha = VOCAB.confidence[confIndex].alpha;
+      // The largest shape (triangle) reaches 1.35 radii out; the widest stroke 2.25 px more.
+      sprites[key] = makeSprite(style.size * 1.35 + 3, ratio, function (ctx) {
+        drawGlyph(ctx, style, alpha, 0, 0);
+      });
+    }
+    return sprites[key];
+  }
+
+  function outlineSprite(statusIndex, radius, ratio) {
+    var key = 'o' + statusIndex + ':' + radius + '@' + ratio;
+    if (!sprites[key]) {
+      var style = VOCAB.statuses[statusIndex];
+      sprites[key] = makeSprite(radius / ratio + 1, ratio, function (ctx) {
+        strokeCircle(ctx, style, radius / ratio);
+      });
+    }
+    return sprites[key];
   }
 
   function drawGlyph(ctx, style, alpha, x, y) {
@@ -374,8 +453,11 @@
       this.fire('update');
     },
 
+    // A view change draws at the next frame: a popup that pans the map into view after a
+    // jump to its site then costs one draw, not two (the canvas, resized and blank, is not
+    // shown before that frame).
     _updatePaths: function () {
-      this.draw();
+      this.requestDraw();
     },
 
     // Toggles, selections and the like ask for a redraw; one happens per animation frame.
@@ -403,25 +485,41 @@
       var ctx = this._ctx;
       var b = this._bounds;
       var ratio = window.devicePixelRatio || 1;
+      var margin = 12;
+      // Where and how to draw: layer pixels -> canvas (CSS) pixels, and which part shows.
+      var view = {
+        ratio: ratio,
+        scale: map.options.crs.scale(map.getZoom()),
+        origin: map.getPixelOrigin(),
+        left: b.min.x,
+        top: b.min.y,
+        minX: b.min.x - margin,
+        minY: b.min.y - margin,
+        maxX: b.max.x + margin,
+        maxY: b.max.y + margin,
+      };
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, this._container.width, this._container.height);
       ctx.setTransform(ratio, 0, 0, ratio, -b.min.x * ratio, -b.min.y * ratio);
-      var scale = map.options.crs.scale(map.getZoom());
-      var origin = map.getPixelOrigin();
+      this._drawAreas(ctx, view);
+      this._drawGlyphs(ctx, view);
+      this._drawSelection(ctx, view);
+      this.drawCount = (this.drawCount || 0) + 1;
+      this.fire('drawn');
+    },
+
+    // Precision areas: circles of precision_m, or the polygon / line itself, largest first.
+    // Circles of one status share a path for their translucent inside (overlaps do not
+    // darken within a batch); their dashed outlines are sprites.
+    _drawAreas: function (ctx, view) {
       var state = this._state;
       var sites = state.sites;
       var visible = state.visible;
-      var margin = 12;
-      var minX = b.min.x - margin;
-      var minY = b.min.y - margin;
-      var maxX = b.max.x + margin;
-      var maxY = b.max.y + margin;
-
-      // Precision areas: circles of precision_m, or the polygon / line itself. Circles of
-      // one status share a path (one translucent fill, one dashed outline) in batches.
       var areas = state.areaOrder;
-      var circleStyle = null;
-      var circles = 0;
+      var scale = view.scale;
+      var origin = view.origin;
+      var batch = []; // circles in the current path: site index, x, y, r
+      var batchStatus = -1;
       for (var a = 0; a < areas.length; a++) {
         var site = sites[areas[a]];
         if (!visible[site.status]) continue;
@@ -433,7 +531,7 @@
           var y0 = box[1] * scale - origin.y;
           var x1 = box[2] * scale - origin.x;
           var y1 = box[3] * scale - origin.y;
-          if (x1 < minX || x0 > maxX || y1 < minY || y0 > maxY) continue;
+          if (x1 < view.minX || x0 > view.maxX || y1 < view.minY || y0 > view.maxY) continue;
           if (x1 - x0 < style.size && y1 - y0 < style.size) continue;
           this._drawArea(ctx, site, style, scale, origin);
         } else if (site.radius) {
@@ -441,76 +539,120 @@
           var y = site.my * scale - origin.y;
           var r = (site.radius / (40075016.686 * Math.cos((site.lat * Math.PI) / 180))) * scale;
           if (r < style.size + 2) continue;
-          if (x + r < minX || x - r > maxX || y + r < minY || y - r > maxY) continue;
-          if (style !== circleStyle || circles >= GLYPH_BATCH) {
-            if (circleStyle) paintCircles(ctx, circleStyle);
-            circleStyle = style;
-            circles = 0;
-            ctx.beginPath();
+          if (x + r < view.minX || x - r > view.maxX || y + r < view.minY || y - r > view.maxY) continue;
+          if (site.status !== batchStatus || batch.length >= 3 * CIRCLE_BATCH) {
+            this._paintCircleBatch(ctx, view, batchStatus, batch);
+            batchStatus = site.status;
+            batch = [];
           }
-          ctx.moveTo(x + r, y);
-          ctx.arc(x, y, r, 0, 2 * Math.PI);
-          circles++;
+          batch.push(x, y, r);
         }
       }
-      if (circleStyle) paintCircles(ctx, circleStyle);
+      this._paintCircleBatch(ctx, view, batchStatus, batch);
+    },
 
-      // Glyphs, in drawing order; remember where each went for hit-testing.
+    // One batch of precision circles of one status: the insides as one path, then outlines.
+    _paintCircleBatch: function (ctx, view, statusIndex, batch) {
+      if (!batch.length) return;
+      var style = VOCAB.statuses[statusIndex];
+      var ratio = view.ratio;
+      var k;
+      ctx.beginPath();
+      for (k = 0; k < batch.length; k += 3) {
+        ctx.moveTo(batch[k] + batch[k + 2], batch[k + 1]);
+        ctx.arc(batch[k], batch[k + 1], batch[k + 2], 0, 2 * Math.PI);
+      }
+      fillCircles(ctx, style);
+      // Outlines up to SPRITE_MAX_RADIUS are stamped in device pixels; larger ones stroked.
+      var large = [];
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      for (k = 0; k < batch.length; k += 3) {
+        var radius = Math.round(batch[k + 2] * ratio);
+        if (radius > SPRITE_MAX_RADIUS) {
+          large.push(k);
+          continue;
+        }
+        var sprite = outlineSprite(statusIndex, radius, ratio);
+        ctx.drawImage(
+          sprite.image,
+          Math.round((batch[k] - view.left) * ratio) - sprite.half,
+          Math.round((batch[k + 1] - view.top) * ratio) - sprite.half
+        );
+      }
+      ctx.setTransform(ratio, 0, 0, ratio, -view.left * ratio, -view.top * ratio);
+      if (!large.length) return;
+      ctx.beginPath();
+      for (var j = 0; j < large.length; j++) {
+        k = large[j];
+        ctx.moveTo(batch[k] + batch[k + 2], batch[k + 1]);
+        ctx.arc(batch[k], batch[k + 1], batch[k + 2], 0, 2 * Math.PI);
+      }
+      strokeCircles(ctx, style);
+    },
+
+    // Glyphs, in drawing order (most contested last, on top); remembers where each went,
+    // for hit-testing.
+    _drawGlyphs: function (ctx, view) {
+      var state = this._state;
+      var sites = state.sites;
+      var visible = state.visible;
       var order = state.glyphOrder;
+      var scale = view.scale;
+      var ox = view.origin.x;
+      var oy = view.origin.y;
+      var ratio = view.ratio;
       if (this._drawn.length < order.length) {
         this._drawn = new Int32Array(order.length);
         this._drawnX = new Float64Array(order.length);
         this._drawnY = new Float64Array(order.length);
       }
+      // Device pixels: the sprites are stamped without a transform.
+      var dx = -view.left * ratio;
+      var dy = -view.top * ratio;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
       var n = 0;
-      var alphas = VOCAB.confidence.map(function (c) {
-        return c.alpha;
-      });
-      // Consecutive glyphs of one status and confidence share a path: one fill and one
-      // stroke for all of them (the order already groups them, most contested last).
-      var group = -1;
-      var style = null;
-      var batch = 0;
+      var key = -1;
+      var sprite = null;
       for (var g = 0; g < order.length; g++) {
         var s = sites[order[g]];
         if (!visible[s.status]) continue;
-        var gx = s.mx * scale - origin.x;
-        var gy = s.my * scale - origin.y;
-        if (gx < minX || gx > maxX || gy < minY || gy > maxY) continue;
-        var key = s.status * 16 + s.conf;
-        // Paths of many thousand shapes fill slowly (winding over every subpath): paint in
-        // batches of a few hundred.
-        if (key !== group || batch >= GLYPH_BATCH) {
-          if (style) paintGlyphs(ctx, style, alphas[group % 16]);
-          group = key;
-          style = VOCAB.statuses[s.status];
-          batch = 0;
-          ctx.beginPath();
+        var gx = s.mx * scale - ox;
+        var gy = s.my * scale - oy;
+        if (gx < view.minX || gx > view.maxX || gy < view.minY || gy > view.maxY) continue;
+        if (s.status * 16 + s.conf !== key) {
+          key = s.status * 16 + s.conf;
+          sprite = glyphSprite(s.status, s.conf, ratio);
         }
-        batch++;
-        traceShape(ctx, style.shape, gx, gy, style.size);
+        ctx.drawImage(
+          sprite.image,
+          Math.round(gx * ratio + dx) - sprite.half,
+          Math.round(gy * ratio + dy) - sprite.half
+        );
         this._drawn[n] = s.i;
         this._drawnX[n] = gx;
         this._drawnY[n] = gy;
         n++;
       }
-      if (style) paintGlyphs(ctx, style, alphas[group % 16]);
+      ctx.setTransform(ratio, 0, 0, ratio, dx, dy);
       this._drawnCount = n;
+    },
 
-      var selected = state.selected >= 0 ? sites[state.selected] : null;
-      if (selected && selected.located && visible[selected.status]) {
-        var sx = selected.mx * scale - origin.x;
-        var sy = selected.my * scale - origin.y;
-        var sr = VOCAB.statuses[selected.status].size * 1.3 + 6;
-        ctx.beginPath();
-        ctx.arc(sx, sy, sr, 0, 2 * Math.PI);
-        ctx.lineWidth = 5;
-        ctx.strokeStyle = '#ffffff';
-        ctx.stroke();
-        ctx.lineWidth = 2.5;
-        ctx.strokeStyle = '#000000';
-        ctx.stroke();
-      }
+    // A ring around the selected site's glyph.
+    _drawSelection: function (ctx, view) {
+      var state = this._state;
+      var selected = state.selected >= 0 ? state.sites[state.selected] : null;
+      if (!selected || !selected.located || !state.visible[selected.status]) return;
+      var sx = selected.mx * view.scale - view.origin.x;
+      var sy = selected.my * view.scale - view.origin.y;
+      var sr = VOCAB.statuses[selected.status].size * 1.3 + 6;
+      ctx.beginPath();
+      ctx.arc(sx, sy, sr, 0, 2 * Math.PI);
+      ctx.lineWidth = 5;
+      ctx.strokeStyle = '#ffffff';
+      ctx.stroke();
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = '#000000';
+      ctx.stroke();
     },
 
     _drawArea: function (ctx, site, style, scale, origin) {
@@ -833,7 +975,9 @@
         if (isText(d) && dateEndKey(d) > dateEndKey(self.latestClaim)) self.latestClaim = d;
       });
     });
-    this.detailsLoaded = !document.getElementById('fm-details');
+    this.detailChunks = Array.prototype.map.call(document.querySelectorAll('script.fm-details'), function (node) {
+      return { node: node, first: +node.getAttribute('data-first') || 0, promise: null };
+    });
     this.buildMap();
     this.buildPanel();
     this.applyHash(true);
@@ -992,11 +1136,18 @@
       map.setView([38.8, 71.2], 6);
       return;
     }
-    var bounds = L.latLngBounds(
-      this.located.map(function (s) {
-        return [s.lat, s.lon];
-      })
-    );
+    var south = Infinity;
+    var west = Infinity;
+    var north = -Infinity;
+    var east = -Infinity;
+    for (var k = 0; k < this.located.length; k++) {
+      var s = this.located[k];
+      south = Math.min(south, s.lat);
+      north = Math.max(north, s.lat);
+      west = Math.min(west, s.lon);
+      east = Math.max(east, s.lon);
+    }
+    var bounds = L.latLngBounds([south, west], [north, east]);
     map.fitBounds(bounds.pad(0.1), {
       maxZoom: 8,
       animate: false,
@@ -1015,25 +1166,40 @@
     this.refreshList();
   };
 
-  // Full properties of every site, read once (a popup waits for them, the map does not).
-  App.prototype.loadDetails = function () {
+  // The full properties of a site (claims, sources, notes) and of its neighbours in the
+  // same fm-details element, read once: a popup waits for its own part, and opening the
+  // page reads none (a large layer's details are several times its index).
+  App.prototype.loadDetails = function (site) {
     var self = this;
-    if (!this.detailsPromise) {
-      this.detailsPromise = readElement(document.getElementById('fm-details')).then(function (list) {
-        asArray(list).forEach(function (p, i) {
-          if (p && typeof p === 'object' && self.sites[i]) self.sites[i].p = p;
-        });
-        self.detailsLoaded = true;
+    if (site.full) return Promise.resolve();
+    var chunk = null;
+    for (var k = 0; k < this.detailChunks.length; k++) {
+      if (this.detailChunks[k].first <= site.i) chunk = this.detailChunks[k];
+    }
+    if (!chunk) {
+      site.full = true; // no details in the page: the index is all there is
+      return Promise.resolve();
+    }
+    if (!chunk.promise) {
+      chunk.promise = readElement(chunk.node).then(function (list) {
+        list = asArray(list);
+        for (var j = 0; j < list.length; j++) {
+          var target = self.sites[chunk.first + j];
+          if (!target) break;
+          if (list[j] && typeof list[j] === 'object') target.p = list[j];
+          target.full = true;
+        }
+        site.full = true; // even if its element held less than it should
       });
     }
-    return this.detailsPromise;
+    return chunk.promise;
   };
 
   App.prototype.openSite = function (site, opts) {
     var self = this;
     opts = opts || {};
-    if (!this.detailsLoaded) {
-      this.loadDetails().then(function () {
+    if (!site.full) {
+      this.loadDetails(site).then(function () {
         self.openSite(site, opts);
       }, showError);
       return;
@@ -1286,26 +1452,50 @@
     this.detailNode = el('div', 'fm-panel-detail');
     this.detailNode.hidden = true;
     this.listLimit = LIST_PAGE;
-    // Alphabetical, located first; unlocated sites follow under their own heading.
-    var collator = new Intl.Collator('en', { sensitivity: 'base' });
-    this.sorted = this.sites.slice().sort(function (a, b) {
-      return (a.located === b.located ? 0 : a.located ? -1 : 1) || collator.compare(a.name, b.name) || a.i - b.i;
-    });
     add(panel, head, search, this.countLine, this.detailNode, this.listNode, this.moreButton);
     this.refreshList();
   };
 
+  // List order: alphabetical, located first; unlocated sites follow under their own heading.
+  var collator = null;
+  function listOrder(a, b) {
+    collator = collator || new Intl.Collator('en', { sensitivity: 'base' });
+    return (a.located === b.located ? 0 : a.located ? -1 : 1) || collator.compare(a.name, b.name) || a.i - b.i;
+  }
+
+  // The first `count` of `sites` in list order. The list shows a page at a time, and this
+  // takes about one comparison per site where sorting 100,000 names takes ~17 each.
+  function firstInOrder(sites, count, compare) {
+    if (count * 8 >= sites.length) return sites.slice().sort(compare).slice(0, count);
+    var best = [];
+    for (var k = 0; k < sites.length; k++) {
+      var site = sites[k];
+      if (best.length >= count && compare(site, best[best.length - 1]) >= 0) continue;
+      var lo = 0;
+      var hi = best.length;
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (compare(best[mid], site) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, site);
+      if (best.length > count) best.pop();
+    }
+    return best;
+  }
+
   App.prototype.refreshList = function () {
-    var self = this;
     if (!this.listNode) return;
     var query = normalise((this.searchBox.value || '').trim());
-    var matches = (this.matches = query
-      ? this.sorted.filter(function (s) {
-        return s.search.indexOf(query) >= 0;
+    var found = query
+      ? this.sites.filter(function (s) {
+        return searchText(s).indexOf(query) >= 0;
       })
-      : this.sorted);
+      : this.sites;
+    // The page shown (and the first match, which Enter opens).
+    var matches = (this.matches = firstInOrder(found, this.listLimit, listOrder));
     this.listNode.textContent = '';
-    var shown = Math.min(matches.length, this.listLimit);
+    var shown = matches.length;
     var heading = false;
     for (var k = 0; k < shown; k++) {
       var site = matches[k];
@@ -1315,9 +1505,9 @@
       }
       add(this.listNode, this.listItem(site));
     }
-    this.countLine.textContent = (query ? matches.length + ' of ' : '') + this.sites.length + ' sites' +
-      (shown < matches.length ? ', showing ' + shown : '');
-    this.moreButton.hidden = shown >= matches.length;
+    this.countLine.textContent = (query ? found.length + ' of ' : '') + this.sites.length + ' sites' +
+      (shown < found.length ? ', showing ' + shown : '');
+    this.moreButton.hidden = shown >= found.length;
   };
 
   App.prototype.listItem = function (site) {
@@ -1455,7 +1645,7 @@
         timings.built = performance.now();
         // For tests and for the curious: read-only views of what is drawn.
         window.facilitymap = {
-          timings: timings, // ms since navigation: script start, data read, map built
+          timings: timings, // ms since navigation: script start, data read, map built, drawn
           app: app,
           map: app.map,
           siteCount: app.sites.length,
@@ -1481,13 +1671,15 @@
             });
           },
         };
-        document.documentElement.setAttribute('data-fm-ready', 'true');
-        // After the first paint: the popups' details.
-        setTimeout(function () {
-          app.loadDetails().then(function () {
-            document.documentElement.setAttribute('data-fm-details', 'true');
-          }, showError);
-        }, 0);
+        // Ready means drawn: every site in view is on the canvas (the draw the next frame
+        // would make, made now).
+        var markReady = function () {
+          timings.drawn = performance.now();
+          document.documentElement.setAttribute('data-fm-ready', 'true');
+        };
+        app.siteLayer.flush();
+        if (app.siteLayer.drawCount) markReady();
+        else app.siteLayer.once('drawn', markReady);
       })
       .catch(showError);
   }

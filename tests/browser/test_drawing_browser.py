@@ -1,0 +1,118 @@
+"""What the faster drawing must keep: precision circles around the glyphs, a list that pages
+in alphabetical order, and popups whose details sit in a later, separately read part."""
+
+from __future__ import annotations
+
+import pytest
+
+import facilitymap.render.page as page_module
+from facilitymap.render import build_html
+
+pytestmark = pytest.mark.browser
+
+
+def feature(n: int, lon: float, lat: float, precision_m: float = 500) -> dict:
+    return {
+        "type": "Feature",
+        "id": f"s-{n:03d}",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "name": f"Site {n:03d}",
+            "kind": "base",
+            "country": "TJ",
+            "location": {"precision_m": precision_m, "basis": "reference-place", "note": "n"},
+            "confidence": "high",
+            "confidence_note": "n",
+            "claims": [
+                {
+                    "id": "c1",
+                    "date": "2020-01-02",
+                    "actor": f"Reporter of site {n:03d}",
+                    "actor_type": "media",
+                    "stance": "affirms",
+                    "basis": "on-site",
+                    "sources": [],
+                }
+            ],
+            "sources": [],
+            "status": "attested",
+        },
+    }
+
+
+# The canvas's alpha at n points on a circle of `r` CSS pixels around a site.
+RING_ALPHA = """([id, r, n]) => {
+  const app = window.facilitymap.app;
+  const site = app.byId[id];
+  const canvas = document.querySelector('.fm-sites-canvas');
+  const box = canvas.getBoundingClientRect();
+  const p = app.map.latLngToContainerPoint([site.lat, site.lon]);
+  const map = app.map.getContainer().getBoundingClientRect();
+  const ratio = canvas.width / box.width;
+  const ctx = canvas.getContext('2d');
+  const out = [];
+  for (let k = 0; k < n; k++) {
+    const a = (2 * Math.PI * k) / n;
+    const x = Math.round((map.left + p.x + r * Math.cos(a) - box.left) * ratio);
+    const y = Math.round((map.top + p.y + r * Math.sin(a) - box.top) * ratio);
+    out.push(ctx.getImageData(x, y, 1, 1).data[3]);
+  }
+  return out;
+}"""
+
+# The precision radius in CSS pixels at the current zoom, as the page computes it.
+RADIUS_PX = """(id) => {
+  const app = window.facilitymap.app;
+  const site = app.byId[id];
+  const scale = app.map.options.crs.scale(app.map.getZoom());
+  return (site.radius / (40075016.686 * Math.cos((site.lat * Math.PI) / 180))) * scale;
+}"""
+
+
+def test_a_precision_circle_is_drawn_around_its_glyph(map_page, tmp_path):
+    path = tmp_path / "circle.html"
+    html = build_html([feature(1, 71.0, 38.5, precision_m=20_000)], title="c", data_version="v")
+    path.write_text(html, encoding="utf-8")
+    map_page.open(path)
+    r = map_page.js(RADIUS_PX, "s-001")
+    assert r > 20, "the circle is larger than the glyph at this zoom"
+    inside = map_page.js(RING_ALPHA, ["s-001", r / 2, 24])
+    edge = map_page.js(RING_ALPHA, ["s-001", r, 180])
+    outside = map_page.js(RING_ALPHA, ["s-001", r + 6, 24])
+    assert all(a > 0 for a in inside), "the translucent inside"
+    dashes = sum(a > 100 for a in edge)
+    assert 0.3 * len(edge) < dashes < 0.9 * len(edge), "a dashed outline"
+    assert outside == [0] * 24
+    map_page.assert_clean()
+
+
+def test_list_pages_in_order_and_late_details_open(map_page, tmp_path, monkeypatch):
+    monkeypatch.setattr(page_module, "DETAILS_CHUNK", 100)
+    # Names out of order in the file; three details elements of 100, 100 and 50 sites.
+    features = [feature(n, 70 + (n % 25) * 0.1, 37 + (n // 25) * 0.1) for n in range(250)]
+    features.reverse()
+    path = tmp_path / "many.html"
+    html = build_html(features, title="many", data_version="v", compress=True)
+    assert html.count('class="fm-details"') == 3
+    path.write_text(html, encoding="utf-8")
+    map_page.open(path)
+    page = map_page.page
+    names = page.locator(".fm-item-name")
+    assert names.all_inner_texts() == [f"Site {n:03d}" for n in range(100)]
+    assert "250 sites, showing 100" in page.locator(".fm-count-line").inner_text()
+    page.locator(".fm-more").click()
+    page.locator(".fm-more").click()
+    assert names.all_inner_texts() == [f"Site {n:03d}" for n in range(250)]
+    assert page.locator(".fm-more").is_hidden()
+    # Site 000 is the file's last feature: its details are in the last element.
+    page.locator(".fm-item-button[data-site='s-000']").click()
+    map_page.popup().wait_for()
+    assert "Reporter of site 000" in map_page.popup().inner_text()
+    page.locator(".fm-search").fill("site 249")  # in the first element
+    page.locator(".fm-item-button[data-site='s-249']").click()
+    map_page.wait_until(
+        "document.querySelector('.leaflet-popup-content .fm-detail')"
+        ".getAttribute('data-site') === 's-249'"
+    )
+    assert "Reporter of site 249" in map_page.popup().inner_text()
+    map_page.assert_clean()
