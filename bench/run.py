@@ -147,7 +147,7 @@ def _interactions(page) -> dict:
         point = page.evaluate("(id) => window.facilitymap.screenPoint(id)", site_id)
         start = time.perf_counter()
         page.mouse.click(point["x"], point["y"])
-        page.wait_for_selector(".leaflet-popup-content .fm-claim, .leaflet-popup-content li")
+        page.wait_for_selector(".leaflet-popup-content .fm-claim, .leaflet-popup-content .fm-empty")
         popups.append((time.perf_counter() - start) * 1000)
     return {
         "zoom_ms": median(zooms),
