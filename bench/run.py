@@ -131,6 +131,16 @@ _REDRAW_MS = """async (move) => {
 }"""
 
 
+# Sites spread over the layer, and where to click each: only where its glyph is not under
+# a panel, a control or the banner that says tiles failed (null then).
+_SPREAD_SITES = "() => window.facilitymap.drawnIds().filter((id, i) => i % 997 === 0)"
+_CLICK_POINT = """(id) => {
+  const p = window.facilitymap.screenPoint(id);
+  const under = p && document.elementFromPoint(p.x, p.y);
+  return under && under.tagName === 'CANVAS' ? p : null;
+}"""
+
+
 def _interactions(page) -> dict:
     """Median milliseconds for a zoom and a pan to redraw every site, and for a click on a
     site to show its popup (claims and sources filled in)."""
@@ -138,13 +148,14 @@ def _interactions(page) -> dict:
     for _ in range(3):
         zooms += [page.evaluate(_REDRAW_MS, "zoom-in"), page.evaluate(_REDRAW_MS, "zoom-out")]
         pans += [page.evaluate(_REDRAW_MS, "pan-east"), page.evaluate(_REDRAW_MS, "pan-west")]
-    ids = page.evaluate(
-        "() => window.facilitymap.drawnIds().filter((id, i) => i % 997 === 0).slice(0, 5)"
-    )
-    for site_id in ids:
-        page.keyboard.press("Escape")
-        page.evaluate("() => window.facilitymap.map.closePopup()")
-        point = page.evaluate("(id) => window.facilitymap.screenPoint(id)", site_id)
+    for site_id in page.evaluate(_SPREAD_SITES):
+        if len(popups) == 5:
+            break
+        # In braces: closePopup returns the map, which Playwright would try to serialize.
+        page.evaluate("() => { window.facilitymap.map.closePopup(); }")
+        point = page.evaluate(_CLICK_POINT, site_id)
+        if point is None:
+            continue
         start = time.perf_counter()
         page.mouse.click(point["x"], point["y"])
         page.wait_for_selector(".leaflet-popup-content .fm-claim, .leaflet-popup-content .fm-empty")
