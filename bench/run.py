@@ -118,16 +118,31 @@ def browser_time(html: Path, n_located: int, ours: bool, timeout_s: float = 300)
 
 
 # One redraw after a change of view, timed in the page: from the call to the layer's
-# 'drawn' event (a frame later at most), in milliseconds.
+# 'drawn' event, in milliseconds; and the longest the main thread went without an animation
+# frame meanwhile (from the call, through each frame, to the first frame after 'drawn'):
+# the stall a user would feel.
 _REDRAW_MS = """async (move) => {
   const fm = window.facilitymap, map = fm.map, layer = fm.app.siteLayer;
-  const drawn = new Promise((resolve) => layer.once('drawn', resolve));
-  const t0 = performance.now();
+  await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  let done = false, stall = 0, last;
+  const drawn = new Promise((resolve) => layer.once('drawn', () => { done = true; resolve(); }));
+  const framed = new Promise((resolve) => {
+    const tick = (now) => {
+      const t = performance.now();
+      stall = Math.max(stall, t - last);
+      last = t;
+      if (done) resolve(); else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const t0 = last = performance.now();
   if (move === 'zoom-in') map.setZoom(map.getZoom() + 1, {animate: false});
   else if (move === 'zoom-out') map.setZoom(map.getZoom() - 1, {animate: false});
   else map.panBy([move === 'pan-east' ? 300 : -300, 0], {animate: false});
   await drawn;
-  return performance.now() - t0;
+  const ms = performance.now() - t0;
+  await framed;
+  return {ms: ms, stall: stall};
 }"""
 
 
@@ -144,10 +159,13 @@ _CLICK_POINT = """(id) => {
 def _interactions(page) -> dict:
     """Median milliseconds for a zoom and a pan to redraw every site, and for a click on a
     site to show its popup (claims and sources filled in)."""
-    zooms, pans, popups = [], [], []
+    zooms, pans, popups, stalls = [], [], [], []
     for _ in range(3):
-        zooms += [page.evaluate(_REDRAW_MS, "zoom-in"), page.evaluate(_REDRAW_MS, "zoom-out")]
-        pans += [page.evaluate(_REDRAW_MS, "pan-east"), page.evaluate(_REDRAW_MS, "pan-west")]
+        for moves, kinds in ((zooms, ("zoom-in", "zoom-out")), (pans, ("pan-east", "pan-west"))):
+            for kind in kinds:
+                redraw = page.evaluate(_REDRAW_MS, kind)
+                moves.append(redraw["ms"])
+                stalls.append(redraw["stall"])
     for site_id in page.evaluate(_SPREAD_SITES):
         if len(popups) == 5:
             break
@@ -164,6 +182,9 @@ def _interactions(page) -> dict:
         "zoom_ms": median(zooms),
         "pan_ms": median(pans),
         "popup_ms": median(popups) if popups else None,
+        # The longest frame gap during a zoom or pan: median and worst of the 12 moves.
+        "stall_ms": median(stalls),
+        "stall_max_ms": max(stalls),
     }
 
 
