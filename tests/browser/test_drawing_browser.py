@@ -116,3 +116,108 @@ def test_list_pages_in_order_and_late_details_open(map_page, tmp_path, monkeypat
     )
     assert "Reporter of site 249" in map_page.popup().inner_text()
     map_page.assert_clean()
+
+
+# A pan with the large-layer path forced and the least drawn per frame: what each frame
+# shows until every site is drawn, and whether the pointer meanwhile finishes the draw.
+SLICED_PAN = """async ([dx, probe]) => {
+  const fm = window.facilitymap, layer = fm.app.siteLayer, map = fm.map;
+  layer.sliceMin = 0;
+  layer.sliceMs = 0;
+  const alphaAt = (canvas, id) => {
+    const p = fm.screenPoint(id), box = canvas.getBoundingClientRect();
+    const ratio = canvas.width / box.width;
+    const x = Math.round((p.x - box.left) * ratio), y = Math.round((p.y - box.top) * ratio);
+    return canvas.getContext('2d').getImageData(x, y, 1, 1).data[3];
+  };
+  const before = document.querySelector('.fm-sites-canvas');
+  const draws = layer.drawCount;
+  let done = false;
+  layer.once('drawn', () => { done = true; });
+  map.panBy([dx, 0], {animate: false});
+  const frames = [];
+  const site = fm.app.byId[probe];
+  const under = () => fm.map.latLngToLayerPoint([site.lat, site.lon]);
+  let hover = null;
+  while (!done) {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const shown = document.querySelector('.fm-sites-canvas');
+    const frame = {same: shown === before, draws: layer.drawCount - draws, alpha: alphaAt(shown, probe)};
+    if (frames.length === 0) {
+      // The pointer over the probe site, meanwhile: which glyph is on top there on screen.
+      hover = {site: layer.shownAt(under())};
+      hover.draws = layer.drawCount - draws;
+    }
+    frames.push(frame);
+  }
+  hover.after = layer.hitTest(under());
+  return {frames: frames, hover: hover};
+}"""
+
+# The shown image (as PNG) and drawn ids, then the same view drawn again all at once.
+IMAGE_NOW_AND_AT_ONCE = """() => {
+  const layer = window.facilitymap.app.siteLayer;
+  const shot = () => document.querySelector('.fm-sites-canvas').toDataURL('image/png');
+  const sliced = {image: shot(), ids: window.facilitymap.drawnIds()};
+  layer.sliceMin = Infinity;
+  layer.requestDraw();
+  layer.flush();
+  return [sliced, {image: shot(), ids: window.facilitymap.drawnIds()}];
+}"""
+
+
+def test_a_large_layer_redraws_a_slice_a_frame_over_the_old_image(map_page, tmp_path):
+    # 1,000 sites in a block, a few with precision circles large enough to draw.
+    features = [
+        feature(n, 68 + (n % 40) * 0.1, 36 + (n // 40) * 0.1, 20_000 if n % 50 == 0 else 50)
+        for n in range(1000)
+    ]
+    path = tmp_path / "sliced.html"
+    path.write_text(build_html(features, title="sliced", data_version="v"), encoding="utf-8")
+    map_page.open(path)
+    everything = sorted(map_page.drawn_ids())
+    assert len(everything) == 1000
+    pan = map_page.js(SLICED_PAN, [120, "s-420"])
+    *drawing, last = pan["frames"]
+    assert len(drawing) >= 3, "the redraw took several frames"
+    for frame in drawing:
+        assert frame["draws"] == 0, "no 'drawn' before every site is drawn"
+        assert frame["same"] and frame["alpha"] > 0, "the previous image stays meanwhile"
+    hover = pan["hover"]
+    assert hover["draws"] == 0, "the pointer does not finish the draw"
+    assert hover["site"] >= 0 and hover["site"] == hover["after"], "it finds the glyph shown"
+    assert last["draws"] == 1 and not last["same"] and last["alpha"] > 0
+    # Complete, and as a draw all at once would have it.
+    sliced, at_once = map_page.js(IMAGE_NOW_AND_AT_ONCE)
+    assert sorted(sliced["ids"]) == everything
+    assert sliced["ids"] == at_once["ids"]
+    assert sliced["image"] == at_once["image"]
+    map_page.assert_clean()
+
+
+def test_reading_what_is_drawn_finishes_a_sliced_redraw(map_page, tmp_path):
+    # Sites a degree apart: no glyph covers another.
+    features = [feature(n, 60 + (n % 20), 30 + (n // 20)) for n in range(400)]
+    path = tmp_path / "flush.html"
+    path.write_text(build_html(features, title="flush", data_version="v"), encoding="utf-8")
+    map_page.open(path)
+    result = map_page.js(
+        """async () => {
+          const fm = window.facilitymap, layer = fm.app.siteLayer;
+          layer.sliceMin = 0;
+          layer.sliceMs = 0;
+          const draws = layer.drawCount;
+          fm.map.setZoom(fm.map.getZoom() + 0.5, {animate: false});
+          await new Promise((resolve) => requestAnimationFrame(resolve));
+          const during = layer.drawCount - draws;
+          const ids = fm.drawnIds();
+          return {during: during, after: layer.drawCount - draws, ids: ids.length};
+        }"""
+    )
+    assert result == {"during": 0, "after": 1, "ids": 400}
+    # A click right after a pan, mid-draw, finds its site.
+    map_page.js("() => { window.facilitymap.map.panBy([60, 0], {animate: false}); }")
+    map_page.click_site("s-123")
+    map_page.popup().wait_for()
+    assert "Reporter of site 123" in map_page.popup().inner_text()
+    map_page.assert_clean()
