@@ -322,10 +322,13 @@ def write_results(rows: list[dict], path: Path) -> None:
         "",
         "Debian Chromium headless, GPU off, network blocked. *shown*: from navigation until "
         "every site is drawn. *zoom*, *pan*: from the call until every site is redrawn. "
-        "*popup*: from a click on a site until its popup shows its claims.",
+        "*popup*: from a click on a site until its popup shows its claims. *stall*: the "
+        "longest gap between animation frames during a zoom or pan (median of the moves; "
+        "the worst in brackets).",
         "",
-        "| N | HTML | HTML / input | shown | explore() shown | JS heap | zoom | pan | popup |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| N | HTML | HTML / input | shown | explore() shown | JS heap | zoom | pan | popup "
+        "| stall |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
@@ -333,7 +336,8 @@ def write_results(rows: list[dict], path: Path) -> None:
             f"| {_ratio(r.get('ours_html_bytes'), r['compact_bytes'])} "
             f"| {_fmt_s(r.get('ours_browser_s'))} | {_fmt_s(r.get('explore_browser_s'))} "
             f"| {_fmt_mb((r.get('ours_heap_mb') or 0) * 1e6)} | {_fmt_ms(r.get('ours_zoom_ms'))} "
-            f"| {_fmt_ms(r.get('ours_pan_ms'))} | {_fmt_ms(r.get('ours_popup_ms'))} |"
+            f"| {_fmt_ms(r.get('ours_pan_ms'))} | {_fmt_ms(r.get('ours_popup_ms'))} "
+            f"| {_fmt_ms(r.get('ours_stall_ms'))} ({_fmt_ms(r.get('ours_stall_max_ms'))}) |"
         )
     lines += [
         "",
