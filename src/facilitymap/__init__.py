@@ -14,7 +14,7 @@ from facilitymap.errors import FacilitymapError, LayerError, OutputExistsError
 from facilitymap.io import Layer, dump_layer, load_layer, parse_layer, save_layer
 from facilitymap.model import Claim, Location, Site, Source
 from facilitymap.status import Derived, derive_status
-from facilitymap.validate import Problem, validate_layer, validate_path
+from facilitymap.validate import Problem, validate_file, validate_layer, validate_path
 
 try:
     __version__ = version("facilitymap")
@@ -38,6 +38,7 @@ __all__ = [
     "load_layer",
     "parse_layer",
     "save_layer",
+    "validate_file",
     "validate_layer",
     "validate_path",
 ]
