@@ -178,3 +178,10 @@ def test_a_process_with_a_busy_thread_does_not_fork(monkeypatch):
     finally:
         release.set()
         busy.join()
+
+
+def test_empty_and_single_items_need_no_fork(forking):
+    assert parallel.map_chunks(lambda chunk: list(chunk), []) == [[]]
+    assert parallel.map_chunks(lambda chunk: (list(chunk), os.getpid()), [7]) == [
+        ([7], os.getpid())
+    ]

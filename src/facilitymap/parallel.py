@@ -50,7 +50,7 @@ def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
     ``func`` must be pure (its effects in a child are lost) and its result picklable. With
     one worker, too few items or no safe fork, there is one chunk: ``[func(items)]``.
     """
-    count = workers() if len(items) >= MIN_ITEMS else 1
+    count = workers() if len(items) >= max(MIN_ITEMS, 2) else 1
     if count == 1 or not _fork_is_safe():
         return [func(items)]
     size = -(-len(items) // count)
