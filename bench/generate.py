@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 
 from facilitymap.io import Layer, dump_layer, parse_layer
+from facilitymap.status import SUPPORTING_STANCES
 
 _NAMES = [
     ("Post", "Пост", "哨所"),
@@ -86,7 +87,7 @@ def _supporting_publishers(claims: list[dict], sources: list[dict]) -> set[str]:
     return {
         publisher[ref]
         for claim in claims
-        if claim["stance"] in ("affirms", "announces", "acknowledges-other-role")
+        if claim["stance"] in SUPPORTING_STANCES
         for ref in claim["sources"]
     }
 

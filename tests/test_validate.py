@@ -183,3 +183,30 @@ def test_sources_without_an_archived_copy_are_a_notice_that_never_fails(runner, 
         "d-2016",
     ]
     assert "0 error(s), 0 warning(s), 2 notice(s)" in result.stderr
+
+
+def test_the_bulk_format_walk_collects_exactly_the_values_checked_one_by_one():
+    # _distinct_values is _site_values written out for speed: a field added to one and not
+    # the other would let a bad value through unchecked. Every field here holds its own value.
+    from facilitymap.io import load_layer
+    from facilitymap.validate import _distinct_values, _site_values
+
+    site = load_layer(Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson").sites[0]
+    marked = site.replace(
+        first_reported="2004",
+        updated="2005-06",
+        country="KG",
+        local_names=[site.local_names[0].replace(lang="ky")],
+        location=site.location.replace(sources=["loc-ref"]),
+        claims=[site.claims[0].replace(id="c-x", date="2001", sources=["claim-ref"])],
+        sources=[
+            site.sources[0].replace(
+                id="s-x", published="2002-03", accessed="2003-04-05", language="uz"
+            )
+        ],
+    )
+    expected: dict[str, set] = {}
+    for pattern, value, _ in _site_values(marked):
+        expected.setdefault(pattern, set()).add(value)
+    assert _distinct_values([marked]) == expected
+    assert sum(len(v) for v in expected.values()) == 12  # one value per field

@@ -27,18 +27,7 @@ def check_geometry(geometry: Any) -> list[tuple[str, str]]:
         return [("geometry", "must be a GeoJSON geometry object or null")]
     gtype = geometry.get("type")
     if gtype == "Point" and len(geometry) == 2:  # the common case, checked without the walk
-        pos = geometry.get("coordinates")
-        if type(pos) is list and len(pos) == 2:
-            lon, lat = pos
-            # Exact types: a bool is not a coordinate; NaN and infinities fail the ranges.
-            if (
-                type(lon) in _NUMBER_TYPES
-                and type(lat) in _NUMBER_TYPES
-                and -180 <= lon <= 180
-                and -90 <= lat <= 90
-            ):
-                return []
-        found = _check_position(pos, "geometry.coordinates")
+        found = _check_position(geometry.get("coordinates"), "geometry.coordinates")
         return [found] if found else []
     if gtype not in ALLOWED_TYPES:
         if gtype == "GeometryCollection" or gtype in ("MultiPoint",):
@@ -71,6 +60,16 @@ def _check_nesting(coords: Any, depth: int, field: str) -> tuple[str, str] | Non
 
 
 def _check_position(pos: Any, field: str) -> tuple[str, str] | None:
+    if type(pos) is list and len(pos) == 2:  # the common case, accepted in one test
+        lon, lat = pos
+        # Exact types: a bool is not a coordinate; NaN and infinities fail the ranges.
+        if (
+            type(lon) in _NUMBER_TYPES
+            and type(lat) in _NUMBER_TYPES
+            and -180 <= lon <= 180
+            and -90 <= lat <= 90
+        ):
+            return None
     if not isinstance(pos, list) or len(pos) < 2:
         return (field, "a position must be [longitude, latitude]")
     if len(pos) > 2:
@@ -171,7 +170,7 @@ def canonical_geometry(geometry: dict | None, precision_m: float | None) -> dict
         lon, lat = geometry["coordinates"]
         return {
             "type": "Point",
-            "coordinates": [round(float(lon), places) + 0.0, round(float(lat), places) + 0.0],
+            "coordinates": [_round_number(lon, places), _round_number(lat, places)],
         }
     coords = _round(geometry["coordinates"], places)
     if gtype == "Polygon":

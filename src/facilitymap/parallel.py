@@ -8,9 +8,10 @@ process pool would have to pickle the whole layer to each worker.
 Fork is used only where it is safe and pays: on Linux (macOS system libraries are not
 fork-safe; Windows has no fork), in a single-threaded process (fork copies only the calling
 thread, so a lock held by another thread would stay locked in the child; a notebook kernel
-has threads, so it runs everything here), and for enough items. Anything that goes wrong in a child (an exception, a crash, a
-result that does not arrive) makes this process redo that chunk itself, so the result is
-always the same as a plain loop's. ``FACILITYMAP_WORKERS=1`` turns it off.
+has threads, so it runs everything here), and for enough items. Anything that goes wrong in
+a child (an exception, a crash, a result that does not arrive) makes this process redo that
+chunk itself, so the result is always the same as a plain loop's. ``FACILITYMAP_WORKERS=1``
+turns it off.
 """
 
 from __future__ import annotations

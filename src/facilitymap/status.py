@@ -78,7 +78,8 @@ _OFFICIAL_BY_STANCE = {
 # an acknowledgement; we never show more official acceptance than was on record that day.
 _SAME_DAY_RANK = {"acknowledged": 0, "acknowledged-other-role": 1, "denied": 2}
 _FIRST_HAND = frozenset({"on-site", "imagery", "document"})
-_SUPPORTING = frozenset({"affirms", "announces", "acknowledges-other-role"})
+# Stances that support a site existing (the "reported" evidence level; ICD 203 confidence).
+SUPPORTING_STANCES = frozenset({"affirms", "announces", "acknowledges-other-role"})
 
 
 class Derived(msgspec.Struct, frozen=True, gc=False):
@@ -134,7 +135,7 @@ def derive_status(
                 official, official_key, official_claims = position, key, [claim.id]
             elif key == official_key:
                 official_claims.append(claim.id)
-        if stance in _SUPPORTING:
+        if stance in SUPPORTING_STANCES:
             supporting_claims.append(claim.id)
             if stance == "affirms" and claim.basis in _FIRST_HAND:
                 first_hand_claims.append(claim.id)

@@ -99,8 +99,8 @@ RETAINED: list | None = None
 def retain(value: Any) -> Any:
     """Keep ``value`` alive until the process exits (only under the console entry point).
 
-    Freeing a 100,000-site layer object by object takes longer than a second's tenth per
-    hundred megabytes (0.5-0.9 s after a 268 MB render); an exiting process need not.
+    Freeing a 100,000-site layer object by object took 0.5-0.9 s after a 268 MB render;
+    an exiting process need not.
     """
     if RETAINED is not None:
         RETAINED.append(value)
