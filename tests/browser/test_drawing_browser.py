@@ -150,7 +150,7 @@ SLICED_PAN = """async ([dx, probe]) => {
     }
     frames.push(frame);
   }
-  hover.after = layer.hitTest(under());
+  hover.after = layer.shownAt(under());  // now the new image is shown
   return {frames: frames, hover: hover};
 }"""
 

@@ -862,15 +862,9 @@
       ctx.globalAlpha = 1;
     },
 
-    // The site whose glyph is under a layer point: the topmost one drawn (denied first),
-    // once every site is drawn (a click).
-    hitTest: function (point) {
-      this.flush();
-      return this.shownAt(point);
-    },
-
-    // The same, among the glyphs on screen now, without finishing a draw under way (the
-    // pointer moving): the shown image may be a previous view's, moved and scaled.
+    // The site whose glyph is under a layer point: the topmost one on screen now (denied
+    // first), without finishing a draw under way (a click or the pointer moving): the shown
+    // image may be a previous view's, moved and scaled.
     shownAt: function (point) {
       var shown = this._shown;
       if (!shown || !this._map) return -1;
