@@ -185,3 +185,49 @@ def test_empty_and_single_items_need_no_fork(forking):
     assert parallel.map_chunks(lambda chunk: (list(chunk), os.getpid()), [7]) == [
         ([7], os.getpid())
     ]
+
+
+def test_parts_in_children_all_run_in_children_and_come_back_in_order(forking):
+    parent = os.getpid()
+    results = parallel.map_parts(
+        lambda part: (part, os.getpid()), ["a", "b", "c"], in_children=True
+    )
+    assert [part for part, _ in results] == ["a", "b", "c"]
+    assert all(pid != parent for _, pid in results)
+    assert len({pid for _, pid in results}) == 3
+
+
+def test_a_part_whose_child_fails_is_redone_here(forking):
+    parent = os.getpid()
+
+    def fragile(part):
+        if os.getpid() != parent and part == "b":
+            os._exit(3)
+        return part.upper()
+
+    assert parallel.map_parts(fragile, ["a", "b", "c"], in_children=True) == ["A", "B", "C"]
+
+
+def test_children_that_sent_their_result_are_reaped(forking):
+    import time
+
+    pids = parallel.map_parts(lambda part: os.getpid(), [1, 2, 3], in_children=True)
+    deadline = time.monotonic() + 10
+    while parallel._exiting and time.monotonic() < deadline:
+        time.sleep(0.01)
+        parallel._reap()
+    assert not parallel._exiting
+    for pid in pids:
+        with pytest.raises(ChildProcessError):  # no zombie left
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_what_is_kept_in_a_child_is_freed_as_usual_here(forking):
+    kept = parallel.map_parts(
+        lambda part: (parallel.keep_in_child([part]), len(parallel._kept_in_child))[1],
+        [1, 2],
+        in_children=True,
+    )
+    assert kept == [1, 1]  # each child kept its own
+    parallel.keep_in_child(["here"])
+    assert parallel._kept_in_child == []

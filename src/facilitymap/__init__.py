@@ -8,18 +8,24 @@ The library API, usable from a notebook::
         print(site.id, site.derive().status)
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from facilitymap.errors import FacilitymapError, LayerError, OutputExistsError
 from facilitymap.io import Layer, dump_layer, load_layer, parse_layer, save_layer
 from facilitymap.model import Claim, Location, Site, Source
 from facilitymap.status import Derived, derive_status
 from facilitymap.validate import Problem, validate_file, validate_layer, validate_path
 
-try:
-    __version__ = version("facilitymap")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    # Looked up on first use: importlib.metadata is a fifth of the import time.
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("facilitymap")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0+unknown"
+
 
 __all__ = [
     "Claim",

@@ -292,10 +292,13 @@ class CountryIndex:
         """``CountryCheck`` or None for each point; see ``country_check``."""
         x = np.asarray(lons, dtype=float).ravel()
         y = np.asarray(lats, dtype=float).ravel()
-        codes = [c.strip().upper() if isinstance(c, str) else None for c in declared]
+        # Each distinct code is normalised and looked up once (a layer has a few).
+        normal = {c: c.strip().upper() if isinstance(c, str) else None for c in set(declared)}
+        codes = [normal[c] for c in declared]
         if not (len(codes) == x.size == y.size):
             raise ValueError("lons, lats and declared must have the same length")
-        target = np.asarray([self.by_iso.get(c, -1) if c else -1 for c in codes], dtype=np.intp)
+        index = {c: self.by_iso.get(c, -1) if c else -1 for c in set(normal.values())}
+        target = np.fromiter((index[c] for c in codes), dtype=np.intp, count=len(codes))
         results: list[CountryCheck | None] = [None] * x.size
         # 1. the common case: the point is in its declared country
         suspect = np.zeros(x.size, dtype=bool)

@@ -12,14 +12,31 @@ _DEPTH = {"Point": 0, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "Mult
 METRES_PER_DEGREE = 111_320.0
 DEFAULT_DECIMALS = 5  # ~1 m: for areas drawn without a stated precision
 _NUMBER_TYPES = (float, int)
+_POLYGON_TYPES = ("Polygon", "MultiPolygon")
 
 
-def check_geometry(geometry: Any) -> list[tuple[str, str]]:
+def check_geometries(geometries: list[Any]) -> list[list[tuple[str, str]]]:
+    """``[check_geometry(g) for g in geometries]``, with the polygons' validity checked in
+    one call to GEOS (three times as fast as one by one)."""
+    found = [check_geometry(geometry, validity=False) for geometry in geometries]
+    polygons = [
+        i
+        for i, (geometry, problems) in enumerate(zip(geometries, found, strict=True))
+        if not problems and geometry is not None and geometry["type"] in _POLYGON_TYPES
+    ]
+    reasons = _invalidity_reasons([geometries[i] for i in polygons])
+    for i, reason in zip(polygons, reasons, strict=True):
+        if reason is not None:
+            found[i] = [("geometry", f"invalid polygon: {reason}")]
+    return found
+
+
+def check_geometry(geometry: Any, *, validity: bool = True) -> list[tuple[str, str]]:
     """Return ``(field, message)`` pairs for everything wrong with a GeoJSON geometry.
 
     None (an unlocated site) is valid. Checks: known type, nesting, 2D positions in range,
     linestrings of 2+ positions, closed rings of 4+ positions, then shapely validity
-    (self-intersections) for polygons.
+    (self-intersections) for polygons, unless ``validity`` is False.
     """
     if geometry is None:
         return []
@@ -42,8 +59,12 @@ def check_geometry(geometry: Any) -> list[tuple[str, str]]:
     if structure:
         return [*problems, structure]
     problems += _check_parts(gtype, coords)
-    if not problems and gtype in ("Polygon", "MultiPolygon"):
-        problems += _check_validity(geometry)
+    if not problems and validity and gtype in _POLYGON_TYPES:
+        problems += [
+            ("geometry", f"invalid polygon: {reason}")
+            for reason in _invalidity_reasons([geometry])
+            if reason is not None
+        ]
     return problems
 
 
@@ -129,15 +150,24 @@ def _crosses_antimeridian(ring: list) -> bool:
     return max(lons) - min(lons) > 180
 
 
-def _check_validity(geometry: dict) -> list[tuple[str, str]]:
-    import shapely
-    from shapely.geometry import shape
-
-    geom = shape(geometry)
-    if shapely.is_valid(geom):
+def _invalidity_reasons(polygons: list[dict]) -> list[str | None]:
+    """Why GEOS finds each (well-formed) polygon invalid, or None where it is valid."""
+    if not polygons:
         return []
-    reason = shapely.is_valid_reason(geom)
-    return [("geometry", f"invalid polygon: {reason}")]
+    import orjson
+    import shapely
+
+    try:
+        shapes = shapely.from_geojson([orjson.dumps(polygon) for polygon in polygons])
+    except (shapely.errors.ShapelyError, ValueError, TypeError, orjson.JSONEncodeError):
+        from shapely.geometry import shape  # builds what GEOS's GeoJSON reader will not
+
+        shapes = [shape(polygon) for polygon in polygons]
+    valid = shapely.is_valid(shapes).tolist()
+    return [
+        None if ok else str(shapely.is_valid_reason(geom))
+        for ok, geom in zip(valid, shapes, strict=True)
+    ]
 
 
 def decimals_for_precision(precision_m: float | None) -> int:

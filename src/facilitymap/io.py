@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 import msgspec
 import orjson
@@ -60,6 +63,17 @@ def read_layer_bytes(path: str | os.PathLike[str]) -> bytes:
     LayerError
         With one file-level problem: missing, a folder, unreadable, or over the size limit.
     """
+    with open_layer_file(path) as (file, _):
+        return file.read()
+
+
+@contextlib.contextmanager
+def open_layer_file(path: str | os.PathLike[str]) -> Iterator[tuple[BinaryIO, int]]:
+    """The open layer file and its size, refusing what cannot be a layer before it is read.
+
+    An OS error while it is read in the ``with`` block (or a MemoryError) becomes a
+    :class:`LayerError` too, with one file-level problem.
+    """
     path = Path(path)
 
     def refuse(message: str) -> LayerError:
@@ -68,13 +82,14 @@ def read_layer_bytes(path: str | os.PathLike[str]) -> bytes:
     try:
         if path.is_dir():
             raise refuse("is a folder, not a GeoJSON file")
-        size = path.stat().st_size
-        if size > MAX_LAYER_BYTES:
-            raise refuse(
-                f"{size:,} bytes is over the {MAX_LAYER_BYTES:,}-byte limit "
-                "(set FACILITYMAP_MAX_LAYER_BYTES to raise it)"
-            )
-        return path.read_bytes()
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_LAYER_BYTES:
+                raise refuse(
+                    f"{size:,} bytes is over the {MAX_LAYER_BYTES:,}-byte limit "
+                    "(set FACILITYMAP_MAX_LAYER_BYTES to raise it)"
+                )
+            yield file, size
     except FileNotFoundError:
         raise refuse("no such file") from None
     except PermissionError:
@@ -202,6 +217,8 @@ def _needs_slow_path(data: bytes) -> bool:
     memchr-fast over a few hundred megabytes)."""
     if data.find(b'"__facilitymap_') != -1:
         return True
+    if data.find(b"\\") == -1:  # one byte, so memchr: most layers have no escape at all
+        return False
     at = data.find(b"\\u003")
     while at != -1:
         if data[at + 5 : at + 6] in (b"a", b"A"):
@@ -237,16 +254,117 @@ def _parse_plain_layer(data: bytes) -> Layer | None:
     needs_slow_path, colons = scan.result()
     if needs_slow_path or msgspec.json.encode(parsed).count(b":") != colons:
         return None
+    sites = _plain_sites(parsed.features)
+    if sites is None:
+        return None
+    extra = {"name": parsed.name} if parsed.name is not None else {}
+    return Layer(sites=sites, extra_members=extra)
+
+
+def _plain_sites(features: list[_FeatureIn]) -> list[Site] | None:
     sites = []
-    for feature in parsed.features:
+    for feature in features:
         site = feature.properties
         if _id_problems(feature.id):
             return None
         site.id = feature.id
         site.geometry = feature.geometry
         sites.append(site)
-    extra = {"name": parsed.name} if parsed.name is not None else {}
-    return Layer(sites=sites, extra_members=extra)
+    return sites
+
+
+class PlainRun(NamedTuple):
+    """A run of features of a layer file, cut by :func:`split_plain_layer`: bytes
+    ``start:end``; the first run also has the collection's closing bytes (``tail``, ``] }``),
+    and starts with its own members."""
+
+    start: int
+    end: int
+    tail: tuple[int, int] | None = None
+
+
+# A comma between two features, the next one starting with its "type" (as RFC 7946 layers
+# written by facilitymap, GDAL and most tools do). A quote cannot stand unescaped inside a
+# string, so the match is outside strings; whether it is between features of the collection
+# is proved by parsing (see split_plain_layer).
+_BETWEEN_FEATURES = re.compile(rb'\}\s*(,)\s*\{\s*"type"\s*:\s*"Feature"\s*[,}]')
+_FEATURES_LAST = re.compile(rb"\]\s*\}\s*\Z")
+# How far split_plain_layer reads: the end of the file, and past each cut it aims at.
+_TAIL_BYTES = 4096
+_SEARCH_BYTES = (1 << 16, 1 << 21)
+
+
+def split_plain_layer(fd: int, size: int, parts: int) -> list[PlainRun] | None:
+    """Cut the features of the layer file ``fd`` (``size`` bytes) into ``parts`` runs of
+    about as many bytes, for separate processes to read and parse (:func:`read_plain_run`,
+    :func:`parse_plain_run`); None where it cannot be cut so.
+
+    Only a few kilobytes are read and nothing is parsed here: each cut is the first comma
+    between two features after a fraction of the file, and the parse of the runs proves it
+    right. Say the layer is ``P , R1 , R2 T``: the first run parses ``P T`` as a collection
+    whose features array is its last member (``T`` is ``] }``), the others parse ``[R1]``
+    and ``[R2]`` as arrays of features. Then ``P`` ends inside that array, after a whole
+    value, and putting back ``, R1 , R2`` only adds values to it: the layer parses as the
+    first run's collection with every run's features, in order. A cut anywhere else makes
+    some run fail to parse, and the layer is then parsed whole.
+    """
+    if parts < 2:
+        return None
+    at = max(0, size - _TAIL_BYTES)
+    end = _FEATURES_LAST.search(os.pread(fd, size - at, at))
+    if end is None:
+        return None
+    tail = at + end.start()
+    cuts: list[int] = []
+    for k in range(1, parts):
+        at = max(size * k // parts, cuts[-1] + 1 if cuts else 0)
+        for reach in _SEARCH_BYTES:
+            found = _BETWEEN_FEATURES.search(os.pread(fd, max(0, min(reach, tail - at)), at))
+            if found is not None:
+                cuts.append(at + found.start(1))
+                break
+    if not cuts:
+        return None
+    starts = [0, *(cut + 1 for cut in cuts)]
+    return [
+        PlainRun(start, stop, (tail, size) if start == 0 else None)
+        for start, stop in zip(starts, [*cuts, tail], strict=True)
+    ]
+
+
+def read_plain_run(fd: int, run: PlainRun) -> bytearray | None:
+    """The JSON text of ``run``, read from the layer file ``fd``: the collection without
+    the other runs' features for the first run, ``[features]`` for the others. None if the
+    file is shorter than it was."""
+    if run.tail is None:
+        pieces, text = [(run.start, run.end)], bytearray(run.end - run.start + 2)
+        text[0], text[-1], into = ord("["), ord("]"), 1
+    else:
+        pieces = [(0, run.end), run.tail]
+        text, into = bytearray(run.end + run.tail[1] - run.tail[0]), 0
+    with memoryview(text) as view:
+        for start, end in pieces:
+            while start < end:
+                got = os.preadv(fd, [view[into : into + end - start]], start)
+                if got == 0:
+                    return None
+                start, into = start + got, into + got
+    return text
+
+
+def parse_plain_run(text: bytearray, run: PlainRun) -> list[Site] | None:
+    """The sites of a run read by :func:`read_plain_run`, or None where the fast path does
+    not take them (or the cut was not between features): the whole layer must then be
+    parsed the slow way. See :func:`_parse_plain_layer` for what the colon count proves."""
+    if _needs_slow_path(text):
+        return None
+    try:
+        parsed = msgspec.json.decode(text, type=list[_FeatureIn] if run.tail is None else _LayerIn)
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    if msgspec.json.encode(parsed).count(b":") != text.count(b":"):
+        return None
+    return _plain_sites(parsed if run.tail is None else parsed.features)
 
 
 def _feature_shape_problem(feature: Any) -> tuple[str, str] | None:

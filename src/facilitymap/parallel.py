@@ -45,28 +45,60 @@ def workers() -> int:
     return max(1, min(cores, 4))
 
 
+def chunk_count(items: int) -> int:
+    """How many processes :func:`map_chunks` would use for this many items."""
+    if items < max(MIN_ITEMS, 2) or not _fork_is_safe():
+        return 1
+    return min(workers(), items)
+
+
 def map_chunks(func: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
     """``[func(chunk) for chunk in chunks]`` over contiguous chunks of ``items``, in order.
 
     ``func`` must be pure (its effects in a child are lost) and its result picklable. With
     one worker, too few items or no safe fork, there is one chunk: ``[func(items)]``.
     """
-    count = workers() if len(items) >= max(MIN_ITEMS, 2) else 1
-    if count == 1 or not _fork_is_safe():
+    count = chunk_count(len(items))
+    if count == 1:
         return [func(items)]
     size = -(-len(items) // count)
-    chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    children = [_fork(func, chunk) for chunk in chunks[1:]]
+    return map_parts(func, [items[start : start + size] for start in range(0, len(items), size)])
+
+
+def map_parts(func: Callable[[T], R], parts: Sequence[T], *, in_children: bool = False) -> list[R]:
+    """``[func(part) for part in parts]``, each part but the first in a forked child (every
+    part with ``in_children``, this process only waiting).
+
+    For work already split by the caller (see :func:`chunk_count`); without a safe fork it
+    is a plain loop here. A part whose child fails is redone here.
+    """
+    if len(parts) < 2 or not _fork_is_safe():
+        return [func(part) for part in parts]
+    first = 0 if in_children else 1
+    children = [_fork(func, part) for part in parts[first:]]
     try:
-        results = [func(chunks[0])]
+        results = [func(part) for part in parts[:first]]
     finally:
         collected = [_collect(child) for child in children]
-    for chunk, result in zip(chunks[1:], collected, strict=True):
-        results.append(func(chunk) if result is _FAILED else result)
+    for part, result in zip(parts[first:], collected, strict=True):
+        results.append(func(part) if result is _FAILED else result)
     return results
 
 
 _FAILED = object()
+# Set in a forked child, which leaves with os._exit: see keep_in_child.
+_in_child = False
+_kept_in_child: list[object] = []
+
+
+def keep_in_child(obj: object) -> None:
+    """Keep ``obj`` alive until this process ends, if it is a forked child (else nothing).
+
+    A child leaves with ``os._exit``, so what it keeps is never freed: at 50,000 sites,
+    freeing them object by object would take a tenth of the child's time.
+    """
+    if _in_child:
+        _kept_in_child.append(obj)
 
 
 def _fork_is_safe() -> bool:
@@ -116,6 +148,8 @@ def _fork(func: Callable, chunk: Sequence) -> tuple[int, int] | None:
     if pid == 0:  # the child: compute, send, and leave without running any cleanup
         status = 1
         try:
+            global _in_child
+            _in_child = True
             os.close(read_end)
             gc.disable()
             data = pickle.dumps(func(chunk), protocol=pickle.HIGHEST_PROTOCOL)
@@ -129,16 +163,35 @@ def _fork(func: Callable, chunk: Sequence) -> tuple[int, int] | None:
 
 
 def _collect(child: tuple[int, int] | None):
-    """The child's result, or _FAILED."""
+    """The child's result, or _FAILED.
+
+    A whole result is used as soon as it has arrived: the child may still be exiting
+    (unmapping a few hundred megabytes takes it ~50 ms), and is reaped later.
+    """
     if child is None:
         return _FAILED
     pid, read_end = child
     with os.fdopen(read_end, "rb") as pipe:
         data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
-        return _FAILED
     try:
-        return pickle.loads(data)
-    except Exception:  # a truncated result: redo the chunk here
-        return _FAILED
+        # a truncated result does not load: the child died before it sent all of it
+        value = pickle.loads(data) if data else _FAILED
+    except Exception:
+        value = _FAILED
+    _exiting.append(pid)
+    _reap()
+    return value
+
+
+# Children that sent their result and may still be exiting: reaped without waiting.
+_exiting: list[int] = []
+
+
+def _reap() -> None:
+    for pid in list(_exiting):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # already reaped elsewhere
+            done = pid
+        if done:
+            _exiting.remove(pid)

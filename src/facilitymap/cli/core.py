@@ -49,7 +49,7 @@ def validate(paths: tuple[Path, ...], strict: bool, show_notices: bool, fmt: str
 
     problems = []
     for path in paths or (DEFAULT_LAYER,):
-        found, layer = validate_file(path)
+        found, layer = validate_file(path, in_parts=True)
         problems += found
         retain(layer)
     errors = [p for p in problems if p.severity == "error"]
