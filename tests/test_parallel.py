@@ -231,3 +231,12 @@ def test_what_is_kept_in_a_child_is_freed_as_usual_here(forking):
     assert kept == [1, 1]  # each child kept its own
     parallel.keep_in_child(["here"])
     assert parallel._kept_in_child == []
+
+
+def test_waiting_for_children_leaves_none_behind(forking):
+    pids = parallel.map_parts(lambda part: os.getpid(), [1, 2, 3], in_children=True)
+    parallel.wait_for_children()
+    assert not parallel._exiting
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)

@@ -16,6 +16,7 @@ turns it off.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -185,6 +186,15 @@ def _collect(child: tuple[int, int] | None):
 
 # Children that sent their result and may still be exiting: reaped without waiting.
 _exiting: list[int] = []
+
+
+def wait_for_children() -> None:
+    """Wait for every child that sent its result to be gone (their memory freed, their
+    resource usage counted in this process's)."""
+    while _exiting:
+        pid = _exiting.pop()
+        with contextlib.suppress(ChildProcessError):  # already reaped elsewhere
+            os.waitpid(pid, 0)
 
 
 def _reap() -> None:

@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from facilitymap import parallel
 from facilitymap.cli import options
 from facilitymap.cli.core import list_sites, schema, show, validate
 from facilitymap.cli.exchange import add, export, import_sites
@@ -68,6 +69,7 @@ def main() -> None:
             stream.flush()
         except OSError:  # a closed pipe (facilitymap list | head)
             code = code or 1
+    parallel.wait_for_children()  # they are exiting: none is left behind
     os._exit(code)
 
 
