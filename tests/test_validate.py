@@ -210,3 +210,37 @@ def test_the_bulk_format_walk_collects_exactly_the_values_checked_one_by_one():
         expected.setdefault(pattern, set()).add(value)
     assert _distinct_values([marked]) == expected
     assert sum(len(v) for v in expected.values()) == 12  # one value per field
+
+
+def test_a_flood_of_notices_is_listed_up_to_a_number_then_counted(runner, tmp_path):
+    # A large layer has one notice per site whose sources have no archived copy; the
+    # errors must not drown among them.
+    from facilitymap.cli.core import NOTICES_LISTED
+    from facilitymap.io import Layer, load_layer, save_layer
+
+    real = load_layer(Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson")
+    sites = [s.replace(id=f"{s.id}-{k}") for k in range(3) for s in real.sites]
+    sites[-1] = sites[-1].replace(first_reported="2999-01-01")  # one error, listed last
+    path = tmp_path / "many.geojson"
+    save_layer(Layer(sites=sites), path)
+    notices = len(sites)
+    assert notices > NOTICES_LISTED
+
+    default = runner.invoke(cli, ["validate", str(path)])
+    lines = default.stdout.splitlines()
+    assert default.exit_code == 1
+    assert len(lines) == NOTICES_LISTED + 1
+    assert "is in the future" in lines[0]  # errors come before notices
+    assert all(": notice: " in line for line in lines[1:])
+    assert f"... and {notices - NOTICES_LISTED:,} more notice(s)" in default.stderr
+    assert f"{notices} notice(s)" in default.stderr
+
+    every = runner.invoke(cli, ["validate", "--all-notices", str(path)])
+    assert len(every.stdout.splitlines()) == notices + 1
+    assert "more notice(s)" not in every.stderr
+
+    none = runner.invoke(cli, ["validate", "--no-notices", str(path)])
+    assert len(none.stdout.splitlines()) == 1
+
+    as_json = runner.invoke(cli, ["validate", "--format", "json", str(path)])
+    assert sum(p["severity"] == "notice" for p in json.loads(as_json.stdout)) == notices

@@ -23,6 +23,10 @@ from facilitymap.cli.options import (
     terminal_safe,
 )
 
+# Past this many, notices are counted, not listed (one per site is common: sources without
+# an archived copy), so that errors and warnings are not lost among them.
+NOTICES_LISTED = 20
+
 
 @click.command(short_help="Check layers and report every problem.")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
@@ -31,15 +35,24 @@ from facilitymap.cli.options import (
     "--notices/--no-notices", "show_notices", default=True, help="Show notices (never a failure)."
 )
 @click.option(
+    "--all-notices",
+    is_flag=True,
+    help=f"List every notice (text lists the first {NOTICES_LISTED}, then counts the rest).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def validate(paths: tuple[Path, ...], strict: bool, show_notices: bool, fmt: str) -> None:
+def validate(
+    paths: tuple[Path, ...], strict: bool, show_notices: bool, all_notices: bool, fmt: str
+) -> None:
     """Validate layers and report every problem at once, one line each:
 
     \b
       PATH: SITE: FIELD: MESSAGE
 
-    Exit 0 when valid (warnings allowed unless --strict), 1 when not.
+    Errors and warnings are all listed; notices (never a failure) are listed up to
+    a number, then counted: a large layer has one per site without archived sources.
+    JSON lists everything. Exit 0 when valid (warnings allowed unless --strict), 1 when not.
 
     \b
     $ facilitymap validate geodata/sites.geojson --strict
@@ -60,8 +73,18 @@ def validate(paths: tuple[Path, ...], strict: bool, show_notices: bool, fmt: str
     if fmt == "json":
         click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
-        for problem in problems:
-            click.echo(terminal_safe(problem))
+        listed = problems
+        if show_notices and not all_notices and len(notices) > NOTICES_LISTED:
+            unlisted = set(map(id, notices[NOTICES_LISTED:]))
+            listed = [p for p in problems if id(p) not in unlisted]
+        if listed:
+            click.echo("\n".join(terminal_safe(problem) for problem in listed))
+        if len(listed) < len(problems):
+            click.echo(
+                f"... and {len(problems) - len(listed):,} more notice(s) "
+                "(--all-notices lists them, --no-notices hides them)",
+                err=True,
+            )
         summary = (
             f"{len(errors)} error(s), {len(warnings)} warning(s), {len(notices)} notice(s) "
             f"in {len(paths) or 1} file(s)"
