@@ -143,6 +143,21 @@ def test_a_cut_inside_a_feature_is_caught_and_the_layer_validated_whole(in_parts
     assert any(p.site == "tj-first" and p.field.startswith("geometry") for p in whole)
 
 
+def test_a_layer_written_by_geopandas_is_read_in_parts_too(in_parts, tmp_path):
+    # GeoDataFrame.to_json writes each feature's "id" before its "type", with no blanks.
+    doc = json.loads(REAL_LAYER.read_text())
+    doc["features"] = [
+        {"id": f["id"], "type": "Feature", "properties": f["properties"], "geometry": f["geometry"]}
+        for f in doc["features"]
+    ]
+    path = write_compact(tmp_path / "geopandas.geojson", doc)
+
+    whole, parts, used = whole_and_parts(path)
+
+    assert used
+    assert parts == whole
+
+
 def in_last_feature(edit):
     def change(text: str) -> str:
         last = text.rindex('{"type":"Feature"')

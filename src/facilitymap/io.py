@@ -283,11 +283,11 @@ class PlainRun(NamedTuple):
     tail: tuple[int, int] | None = None
 
 
-# A comma between two features, the next one starting with its "type" (as RFC 7946 layers
-# written by facilitymap, GDAL and most tools do). A quote cannot stand unescaped inside a
-# string, so the match is outside strings; whether it is between features of the collection
-# is proved by parsing (see split_plain_layer).
-_BETWEEN_FEATURES = re.compile(rb'\}\s*(,)\s*\{\s*"type"\s*:\s*"Feature"\s*[,}]')
+# A comma between two objects, the second with "type": "Feature" before any nested value
+# (facilitymap and GDAL write "type" first, geopandas writes "id" first). It is only a
+# candidate: whether it is between features of the collection is proved by parsing (see
+# split_plain_layer), and a candidate inside a feature sends the layer the whole way.
+_BETWEEN_FEATURES = re.compile(rb'\}\s*(,)\s*\{[^{}\[\]]*?"type"\s*:\s*"Feature"\s*[,}]')
 _FEATURES_LAST = re.compile(rb"\]\s*\}\s*\Z")
 # How far split_plain_layer reads: the end of the file, and past each cut it aims at.
 _TAIL_BYTES = 4096
