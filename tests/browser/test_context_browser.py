@@ -48,3 +48,40 @@ def test_country_borders_toggle_and_label_by_zoom(offline_page, sample_maps):
     assert not page.locator(".fm-country-label", has_text="Tajikistan").is_visible()
     offline_page.js("window.facilitymap.map.setZoom(6, {animate: false})")
     assert page.locator(".fm-country-label", has_text="Tajikistan").is_visible()
+
+
+# The borders canvas's pixel (RGBA) under a place, in the view now.
+BORDER_PIXEL = """([lat, lon]) => {
+  const map = window.facilitymap.map;
+  const canvas = map.getPane('fm-context').querySelector('canvas');
+  const box = canvas.getBoundingClientRect();
+  const mapBox = map.getContainer().getBoundingClientRect();
+  const p = map.latLngToContainerPoint([lat, lon]);
+  const ratio = canvas.width / box.width;
+  const x = Math.round((mapBox.left + p.x - box.left) * ratio);
+  const y = Math.round((mapBox.top + p.y - box.top) * ratio);
+  return Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data);
+}"""
+DUSHANBE = [38.56, 68.78]  # inside Tajikistan
+ARABIAN_SEA = [18.0, 66.0]  # outside every country (and the region box)
+
+
+def test_borders_follow_every_zoom_and_pan(offline_page, sample_maps):
+    offline_page.open(sample_maps["overview"])
+    offline_page.js("window.facilitymap.map.setView([36, 70], 4, {animate: false})")
+    moves = [
+        "setZoom(5, {animate: false})",
+        "setZoom(4.5, {animate: false})",
+        "panBy([300, 0], {animate: false})",
+        "panBy([-200, 150], {animate: false})",
+    ]
+    for move in ["getZoom()", *moves]:
+        offline_page.js(f"window.facilitymap.map.{move} && undefined")
+        inside = offline_page.js(BORDER_PIXEL, DUSHANBE)
+        # Offline, the countries are filled almost opaque (#f6f2e8 at 0.92).
+        assert inside[3] > 200 and inside[0] > 200, f"Tajikistan filled after {move}"
+        assert offline_page.js(BORDER_PIXEL, ARABIAN_SEA)[3] == 0, f"the sea empty after {move}"
+    # The fill follows the tiles: translucent once one loads.
+    offline_page.js("window.facilitymap.app.tilesLoaded(true)")
+    assert 40 < offline_page.js(BORDER_PIXEL, DUSHANBE)[3] < 120
+    assert offline_page.page_errors == [] and offline_page.refused == []

@@ -221,3 +221,79 @@ def test_reading_what_is_drawn_finishes_a_sliced_redraw(map_page, tmp_path):
     map_page.popup().wait_for()
     assert "Reporter of site 123" in map_page.popup().inner_text()
     map_page.assert_clean()
+
+
+# What is on screen below a site (the popup opens above it): a PNG of the lower half of a
+# 40-pixel square centred on the site's glyph, with the selection pane shown or hidden.
+BELOW = """(id) => {
+  const p = window.facilitymap.screenPoint(id);
+  return {x: Math.round(p.x) - 20, y: Math.round(p.y) + 1, width: 40, height: 19};
+}"""
+SELECTION_PANE = "window.facilitymap.map.getPane('fm-selection').style"
+
+
+def test_selecting_a_site_moves_the_ring_without_redrawing_the_sites(map_page, tmp_path):
+    # Sites a degree apart (45 pixels at zoom 6): no glyph covers another, or a ring around
+    # one. The two selected are on the southern row: the popup of either is above both.
+    features = [feature(n, 60 + (n % 20), 30 + (n // 20)) for n in range(400)]
+    path = tmp_path / "ring.html"
+    path.write_text(build_html(features, title="ring", data_version="v"), encoding="utf-8")
+    map_page.open(path)
+    map_page.js("() => { window.facilitymap.map.setView([32, 67], 6, {animate: false}); }")
+    draws = "window.facilitymap.app.siteLayer.flush() || window.facilitymap.app.siteLayer.drawCount"
+    page = map_page.page
+
+    def settled(clip: dict) -> bytes:
+        """The screen in `clip` once it stops changing (a popup pans the map into view)."""
+        shots = [page.screenshot(clip=clip)]
+        while len(shots) < 2 or shots[-1] != shots[-2]:
+            assert len(shots) < 40, "the map never settled"
+            page.wait_for_timeout(50)
+            shots.append(page.screenshot(clip=clip))
+        return shots[-1]
+
+    def ringed() -> dict[str, bool]:
+        """Which of two sites has the selection ring drawn around it, on screen."""
+        page.mouse.move(400, 795)  # the pointer away: no tooltip
+        settled(map_page.js(BELOW, "s-005"))
+        result = {}
+        for site in ("s-005", "s-009"):
+            clip = map_page.js(BELOW, site)
+            with_ring = settled(clip)
+            map_page.js(f"{SELECTION_PANE}.visibility = 'hidden'")
+            result[site] = settled(clip) != with_ring
+            map_page.js(f"{SELECTION_PANE}.visibility = ''")
+        return result
+
+    assert ringed() == {"s-005": False, "s-009": False}
+    map_page.click_site("s-005")
+    map_page.popup().wait_for()
+    assert ringed() == {"s-005": True, "s-009": False}
+    map_page.click_site("s-009")
+    map_page.wait_until(
+        "document.querySelector('.leaflet-popup-content .fm-detail')"
+        ".getAttribute('data-site') === 's-009'"
+    )
+    assert ringed() == {"s-005": False, "s-009": True}
+    # The popups panned the map (which redraws the sites); now it fits where it is.
+    before = map_page.js(draws)
+    map_page.js("() => { window.facilitymap.map.closePopup(); }")
+    assert ringed() == {"s-005": False, "s-009": False}
+    map_page.click_site("s-009")
+    map_page.popup().wait_for()
+    assert ringed() == {"s-005": False, "s-009": True}
+    assert map_page.js(draws) == before, "selecting and unselecting redrew no site"
+    # The ring stays on its site through a zoom, and a click through it finds the site.
+    map_page.js("() => { window.facilitymap.map.setZoom(7, {animate: false}); }")
+    assert ringed()["s-009"]
+    centred = """(id) => {
+      const p = window.facilitymap.screenPoint(id);
+      const ring = document.querySelector('.fm-ring').getBoundingClientRect();
+      return Math.hypot(ring.left + ring.width / 2 - p.x, ring.top + ring.height / 2 - p.y);
+    }"""
+    assert map_page.js(centred, "s-009") < 1
+    map_page.js("() => { window.facilitymap.map.closePopup(); }")
+    map_page.click_site("s-009")
+    map_page.popup().wait_for()
+    assert map_page.popup().get_attribute("data-site") == "s-009"
+    map_page.assert_clean()

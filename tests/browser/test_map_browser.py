@@ -215,7 +215,7 @@ def test_without_network_the_page_says_tiles_failed(offline_page, sample_maps):
     assert offline_page.refused == [], "nothing but tiles is fetched"
     assert offline_page.page_errors == []
     assert len(offline_page.drawn_ids()) == 7
-    fill = "window.facilitymap.app.contextLayer.getLayers()[0].options.fillOpacity"
+    fill = "window.facilitymap.app.contextLayer.options.fillOpacity"
     assert offline_page.js(fill) > 0.9, "countries filled: a land and water map without tiles"
     # The network comes back: the next tile that loads ends the offline look.
     offline_page.tiles = "blank"

@@ -531,13 +531,6 @@
         }
         this._spare = this._spare || this._makeCanvas();
         this._job = this._begin(this._spare);
-        // A newly selected site is ringed at once on the shown image (the ring of the one
-        // selected before stays there until the new image replaces it).
-        var selected = this._state.selected;
-        if (selected >= 0 && selected !== this._shown.selected) {
-          this._drawSelection(this._ctx, this._shown.view);
-          this._shown.selected = selected;
-        }
       }
       var job = this._job;
       var now = performance.now();
@@ -618,7 +611,7 @@
           maxY: b.max.y + margin,
         },
         // What the image shows, once drawn.
-        shown: { bounds: b, origin: map.getPixelOrigin(), zoom: map.getZoom(), view: null, selected: -1 },
+        shown: { bounds: b, origin: map.getPixelOrigin(), zoom: map.getZoom(), view: null },
         slice: this.sliceMs, // milliseconds of script per frame
         frame: 0, // when the last frame's slice began
         phase: 0, // 0: areas, 1: glyphs, 2: done
@@ -636,10 +629,7 @@
       var ctx = job.ctx;
       var view = job.view;
       if (job.phase === 0 && this._drawAreas(ctx, view, job, deadline)) job.phase = 1;
-      if (job.phase === 1 && this._drawGlyphs(ctx, view, job, deadline)) {
-        this._drawSelection(ctx, view);
-        job.phase = 2;
-      }
+      if (job.phase === 1 && this._drawGlyphs(ctx, view, job, deadline)) job.phase = 2;
       return job.phase === 2;
     },
 
@@ -657,7 +647,6 @@
       L.DomUtil.setPosition(canvas, job.shown.bounds.min);
       this._shown = job.shown;
       this._shown.view = job.view;
-      this._shown.selected = this._state.selected;
       this._spareHits = this._hits;
       this._hits = job.hits;
       this.drawCount = (this.drawCount || 0) + 1;
@@ -813,24 +802,6 @@
       return true;
     },
 
-    // A ring around the selected site's glyph.
-    _drawSelection: function (ctx, view) {
-      var state = this._state;
-      var selected = state.selected >= 0 ? state.sites[state.selected] : null;
-      if (!selected || !selected.located || !state.visible[selected.status]) return;
-      var sx = selected.mx * view.scale - view.origin.x;
-      var sy = selected.my * view.scale - view.origin.y;
-      var sr = VOCAB.statuses[selected.status].size * 1.3 + 6;
-      ctx.beginPath();
-      ctx.arc(sx, sy, sr, 0, 2 * Math.PI);
-      ctx.lineWidth = 5;
-      ctx.strokeStyle = '#ffffff';
-      ctx.stroke();
-      ctx.lineWidth = 2.5;
-      ctx.strokeStyle = '#000000';
-      ctx.stroke();
-    },
-
     _drawArea: function (ctx, site, style, scale, origin) {
       var parts = site.area.parts;
       ctx.beginPath();
@@ -894,6 +865,158 @@
       return ids;
     },
   });
+
+  // ---------------------------------------------------------------- the country borders
+  // Leaflet's own polygons project every vertex (33,000 of them) again at each zoom, twice
+  // for a zoom without animation, and clip and simplify them again at each move: 15-20 ms
+  // of script before the frame. Here they are projected once, and simplified once per zoom
+  // level as Leaflet would (whole pixels, 1 px tolerance), into paths that each view change
+  // only strokes and fills.
+  var CONTEXT_STYLE = { color: '#5f5f5f', weight: 1.2, opacity: 0.9, fillColor: '#f6f2e8' };
+  var ContextLayer = L.Renderer.extend({
+    options: { padding: 0.5, fillOpacity: CONTEXT_FILL },
+
+    initialize: function (data, options) {
+      L.Renderer.prototype.initialize.call(this, options);
+      this._features = [];
+      var self = this;
+      asArray(data && data.features).forEach(function (f) {
+        if (!f || typeof f !== 'object') return;
+        var area = projectRings(f.geometry);
+        if (!area.parts.length || !area.closed) return;
+        self._features.push({ properties: f.properties || {}, area: area });
+      });
+      this._paths = {}; // zoom -> one Path2D per feature, in world pixels at that zoom
+      this._drawn = null; // what the canvas shows: bounds, zoom, fill opacity
+    },
+
+    _initContainer: function () {
+      var canvas = (this._container = document.createElement('canvas'));
+      canvas._leaflet_disable_events = true; // decoration: clicks are the map's
+      this._ctx = canvas.getContext('2d');
+    },
+
+    _destroyContainer: function () {
+      L.DomUtil.remove(this._container);
+      delete this._ctx;
+      delete this._container;
+      this._drawn = null;
+    },
+
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) return;
+      L.Renderer.prototype._update.call(this);
+      this._draw();
+    },
+
+    setFillOpacity: function (value) {
+      this.options.fillOpacity = value;
+      if (this._map) this._draw();
+    },
+
+    // The features' outlines at `zoom`, as Leaflet draws them: vertices on whole world
+    // pixels, then simplified to within a pixel.
+    _pathsAt: function (zoom) {
+      if (this._paths[zoom]) return this._paths[zoom];
+      var scale = this._map.options.crs.scale(zoom);
+      var tolerance = L.Path.prototype.options.smoothFactor || 1;
+      this._paths[zoom] = this._features.map(function (f) {
+        var path = new Path2D();
+        f.area.parts.forEach(function (flat) {
+          var points = new Array(flat.length / 2);
+          for (var j = 0; j < flat.length; j += 2) {
+            points[j / 2] = L.point(Math.round(flat[j] * scale), Math.round(flat[j + 1] * scale));
+          }
+          points = L.LineUtil.simplify(points, tolerance);
+          for (var k = 0; k < points.length; k++) {
+            if (k) path.lineTo(points[k].x, points[k].y);
+            else path.moveTo(points[k].x, points[k].y);
+          }
+          path.closePath();
+        });
+        return path;
+      });
+      return this._paths[zoom];
+    },
+
+    _draw: function () {
+      var b = this._bounds;
+      if (!this._ctx || !b) return;
+      var zoom = this._map.getZoom();
+      var fillOpacity = this.options.fillOpacity;
+      var drawn = this._drawn;
+      // A view reset and the moveend after it ask for the same image.
+      if (drawn && drawn.bounds.equals(b) && drawn.zoom === zoom && drawn.fillOpacity === fillOpacity) return;
+      var canvas = this._container;
+      var ctx = this._ctx;
+      var size = b.getSize();
+      var ratio = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(canvas, b.min);
+      canvas.width = Math.round(size.x * ratio); // also clears it
+      canvas.height = Math.round(size.y * ratio);
+      canvas.style.width = size.x + 'px';
+      canvas.style.height = size.y + 'px';
+      var origin = this._map.getPixelOrigin();
+      ctx.setTransform(ratio, 0, 0, ratio, -(b.min.x + origin.x) * ratio, -(b.min.y + origin.y) * ratio);
+      ctx.lineCap = ctx.lineJoin = 'round';
+      ctx.lineWidth = CONTEXT_STYLE.weight;
+      ctx.strokeStyle = CONTEXT_STYLE.color;
+      ctx.fillStyle = CONTEXT_STYLE.fillColor;
+      var paths = this._pathsAt(zoom);
+      // Feature by feature, fill then outline, as Leaflet does: a shared border is stroked
+      // by both neighbours.
+      for (var k = 0; k < paths.length; k++) {
+        ctx.globalAlpha = fillOpacity;
+        ctx.fill(paths[k], 'evenodd');
+        ctx.globalAlpha = CONTEXT_STYLE.opacity;
+        ctx.stroke(paths[k]);
+      }
+      ctx.globalAlpha = 1;
+      this._drawn = { bounds: b, zoom: zoom, fillOpacity: fillOpacity };
+      this.drawCount = (this.drawCount || 0) + 1;
+    },
+
+    // The features drawn (their outline reaches into the canvas), by their properties.
+    drawnFeatures: function () {
+      var b = this._bounds;
+      if (!this._map || !b) return [];
+      var scale = this._map.options.crs.scale(this._map.getZoom());
+      var origin = this._map.getPixelOrigin();
+      return this._features
+        .filter(function (f) {
+          var box = f.area.box;
+          return box[2] * scale - origin.x >= b.min.x && box[0] * scale - origin.x <= b.max.x &&
+            box[3] * scale - origin.y >= b.min.y && box[1] * scale - origin.y <= b.max.y;
+        })
+        .map(function (f) {
+          return f.properties;
+        });
+    },
+  });
+
+  // ---------------------------------------------------------------- the selection ring
+  // A ring around the selected site's glyph, on its own small canvas above the sites, so
+  // selecting a site redraws no site (at 100,000 sites a full redraw takes most of a second).
+  function ringIcon(statusIndex) {
+    var radius = VOCAB.statuses[statusIndex].size * 1.3 + 6;
+    var half = Math.ceil(radius + 3); // the white ring reaches 2.5 px past the radius
+    var ratio = window.devicePixelRatio || 1;
+    var canvas = document.createElement('canvas');
+    canvas.className = 'fm-ring';
+    canvas.width = canvas.height = Math.round(2 * half * ratio);
+    canvas.style.width = canvas.style.height = 2 * half + 'px';
+    var ctx = canvas.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, half * ratio, half * ratio);
+    ctx.beginPath();
+    ctx.arc(0, 0, radius, 0, 2 * Math.PI);
+    ctx.lineWidth = 5;
+    ctx.strokeStyle = '#ffffff';
+    ctx.stroke();
+    ctx.lineWidth = 2.5;
+    ctx.strokeStyle = '#000000';
+    ctx.stroke();
+    return L.divIcon({ html: canvas, className: 'fm-ring-icon', iconSize: [2 * half, 2 * half] });
+  }
 
   // A layer-control entry that shows or hides one status category on the site canvas.
   var StatusToggle = L.Layer.extend({
@@ -1183,6 +1306,7 @@
     );
     map.createPane('fm-context').style.zIndex = 350;
     map.createPane('fm-labels').style.zIndex = 360;
+    map.createPane('fm-selection').style.zIndex = 450; // above the sites, below popups
 
     // Basemaps: only tiles need the network; say so when they fail.
     this.baseLayers = {};
@@ -1268,7 +1392,7 @@
     map.on('popupclose', function (e) {
       if (e.popup === self.popup) {
         self.selected = -1;
-        self.siteLayer.requestDraw();
+        self.updateRing();
         self.saveHash();
       }
     });
@@ -1286,16 +1410,27 @@
     this.fitAll();
   };
 
+  // The ring follows the selection: on the selected site, if it is on the map and shown.
+  App.prototype.updateRing = function () {
+    var site = this.selected >= 0 ? this.sites[this.selected] : null;
+    if (!site || !site.located || !this.visible[site.status]) {
+      if (this.ring) this.map.removeLayer(this.ring);
+      return;
+    }
+    this.ringIcons = this.ringIcons || {};
+    var icon = (this.ringIcons[site.status] = this.ringIcons[site.status] || ringIcon(site.status));
+    if (!this.ring) {
+      this.ring = L.marker([site.lat, site.lon], { icon: icon, interactive: false, keyboard: false, pane: 'fm-selection' });
+    }
+    this.ring.setLatLng([site.lat, site.lon]);
+    if (this.ring.options.icon !== icon) this.ring.setIcon(icon);
+    if (!this.map.hasLayer(this.ring)) this.ring.addTo(this.map);
+    this.ringCount = (this.ringCount || 0) + 1;
+  };
+
   App.prototype.buildContext = function () {
     var data = this.payloadContext;
-    var renderer = L.canvas({ pane: 'fm-context', padding: 0.5 });
-    var borders = L.geoJSON(data, {
-      renderer: renderer,
-      interactive: false,
-      style: function () {
-        return { color: '#5f5f5f', weight: 1.2, opacity: 0.9, fillColor: '#f6f2e8', fillOpacity: CONTEXT_FILL };
-      },
-    });
+    var borders = new ContextLayer(data, { pane: 'fm-context' });
     var labels = L.layerGroup();
     asArray(data.features).forEach(function (f) {
       var p = (f && f.properties) || {};
@@ -1349,6 +1484,7 @@
       this.map.closePopup(this.popup);
     }
     this.siteLayer.requestDraw();
+    this.updateRing();
     this.refreshList();
   };
 
@@ -1421,7 +1557,7 @@
     popup.fmSite = site.id;
     popup.setLatLng([site.lat, site.lon]).setContent(buildDetail(site, this.meta));
     if (!this.map.hasLayer(popup)) popup.openOn(this.map);
-    this.siteLayer.requestDraw();
+    this.updateRing();
     this.saveHash();
   };
 
@@ -1584,7 +1720,7 @@
     if (!ok && this.basemapShown) return;
     this.basemapShown = ok;
     this.map.getContainer().classList.toggle('fm-no-tiles', !ok);
-    if (this.contextLayer) this.contextLayer.setStyle({ fillOpacity: ok ? CONTEXT_FILL : 0.92 });
+    if (this.contextLayer) this.contextLayer.setFillOpacity(ok ? CONTEXT_FILL : 0.92);
     this.banner.hidden = ok || this.bannerDismissed;
   };
 
@@ -1850,10 +1986,8 @@
           },
           contextNames: function () {
             if (!app.contextLayer || !app.map.hasLayer(app.countriesLayer)) return [];
-            return app.contextLayer.getLayers().filter(function (l) {
-              return l._parts && l._parts.length > 0;
-            }).map(function (l) {
-              return l.feature.properties.iso_a2 || l.feature.properties.name;
+            return app.contextLayer.drawnFeatures().map(function (p) {
+              return p.iso_a2 || p.name;
             });
           },
         };
