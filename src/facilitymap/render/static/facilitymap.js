@@ -418,6 +418,9 @@
   // frames come late, and grows back while they come on time.
   var SLICE_MS = 10; // the most script per frame
   var SLICE_MIN_MS = 2;
+  // A draw starts small: its first slices are the translucent precision areas, the costliest
+  // to rasterise, and a first slice of 10 ms made the longest frame of a zoom (35-60 ms).
+  var SLICE_FIRST_MS = 3;
   var FRAME_LATE_MS = 22; // a frame later than this after the previous one shrinks the slice
   var SLICE_MIN_SITES = 5000; // located sites; fewer are drawn at once
   var SiteLayer = L.Renderer.extend({
@@ -612,7 +615,7 @@
         },
         // What the image shows, once drawn.
         shown: { bounds: b, origin: map.getPixelOrigin(), zoom: map.getZoom(), view: null },
-        slice: this.sliceMs, // milliseconds of script per frame
+        slice: Math.min(this.sliceMs, SLICE_FIRST_MS), // milliseconds of script per frame
         frame: 0, // when the last frame's slice began
         phase: 0, // 0: areas, 1: glyphs, 2: done
         a: 0, // next area (index into areaOrder)
