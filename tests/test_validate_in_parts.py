@@ -174,18 +174,16 @@ def in_last_feature(edit):
             id="duplicate-key",
         ),
         pytest.param(
-            in_last_feature(lambda t: t.replace('"name":"', '"name":"a\\u003ab ', 1)),
-            id="escaped-colon",
-        ),
-        pytest.param(
-            in_last_feature(lambda t: t.replace('"kind":', '"colour":"red","kind":', 1)),
-            id="unknown-property",
+            in_last_feature(lambda t: t.replace('"kind":', '"kind":"fort","id":7,"kind":', 1)),
+            id="unknown-and-duplicate-keys",
         ),
         pytest.param(lambda t: t[:-1] + ',"name":"after"}', id="features-not-last"),
         pytest.param(lambda t: "\ufeff" + t, id="byte-order-mark"),
     ],
 )
-def test_what_the_fast_path_does_not_take_is_validated_whole(in_parts, tmp_path, change):
+def test_a_structural_problem_sends_the_layer_the_whole_way(in_parts, tmp_path, change):
+    # Problems the parse reports are placed by feature number, line and column in the whole
+    # file, which no run knows: such a layer is validated whole.
     doc = json.loads(REAL_LAYER.read_text())
     compact = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     path = tmp_path / "changed.geojson"
@@ -196,6 +194,41 @@ def test_what_the_fast_path_does_not_take_is_validated_whole(in_parts, tmp_path,
     whole, parts, used = whole_and_parts(path)
 
     assert not used
+    assert parts == whole
+    assert any(p.severity == "error" for p in whole)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            in_last_feature(lambda t: t.replace('"kind":', '"colour":"red","kind":', 1)),
+            id="unknown-property",
+        ),
+        pytest.param(
+            lambda t: t.replace('"kind":', '"analyst":{"team":"b"},"kind":'), id="every-site"
+        ),
+        pytest.param(
+            in_last_feature(lambda t: t.replace('"name":"', '"name":"a\\u003ab ', 1)),
+            id="escaped-colon",
+        ),
+    ],
+)
+def test_what_the_fast_parse_does_not_take_is_parsed_the_slow_way_in_parts(
+    in_parts, tmp_path, change
+):
+    # Unknown properties are kept (they are the user's), escapes are plain JSON: the runs
+    # that have them are parsed the slow way, still each in its own process.
+    doc = json.loads(REAL_LAYER.read_text())
+    compact = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    path = tmp_path / "changed.geojson"
+    path.write_text(change(compact), encoding="utf-8")
+    assert io.parse_layer(path.read_bytes())[1] == []  # valid, but not plainly so
+    assert io._parse_plain_layer(path.read_bytes()) is None
+
+    whole, parts, used = whole_and_parts(path)
+
+    assert used
     assert parts == whole
 
 

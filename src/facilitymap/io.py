@@ -106,7 +106,10 @@ def parse_layer(data: bytes, path: str = "<layer>") -> tuple[Layer | None, list[
     Returns the layer (None when the file is not a FeatureCollection at all) and the problems
     found. Features that fail the model are left out of ``layer.sites`` and reported.
     """
+    return _parse_layer(data, path, fast=True)
 
+
+def _parse_layer(data: bytes, path: str, *, fast: bool) -> tuple[Layer | None, list[Problem]]:
     def file_problem(message: str) -> tuple[None, list[Problem]]:
         return None, [Problem(path, "-", "file", message)]
 
@@ -114,9 +117,9 @@ def parse_layer(data: bytes, path: str = "<layer>") -> tuple[Layer | None, list[
         return file_problem("empty file: expected a GeoJSON FeatureCollection")
     if data.startswith(b"\xef\xbb\xbf"):
         return file_problem("starts with a UTF-8 byte-order mark; RFC 7946 §11 forbids it")
-    fast = _parse_plain_layer(data)
-    if fast is not None:
-        return fast, []
+    plain = _parse_plain_layer(data) if fast else None
+    if plain is not None:
+        return plain, []
     try:
         doc = strictjson.loads(data)
     except strictjson.JsonProblem as err:
@@ -370,6 +373,16 @@ def parse_plain_run(text: bytearray, run: PlainRun) -> list[Site] | None:
     if text.count(b":") != colons:
         return None
     return _plain_sites(parsed if run.tail is None else parsed.features)
+
+
+def parse_run_slowly(text: bytearray, run: PlainRun) -> list[Site] | None:
+    """The sites of a run that the fast path does not take (unknown properties, which a
+    layer keeps; escaped characters), parsed the slow way; None if the run has any problem,
+    which only a parse of the whole layer can place (feature numbers, lines, columns)."""
+    if run.tail is None:
+        text = b"".join((b'{"type":"FeatureCollection","features":', text, b"}"))
+    layer, problems = _parse_layer(bytes(text), "<run>", fast=False)
+    return None if layer is None or problems else layer.sites
 
 
 def _feature_shape_problem(feature: Any) -> tuple[str, str] | None:

@@ -24,6 +24,7 @@ from facilitymap.io import (
     open_layer_file,
     parse_layer,
     parse_plain_run,
+    parse_run_slowly,
     read_plain_run,
     split_plain_layer,
 )
@@ -123,6 +124,11 @@ def _check_run(run: PlainRun, fd: int, path: str, today: date) -> bytes | None:
     does not parse the fast way."""
     text = read_plain_run(fd, run)
     sites = None if text is None else parse_plain_run(text, run)
+    if sites is None and text is not None:
+        # Read again: the fast path wrote over the text. A run with unknown properties is
+        # still parsed here, in parallel; one with a structural problem is not (None).
+        text = read_plain_run(fd, run)
+        sites = None if text is None else parse_run_slowly(text, run)
     if sites is None:
         return None
     found, notices, is_point = _check_sites(sites, path, today)
