@@ -215,19 +215,9 @@ class _LayerIn(msgspec.Struct, omit_defaults=True):
     name: str | None = None
 
 
-def _needs_slow_path(data: bytes) -> bool:
-    """An escaped colon (``\\u003a``) or one of the reserved keys (bytes.find, not a regex:
-    memchr-fast over a few hundred megabytes)."""
-    if data.find(b'"__facilitymap_') != -1:
-        return True
-    if data.find(b"\\") == -1:  # one byte, so memchr: most layers have no escape at all
-        return False
-    at = data.find(b"\\u003")
-    while at != -1:
-        if data[at + 5 : at + 6] in (b"a", b"A"):
-            return True
-        at = data.find(b"\\u003", at + 5)
-    return False
+def _needs_slow_path(data: bytes | bytearray) -> bool:
+    """A reserved key, or a colon written as an escape (which the colon count would miss)."""
+    return data.find(b'"__facilitymap_') != -1 or strictjson.has_escaped_colon(data)
 
 
 def _parse_plain_layer(data: bytes) -> Layer | None:

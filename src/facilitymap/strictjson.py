@@ -13,7 +13,6 @@ the stdlib with a pairs hook took 0.40 s.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -65,7 +64,17 @@ def _finite_float(literal: str) -> float:
     return value
 
 
-_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
+def has_escaped_colon(data: bytes | bytearray) -> bool:
+    """Whether ``data`` has a colon written as ``\\u003a``; bytes.find, not a regex (which
+    took 1.5 s over a 268 MB layer), and memchr-fast for the backslash most layers lack."""
+    if data.find(b"\\") == -1:
+        return False
+    at = data.find(b"\\u003")
+    while at != -1:
+        if data[at + 5 : at + 6] in (b"a", b"A"):
+            return True
+        at = data.find(b"\\u003", at + 5)
+    return False
 
 
 def loads(data: bytes) -> Any:
@@ -82,7 +91,7 @@ def loads(data: bytes) -> Any:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as err:
         raise _explained(data, err) from None
-    if _ESCAPED_COLON.search(data) or data.count(b":") != orjson.dumps(doc).count(b":"):
+    if has_escaped_colon(data) or data.count(b":") != orjson.dumps(doc).count(b":"):
         _exact_duplicate_check(data)
     return doc
 
