@@ -318,3 +318,33 @@ def test_anything_but_a_plain_layer_takes_the_slow_path(change):
     changed = change(canonical)
     assert changed != canonical
     assert layer_io._parse_plain_layer(changed) is None
+
+
+def test_the_look_at_the_first_feature_only_skips_fast_parses_bound_to_fail(monkeypatch):
+    # _first_feature_is_plain spares a layer whose sites all have a custom property a fast
+    # parse that would fail at its end; it must never skip one that would succeed, nor
+    # change what any layer parses to.
+    from facilitymap import io as layer_io
+
+    root = Path(__file__).resolve().parents[1]
+    real = (root / "geodata" / "sites.geojson").read_bytes()
+    custom = real.replace(b'"kind":', b'"analyst": "team-b", "kind":')
+    paths = sorted((root / "tests" / "data").glob("*/*.geojson"))
+    layers = [p.read_bytes() for p in paths] + [real, custom]
+    looked = [layer_io._first_feature_is_plain(data, collection=True) for data in layers]
+    parsed = [layer_io.parse_layer(data) for data in layers]
+
+    monkeypatch.setattr(layer_io, "_first_feature_is_plain", lambda *_, **__: True)
+    fast_anyway = [layer_io._parse_plain_layer(data) for data in layers]
+    unpeeked = [layer_io.parse_layer(data) for data in layers]
+
+    for look, fast in zip(looked, fast_anyway, strict=True):
+        assert look or fast is None  # skipped only where the fast parse fails
+    assert looked[-2:] == [True, False]  # the real layer is plain; with custom properties not
+    for (layer_a, problems_a), (layer_b, problems_b) in zip(parsed, unpeeked, strict=True):
+        assert problems_a == problems_b
+        assert (layer_a is None) == (layer_b is None)
+        if layer_a is not None:
+            assert [s.to_json_dict() for s in layer_a.sites] == [
+                s.to_json_dict() for s in layer_b.sites
+            ]
