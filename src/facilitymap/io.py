@@ -305,19 +305,22 @@ def split_plain_layer(fd: int, size: int, parts: int) -> list[PlainRun] | None:
     """
     if parts < 2:
         return None
-    at = max(0, size - _TAIL_BYTES)
-    end = _FEATURES_LAST.search(os.pread(fd, size - at, at))
-    if end is None:
+    try:
+        at = max(0, size - _TAIL_BYTES)
+        end = _FEATURES_LAST.search(os.pread(fd, size - at, at))
+        if end is None:
+            return None
+        tail = at + end.start()
+        cuts: list[int] = []
+        for k in range(1, parts):
+            at = max(size * k // parts, cuts[-1] + 1 if cuts else 0)
+            for reach in _SEARCH_BYTES:
+                found = _BETWEEN_FEATURES.search(os.pread(fd, max(0, min(reach, tail - at)), at))
+                if found is not None:
+                    cuts.append(at + found.start(1))
+                    break
+    except OSError:  # the whole-file read says what is wrong, if anything
         return None
-    tail = at + end.start()
-    cuts: list[int] = []
-    for k in range(1, parts):
-        at = max(size * k // parts, cuts[-1] + 1 if cuts else 0)
-        for reach in _SEARCH_BYTES:
-            found = _BETWEEN_FEATURES.search(os.pread(fd, max(0, min(reach, tail - at)), at))
-            if found is not None:
-                cuts.append(at + found.start(1))
-                break
     if not cuts:
         return None
     starts = [0, *(cut + 1 for cut in cuts)]
@@ -340,7 +343,10 @@ def read_plain_run(fd: int, run: PlainRun) -> bytearray | None:
     with memoryview(text) as view:
         for start, end in pieces:
             while start < end:
-                got = os.preadv(fd, [view[into : into + end - start]], start)
+                try:
+                    got = os.preadv(fd, [view[into : into + end - start]], start)
+                except OSError:  # the whole-file read says what is wrong, if anything
+                    return None
                 if got == 0:
                     return None
                 start, into = start + got, into + got
