@@ -158,6 +158,15 @@ def test_a_layer_written_by_geopandas_is_read_in_parts_too(in_parts, tmp_path):
     assert parts == whole
 
 
+def changed_real_layer(tmp_path: Path, change) -> Path:
+    """The curated layer written compact, then changed as text by ``change``."""
+    doc = json.loads(REAL_LAYER.read_text())
+    compact = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    path = tmp_path / "changed.geojson"
+    path.write_text(change(compact), encoding="utf-8")
+    return path
+
+
 def in_last_feature(edit):
     def change(text: str) -> str:
         last = text.rindex('{"type":"Feature"')
@@ -184,11 +193,8 @@ def in_last_feature(edit):
 def test_a_structural_problem_sends_the_layer_the_whole_way(in_parts, tmp_path, change):
     # Problems the parse reports are placed by feature number, line and column in the whole
     # file, which no run knows: such a layer is validated whole.
-    doc = json.loads(REAL_LAYER.read_text())
-    compact = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    path = tmp_path / "changed.geojson"
-    path.write_text(change(compact), encoding="utf-8")
-    plain = write_compact(tmp_path / "plain.geojson", doc)
+    path = changed_real_layer(tmp_path, change)
+    plain = write_compact(tmp_path / "plain.geojson", json.loads(REAL_LAYER.read_text()))
     assert whole_and_parts(plain)[2]  # unchanged, it is read in parts
 
     whole, parts, used = whole_and_parts(path)
@@ -219,10 +225,7 @@ def test_what_the_fast_parse_does_not_take_is_parsed_the_slow_way_in_parts(
 ):
     # Unknown properties are kept (they are the user's), escapes are plain JSON: the runs
     # that have them are parsed the slow way, still each in its own process.
-    doc = json.loads(REAL_LAYER.read_text())
-    compact = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    path = tmp_path / "changed.geojson"
-    path.write_text(change(compact), encoding="utf-8")
+    path = changed_real_layer(tmp_path, change)
     assert io.parse_layer(path.read_bytes())[1] == []  # valid, but not plainly so
     assert io._parse_plain_layer(path.read_bytes()) is None
 

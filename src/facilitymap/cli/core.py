@@ -73,10 +73,7 @@ def validate(
     if fmt == "json":
         click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
     else:
-        listed = problems
-        if show_notices and not all_notices and len(notices) > NOTICES_LISTED:
-            unlisted = set(map(id, notices[NOTICES_LISTED:]))
-            listed = [p for p in problems if id(p) not in unlisted]
+        listed = problems if all_notices else _first_notices_only(problems, NOTICES_LISTED)
         if listed:
             click.echo("\n".join(terminal_safe(problem) for problem in listed))
         if len(listed) < len(problems):
@@ -92,6 +89,18 @@ def validate(
         click.echo(summary, err=True)
     if errors or (strict and warnings):
         raise SystemExit(1)
+
+
+def _first_notices_only(problems: list, limit: int) -> list:
+    """``problems`` in order, without the notices past the first ``limit``."""
+    listed, notices = [], 0
+    for problem in problems:
+        if problem.severity == "notice":
+            notices += 1
+            if notices > limit:
+                continue
+        listed.append(problem)
+    return listed
 
 
 @click.command("list", short_help="List sites with their status.")
