@@ -1,4 +1,4 @@
-"""Typed records of the layer: Site, Claim, Source, Location.
+"""Typed records of the layer: Layer, Site, Claim, Source, Location.
 
 Pure data: no files, no HTML, no click. The field meanings are in ``docs/layer-format.md``;
 ``geodata/schema.json`` is generated from these classes (``facilitymap schema``).
@@ -10,7 +10,9 @@ information in Python to list *every* problem of a record that failed.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -90,7 +92,7 @@ LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 # names); a multi-megabyte string is refused rather than embedded into every map and export.
 Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 OptionalText = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)] | None
-# Patterns are in the schema but checked by facilitymap.validate (once per distinct value,
+# Patterns are in the schema but checked by facilitymap.validation (once per distinct value,
 # cached), not by msgspec, which would call the regex engine for every value: 1.3 s of a
 # 100,000-site load, where the distinct values (c1, s0, 2019-02-18, ...) are a few thousand.
 IsoDate = Annotated[
@@ -101,7 +103,7 @@ Slug = Annotated[str, Meta(pattern=SLUG_PATTERN, max_length=120)]
 LocalId = Annotated[str, Meta(max_length=120, extra_json_schema={"pattern": LOCAL_ID_PATTERN})]
 CountryCode = Annotated[str, Meta(extra_json_schema={"pattern": COUNTRY_PATTERN})]
 LangTag = Annotated[str, Meta(extra_json_schema={"pattern": LANG_PATTERN})]
-# Only the scheme is checked here; validate.py says why a URL is refused.
+# Only the length is checked here; facilitymap.validation.records says why a URL is refused.
 Url = Annotated[str, Meta(min_length=1, max_length=4096)]
 Radius = Annotated[float, Meta(gt=0)]
 
@@ -236,7 +238,7 @@ class Site(Record, kw_only=True, gc=False):
 
     The fields are the Feature's properties, plus its ``id`` and ``geometry`` (the GeoJSON
     geometry dict, or None for an unlocated site; its shape is checked by
-    :mod:`facilitymap.validate`). The derived fields hold what the file declared;
+    :mod:`facilitymap.validation`). The derived fields hold what the file declared;
     :meth:`derive` computes them from the claims. ``extra`` holds unknown properties and
     ``extra_members`` unknown Feature members.
     """
@@ -288,6 +290,23 @@ class Site(Record, kw_only=True, gc=False):
         from facilitymap.io import site_to_feature
 
         return site_to_feature(self, as_of=as_of)
+
+
+@dataclasses.dataclass
+class Layer:
+    """A loaded layer: its sites, the collection's other members, and where it came from."""
+
+    sites: list[Site]
+    extra_members: dict[str, Any] = dataclasses.field(default_factory=dict)
+    path: Path | None = None
+    sha256: str | None = None
+
+    def site(self, site_id: str) -> Site:
+        """The site with this id; raises KeyError."""
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise KeyError(site_id)
 
 
 # Which fields of a record hold nested records (walked to merge unknown members).
