@@ -25,6 +25,7 @@ from facilitymap.geometry import canonical_geometry
 from facilitymap.model import DERIVED_FIELDS, PROPERTY_ORDER, Layer, Site, _id_problems
 from facilitymap.parallel import Background
 from facilitymap.problems import Problem, errors, site_label
+from facilitymap.status import derive_site
 from facilitymap.validation import validate_layer
 from facilitymap.validation.shape import layer_from_document, start_problem
 
@@ -379,7 +380,7 @@ def site_to_feature(site: Site, as_of=None) -> dict[str, Any]:
     properties = {k: record[k] for k in PROPERTY_ORDER if k in record and k not in DERIVED_FIELDS}
     for key in sorted(site.extra_properties):
         properties[key] = site.extra_properties[key]
-    derived = site.derive(as_of=as_of)
+    derived = derive_site(site, as_of=as_of)
     properties["official_status"] = derived.official_status
     properties["evidence"] = derived.evidence
     properties["status"] = derived.status

@@ -239,7 +239,7 @@ class Site(Record, kw_only=True, gc=False):
     The fields are the Feature's properties, plus its ``id`` and ``geometry`` (the GeoJSON
     geometry dict, or None for an unlocated site; its shape is checked by
     :mod:`facilitymap.validation`). The derived fields hold what the file declared;
-    :meth:`derive` computes them from the claims. ``extra`` holds unknown properties and
+    :func:`facilitymap.status.derive_site` computes them from the claims. ``extra`` holds unknown properties and
     ``extra_members`` unknown Feature members.
     """
 
@@ -278,18 +278,6 @@ class Site(Record, kw_only=True, gc=False):
     def source_map(self) -> dict[str, Source]:
         """Sources by id."""
         return {source.id: source for source in self.sources}
-
-    def derive(self, as_of=None):
-        """The derived status of this site from its claims, optionally as of a date."""
-        from facilitymap.status import derive_status
-
-        return derive_status(self.claims, as_of=as_of, sources=self.sources)
-
-    def to_feature(self, as_of=None) -> dict[str, Any]:
-        """The site as a GeoJSON Feature dict, derived fields computed as of ``as_of``."""
-        from facilitymap.io import site_to_feature
-
-        return site_to_feature(self, as_of=as_of)
 
 
 @dataclasses.dataclass

@@ -24,7 +24,7 @@ from datetime import date
 import msgspec
 
 from facilitymap.dates import date_end, parse_as_of
-from facilitymap.model import STATUSES, Claim, Source
+from facilitymap.model import STATUSES, Claim, Site, Source
 
 STATUS_RULE = (
     "Status comes from the dated claims: a host-government denial (its latest statement) is "
@@ -151,6 +151,11 @@ def derive_status(
     if status not in ("acknowledged", "acknowledged-other-role"):
         deciding = deciding + [c for c in evidence_claims if c not in deciding]
     return Derived(official, evidence, status, tuple(deciding))
+
+
+def derive_site(site: Site, as_of: date | str | None = None) -> Derived:
+    """The derived status of a site from its claims and sources, optionally as of a date."""
+    return derive_status(site.claims, as_of=as_of, sources=site.sources)
 
 
 def _publishers(source_ids: set[str], sources: Sequence[Source]) -> set[str]:
