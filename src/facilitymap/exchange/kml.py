@@ -22,7 +22,7 @@ from facilitymap.exchange.flat import FLAT_COLUMNS, XML_INVALID, site_to_row
 from facilitymap.io import site_to_feature
 from facilitymap.listing import precision_text
 from facilitymap.model import STATUSES, Site
-from facilitymap.render.style import STATUS_STYLE
+from facilitymap.palette import STATUS_STYLE
 from facilitymap.status import STATUS_INFO, derive_site
 from facilitymap.validate import url_problem
 
