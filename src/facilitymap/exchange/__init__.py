@@ -267,9 +267,9 @@ def read_sites(
     columns = {k for _, _, row in raw for k in row}
     missing = sorted(c for c in column_map.values() if c not in columns)
     if missing and raw:
-        found = ", ".join(sorted(columns))
         raise LayerError(
-            f"{path}: no column {', '.join(map(repr, missing))} (columns: {found})",
+            f"{path}: no column {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(sorted(columns))})",
             [Problem(label, "-", "--map", f"no column {c!r} in the file") for c in missing],
         )
     for row_label, geometry, source_row in raw:
