@@ -10,7 +10,7 @@ CSV, KML and GeoJSON.
     sites = import_file("from-colleague.csv", column_map={"name": "Site name"})
 
 Every format carries the same flat columns (``FLAT_COLUMNS``; nested parts as JSON text);
-what each one loses is measured in ``tests/test_export_roundtrip.py`` and written down in
+what each one loses is measured in ``tests/test_import.py`` (round trips) and written down in
 ``docs/exchange.md``.
 """
 
