@@ -4,8 +4,10 @@ the review checks (--check); exit codes."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -392,3 +394,57 @@ def test_check_flags_what_a_second_coder_would(versions, tmp_path):
     assert "was removed but is still cited by claim c10" in run.output
     ok = CliRunner().invoke(cli, ["diff", "--check", str(LAYER), str(LAYER)])
     assert ok.exit_code == 0
+
+
+def _documented_hook() -> str:
+    doc = (ROOT / "docs" / "diff.md").read_text(encoding="utf-8")
+    section = doc.split("### A git pre-commit hook", 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_documented_pre_commit_hook_refuses_a_bad_commit(versions, tmp_path):
+    old, _ = versions
+    repo = tmp_path / "repo"
+    (repo / "geodata").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    layer = repo / "geodata" / "sites.geojson"
+    save_layer(old, layer)
+    _git(repo, "add", "geodata/sites.geojson")
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(_documented_hook(), encoding="utf-8")
+    hook.chmod(0o755)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def commit(message: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@e.org", "commit", "-qam", message],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    assert commit("first").returncode == 0  # nothing to compare with yet
+    # a claim removed without a note: refused, with the reason
+    save_layer(_change(old, VAKHON, lambda s: s.replace(claims=s.claims[:-1])), layer)
+    refused = commit("drop c11")
+    assert refused.returncode == 1
+    assert (
+        ":geodata/sites.geojson: tj-ishkoshim-vakhon: claims: claim 'c11' was removed "
+        "without a note" in refused.stderr  # git shows a hook's output on stderr
+    )
+    # the same removal with a note naming it: accepted
+    noted = _change(
+        old,
+        VAKHON,
+        lambda s: s.replace(
+            claims=s.claims[:-1],
+            confidence_note=s.confidence_note + " c11 removed: context only (test).",
+        ),
+    )
+    save_layer(noted, layer)
+    accepted = commit("drop c11, with a note")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert _git(repo, "log", "--format=%s") == "drop c11, with a note\nfirst\n"
