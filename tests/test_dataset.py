@@ -9,6 +9,7 @@ import pytest
 
 from facilitymap.cli import cli
 from facilitymap.io import dump_layer, load_layer
+from facilitymap.status import derive_site
 from facilitymap.validate import validate_path
 
 REAL_LAYER = Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson"
@@ -47,28 +48,28 @@ def test_list_shows_every_site(runner):
 
 def test_shaymak_is_attested_and_denied_today_but_not_before_2019(layer):
     site = layer.site("tj-murghab-shaymak")
-    now = site.derive()
+    now = derive_site(site)
     assert (now.official_status, now.evidence, now.status) == (
         "denied",
         "attested",
         "attested-denied",
     )
-    before = site.derive(as_of="2018-12-31")
+    before = derive_site(site, as_of="2018-12-31")
     assert before.official_status == "no-statement"
     assert before.status != "attested-denied"
     # Between the 2019 Tajik line ("a Tajik post built by China") and the 2024 denials.
-    assert site.derive(as_of="2020-01-01").official_status == "acknowledged-other-role"
+    assert derive_site(site, as_of="2020-01-01").official_status == "acknowledged-other-role"
 
 
 def test_vakhon_is_announced_then_denied_as_a_chinese_base(layer):
     site = layer.site("tj-ishkoshim-vakhon")
-    now = site.derive()
+    now = derive_site(site)
     assert (now.official_status, now.evidence, now.status) == (
         "denied",
         "reported",
         "reported-denied",
     )
-    assert site.derive(as_of="2021-10-27").official_status == "acknowledged"
+    assert derive_site(site, as_of="2021-10-27").official_status == "acknowledged"
     assert site.location.precision_m >= 100_000, "its location is uncertain: say so"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from facilitymap.dates import date_end, parse_as_of
 from facilitymap.model import CONFIDENCES, Site
+from facilitymap.status import derive_site
 
 LIST_COLUMNS = (
     "id",
@@ -48,7 +49,7 @@ def select_sites(
             continue
         if cutoff is not None and not any(date_end(c.date) <= cutoff for c in site.claims):
             continue
-        if statuses and site.derive(as_of=cutoff).status not in statuses:
+        if statuses and derive_site(site, as_of=cutoff).status not in statuses:
             continue
         chosen.append(site)
     return chosen
@@ -71,7 +72,7 @@ def site_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
         "name": site.name,
         "kind": site.kind,
         "country": site.country,
-        "status": site.derive(as_of=as_of).status,
+        "status": derive_site(site, as_of=as_of).status,
         "confidence": site.confidence,
         "precision": precision_text(site),
         "claims": sum(1 for c in site.claims if as_of is None or date_end(c.date) <= as_of),

@@ -37,12 +37,13 @@ from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
-from facilitymap.io import Layer
+from facilitymap.io import Layer, site_to_feature
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites
+from facilitymap.status import derive_site
 
 DEFAULT_CONFIG = Path("maps.toml")
 DEFAULT_TITLE = "facilitymap"
@@ -120,8 +121,8 @@ def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
     sites = _selected(layer, spec)
     features = []
     for site in sites:
-        feature = site.to_feature(as_of=spec.as_of)
-        feature["deciding_claims"] = list(site.derive(as_of=spec.as_of).deciding_claims)
+        feature = site_to_feature(site, as_of=spec.as_of)
+        feature["deciding_claims"] = list(derive_site(site, as_of=spec.as_of).deciding_claims)
         if spec.as_of is not None:
             props = feature["properties"]
             known = [c for c in props["claims"] if date_end(c["date"]) <= spec.as_of]
@@ -189,7 +190,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
     records, details = [], []
     areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
     for site in sites:
-        derived = site.derive(as_of=as_of)
+        derived = derive_site(site, as_of=as_of)
         claims, later = site.claims, None
         if as_of is not None:
             claims = [c for c in site.claims if date_end(c.date) <= as_of]
