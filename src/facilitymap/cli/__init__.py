@@ -14,6 +14,7 @@ import click
 from facilitymap import parallel
 from facilitymap.cli import options
 from facilitymap.cli.core import list_sites, schema, show, validate
+from facilitymap.cli.diff import diff
 from facilitymap.cli.exchange import add, export, import_sites
 from facilitymap.cli.links import check_links
 from facilitymap.cli.render import build, render
@@ -42,6 +43,7 @@ for command in (
     import_sites,
     add,
     check_links,
+    diff,
 ):
     cli.add_command(command)
 
