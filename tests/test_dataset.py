@@ -57,6 +57,9 @@ POSITIONS = {
         "2019-12-31": ({"TJ": "denied", "CN": NONE}, "reported-denied"),
         # RFE/RL (27 Oct 2021): both governments have officially denied the base.
         "2021-12-31": ({"TJ": "denied", "CN": "denied"}, "attested-denied"),
+        # The Tajik foreign minister (July 2022, recalled in 2024): a Defence Ministry facility
+        # meant to receive Chinese colleagues. China's 2021 denial still stands.
+        "2022-12-31": ({"TJ": "acknowledged-other-role", "CN": "denied"}, "attested-denied"),
         # Tajik MFA and PRC MFA (12 Jul 2024), PRC embassy (15 Jul), Tajik MIA (8 Aug 2024).
         None: ({"TJ": "denied", "CN": "denied"}, "attested-denied"),
     },
