@@ -138,3 +138,23 @@ def test_unlocated_and_vague_sites_say_so(layer):
             assert site.location.basis == "unlocated"
         elif site.location.basis != "published-coordinates":
             assert (site.location.precision_m or 0) >= 1_000 or site.geometry["type"] != "Point"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg"])
+def test_gis_exports_say_who_denies_and_keep_the_governments(layer, tmp_path, suffix):
+    import csv
+
+    from facilitymap.exchange import export_layer, import_file
+
+    out = tmp_path / f"sites{suffix}"
+    export_layer(layer, out, suffix[1:])
+    if suffix == ".csv":
+        with out.open(encoding="utf-8", newline="") as f:
+            rows = {r["id"]: r for r in csv.DictReader(f)}
+        assert rows["tj-murghab-shaymak"]["denied_by"] == "Tajikistan and China"
+        assert rows["tj-kulob-mumirak"]["denied_by"] == ""
+        assert rows["tj-ishkoshim-vakhon"]["governments"] == '["CN"]'
+    back = {s.id: s for s in import_file(out)}
+    for site_id in ("tj-murghab-shaymak", "tj-ishkoshim-vakhon"):
+        assert back[site_id].governments == ["CN"]
+        assert back[site_id].derive().positions == layer.site(site_id).derive().positions
