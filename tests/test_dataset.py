@@ -158,3 +158,16 @@ def test_gis_exports_say_who_denies_and_keep_the_governments(layer, tmp_path, su
     for site_id in ("tj-murghab-shaymak", "tj-ishkoshim-vakhon"):
         assert back[site_id].governments == ["CN"]
         assert back[site_id].derive().positions == layer.site(site_id).derive().positions
+
+
+def test_show_says_who_holds_which_position(runner):
+    args = ["show", "tj-ishkoshim-vakhon", str(REAL_LAYER), "--as-of", "2021-12-31"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0
+    assert "denied by China; acknowledged in another role by Tajikistan" in result.stdout
+
+
+def test_kml_balloon_says_who_denies(layer):
+    from facilitymap.exchange.kml import balloon
+
+    assert "denied by Tajikistan and China" in balloon(layer.site("tj-murghab-shaymak"))
