@@ -8,7 +8,7 @@ from typing import Any
 
 from facilitymap.dates import date_end, parse_as_of
 from facilitymap.model import CONFIDENCES, Site
-from facilitymap.status import derive_site
+from facilitymap.status import derive_site, government_names
 
 LIST_COLUMNS = (
     "id",
@@ -16,6 +16,7 @@ LIST_COLUMNS = (
     "kind",
     "country",
     "status",
+    "denied_by",
     "confidence",
     "precision",
     "claims",
@@ -66,13 +67,15 @@ def precision_text(site: Site) -> str:
 
 
 def site_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
-    """One row of ``facilitymap list``."""
+    """One row of ``facilitymap list``; ``denied_by`` names the governments that deny."""
+    derived = derive_site(site, as_of=as_of)
     return {
         "id": site.id,
         "name": site.name,
         "kind": site.kind,
         "country": site.country,
-        "status": derive_site(site, as_of=as_of).status,
+        "status": derived.status,
+        "denied_by": government_names(derived.denied_by),
         "confidence": site.confidence,
         "precision": precision_text(site),
         "claims": sum(1 for c in site.claims if as_of is None or date_end(c.date) <= as_of),

@@ -284,11 +284,23 @@ def position_words(positions: Sequence[tuple[str, str]]) -> str:
     return "; ".join(parts) or "no official statement"
 
 
+def government_names(codes: Sequence[str]) -> str:
+    """Governments in running text.
+
+    >>> government_names(["TJ", "CN", "US"])
+    'Tajikistan, China and the United States'
+    >>> government_names([])
+    ''
+    """
+    return _and_join([government_name(code) for code in codes])
+
+
 def denied_by_words(derived: Derived) -> str:
     """ "denied by Tajikistan and China", or "" when no concerned government denies."""
-    names = [government_name(code) for code in derived.denied_by]
-    return f"denied by {_and_join(names)}" if names else ""
+    return f"denied by {government_names(derived.denied_by)}" if derived.denied_by else ""
 
 
 def _and_join(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -158,7 +158,7 @@ def show(site_id: str, layer: Path, as_of, fmt: str) -> None:
     """
     from facilitymap.io import site_to_feature
     from facilitymap.listing import precision_text, site_timeline
-    from facilitymap.status import derive_site
+    from facilitymap.status import derive_site, position_words
 
     loaded = load_or_fail(layer)
     try:
@@ -169,6 +169,8 @@ def show(site_id: str, layer: Path, as_of, fmt: str) -> None:
     timeline = site_timeline(site, as_of)
     if fmt == "json":
         feature = site_to_feature(site, as_of=as_of)
+        # Each concerned government's own position, host first: {"TJ": "denied", "CN": ...}.
+        feature["official_positions"] = dict(derived.positions)
         feature["timeline"] = timeline
         click.echo(json.dumps(feature, ensure_ascii=False, indent=2))
         return
@@ -178,7 +180,7 @@ def show(site_id: str, layer: Path, as_of, fmt: str) -> None:
         *(f"  {s(n.name)} ({s(n.lang)})" for n in site.local_names),
         f"kind: {site.kind}    country: {site.country}    "
         + " / ".join(s(a) for a in (site.admin1, site.admin2, site.admin3) if a),
-        f"status: {derived.label} (official: {derived.official_status}; evidence: "
+        f"status: {derived.label} ({position_words(derived.positions)}; evidence: "
         f"{derived.evidence})" + (f" as of {as_of.isoformat()}" if as_of else ""),
         f"confidence: {site.confidence}: {s(site.confidence_note)}",
         f"location: {precision_text(site)}, {site.location.basis}: {s(site.location.note)}",

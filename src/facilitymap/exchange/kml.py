@@ -23,7 +23,7 @@ from facilitymap.io import site_to_feature
 from facilitymap.listing import precision_text
 from facilitymap.model import STATUSES, Site
 from facilitymap.palette import STATUS_STYLE
-from facilitymap.status import STATUS_INFO, derive_site
+from facilitymap.status import STATUS_INFO, derive_site, position_words
 from facilitymap.validate import url_problem
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -84,7 +84,7 @@ def balloon(site: Site, as_of=None) -> str:
         names = "; ".join(f"{e(n.name)} ({e(n.lang)})" for n in site.local_names)
         parts.append(f"<p>{names}</p>")
     parts.append(
-        f"<p><b>{e(derived.label)}</b> (official: {e(derived.official_status)}; "
+        f"<p><b>{e(derived.label)}</b> ({e(position_words(derived.positions))}; "
         f"evidence: {e(derived.evidence)})<br>"
         f"Confidence: {e(site.confidence)}: {e(site.confidence_note)}<br>"
         f"Location: {e(precision_text(site))}, {e(site.location.basis)}: "
