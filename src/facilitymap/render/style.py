@@ -19,6 +19,7 @@ from facilitymap.model import (
     STANCES,
     STATUSES,
 )
+from facilitymap.palette import STATUS_COLOURS
 from facilitymap.status import STATUS_INFO, STATUS_RULE
 
 
@@ -26,17 +27,20 @@ def _style(color: str, colour: str, shape: str, fill: str, size: float) -> dict[
     return {"color": color, "colour": colour, "shape": shape, "fill": fill, "size": size}
 
 
-# color: the hex the page draws with; colour: its name, for the legend's words. shape:
+# color: the hex the page draws with; colour: its name, for the legend's words (both from
+# facilitymap.palette, which the KML export shares). shape:
 # official position (diamond = denied, triangle = another role, square = acknowledged,
 # circle = no statement); fill: evidence; size: glyph radius in px (denied ones larger).
 STATUS_STYLE: dict[str, dict[str, object]] = {
-    "attested-denied": _style("#D55E00", "vermillion", "diamond", "solid", 8.5),
-    "reported-denied": _style("#E69F00", "orange", "diamond", "hollow", 8.5),
-    "acknowledged-other-role": _style("#56B4E9", "sky blue", "triangle", "solid", 7.5),
-    "acknowledged": _style("#009E73", "bluish green", "square", "solid", 6.5),
-    "attested": _style("#0072B2", "blue", "circle", "solid", 7),
-    "reported": _style("#CC79A7", "reddish purple", "circle", "hollow", 7),
-    "unverified": _style("#7A7A7A", "grey", "circle", "dashed", 6),
+    "attested-denied": _style(*STATUS_COLOURS["attested-denied"], "diamond", "solid", 8.5),
+    "reported-denied": _style(*STATUS_COLOURS["reported-denied"], "diamond", "hollow", 8.5),
+    "acknowledged-other-role": _style(
+        *STATUS_COLOURS["acknowledged-other-role"], "triangle", "solid", 7.5
+    ),
+    "acknowledged": _style(*STATUS_COLOURS["acknowledged"], "square", "solid", 6.5),
+    "attested": _style(*STATUS_COLOURS["attested"], "circle", "solid", 7),
+    "reported": _style(*STATUS_COLOURS["reported"], "circle", "hollow", 7),
+    "unverified": _style(*STATUS_COLOURS["unverified"], "circle", "dashed", 6),
 }
 
 SHAPE_WORDS = {
