@@ -21,7 +21,26 @@ from facilitymap.cli.options import (
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.model import ACTOR_TYPES, CLAIM_BASES, CONFIDENCES, KINDS, LOCATION_BASES, STANCES
 
-FORMAT_CHOICES = ("gpkg", "fgb", "shp", "csv", "kml", "geojson")
+
+class FormatChoice(click.Choice):
+    """The formats of the exchange registry (``exchange.registry``), in its order.
+
+    Looked up when a command needs them: importing the formats loads the layer code and
+    GDAL's bindings, which ``facilitymap --help`` should not wait for.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        from facilitymap.exchange.registry import FORMATS
+
+        return tuple(FORMATS)
+
+    @choices.setter
+    def choices(self, value) -> None:
+        pass  # click.Choice sets it in __init__; the registry is the only source
 
 
 def _fail(err: FacilitymapError) -> click.ClickException:
@@ -53,7 +72,7 @@ def map_handler(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
 
 @click.command(short_help="Export sites to GPKG, FlatGeobuf, Shapefile, CSV, KML or GeoJSON.")
 @layer_arg
-@click.option("--to", "fmt", type=click.Choice(FORMAT_CHOICES), required=True, help="Format.")
+@click.option("--to", "fmt", type=FormatChoice(), required=True, help="Format.")
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File."
 )
@@ -78,12 +97,13 @@ def export(layer, fmt, output, overwrite, flat, excel_safe, statuses, kinds, cou
     $ facilitymap export --to csv -o sites.csv --excel-safe
     """
     from facilitymap.exchange import export_layer
+    from facilitymap.exchange.registry import FORMATS
     from facilitymap.listing import select_sites
 
-    if flat and fmt != "geojson":
-        raise click.UsageError("--flat applies to --to geojson only")
-    if excel_safe and fmt != "csv":
-        raise click.UsageError("--excel-safe applies to --to csv only")
+    for option, given in (("flat", flat), ("excel_safe", excel_safe)):
+        if given and option not in FORMATS[fmt].options:
+            takers = " or ".join(f"--to {f.name}" for f in FORMATS.values() if option in f.options)
+            raise click.UsageError(f"--{option.replace('_', '-')} applies to {takers} only")
     loaded = load_or_fail(layer)
     sites = select_sites(loaded.sites, statuses=statuses, kinds=kinds, countries=countries,
                          min_confidence=min_confidence, as_of=as_of)  # fmt: skip
@@ -226,17 +246,15 @@ def add_site_cmd(site_id, lon, lat, wkt, precision_m, location_basis, location_n
                  local_names, layer, dry_run, **fields) -> None:  # fmt: skip
     """Add a site (without claims: add sources and claims next)."""
     from facilitymap.edit import add_site
-    from facilitymap.exchange.ogr import geometry_dict
+    from facilitymap.exchange.geometries import from_wkt
 
     if (lon is None) != (lat is None) or (wkt and lon is not None):
         raise click.UsageError("give --lon and --lat together, or --wkt, or neither")
     names = [dict(zip(("lang", "name"), n.split("=", 1), strict=False)) for n in local_names]
     if wkt:
-        import shapely
-
         try:
-            geometry = geometry_dict(shapely.from_wkt(wkt))
-        except Exception as err:
+            geometry = from_wkt(wkt)
+        except ValueError as err:
             raise click.BadParameter(f"not WKT: {err}", param_hint="--wkt") from err
     else:
         geometry = {"type": "Point", "coordinates": [lon, lat]} if lon is not None else None
