@@ -156,7 +156,9 @@ def test_value_maps_turn_their_words_into_ours(tmp_path):
     header = [*HEADER, "Type"]
     rows = [[*ROWS[0], "Garrison"], [*ROWS[1], "radar"]]
     text = BASE_RECIPE.replace('kind = "base"\n', "") + SOURCES
-    text += '\n[site.kind]\ncolumn = "type"\ndefault = "other"\n[site.kind.map]\ngarrison = "base"\n'
+    text += (
+        '\n[site.kind]\ncolumn = "type"\ndefault = "other"\n[site.kind.map]\ngarrison = "base"\n'
+    )
     source = write_csv(tmp_path / "typed.csv", rows, header)
     result = read_with_recipe(source, parse_recipe(text))
     assert [s.kind for s in result.sites] == ["base", "other"]
@@ -168,10 +170,16 @@ def test_ids_from_a_column_are_lower_case_slugs(tmp_path):
 
 
 def test_ids_from_names_are_numbered_in_file_order_and_stable(tmp_path):
-    text = BASE_RECIPE.replace('id = { column = "Code" }', 'id = { from_name = true, prefix = "tj" }')
+    text = BASE_RECIPE.replace(
+        'id = { column = "Code" }', 'id = { from_name = true, prefix = "tj" }'
+    )
     rows = [ROWS[0], ROWS[1], [*ROWS[1][:1], "Dushanbe post", *ROWS[1][2:]]]
     first = read(tmp_path, rows=rows, recipe=text)
-    assert [s.id for s in first.sites] == ["tj-dushanbe-post", "tj-kulob-post", "tj-dushanbe-post-2"]
+    assert [s.id for s in first.sites] == [
+        "tj-dushanbe-post",
+        "tj-kulob-post",
+        "tj-dushanbe-post-2",
+    ]
     grown = [*rows, [*ROWS[0][:1], "Dushanbe post", *ROWS[0][2:]]]
     again = read(tmp_path, rows=grown, recipe=text)
     assert [s.id for s in again.sites][:3] == [s.id for s in first.sites]
@@ -206,7 +214,9 @@ def test_an_unknown_country_is_an_error_naming_the_value(tmp_path):
 
 
 def test_country_from_the_point(tmp_path):
-    text = BASE_RECIPE.replace('country = { column = "Country" }', "country = { from_point = true }")
+    text = BASE_RECIPE.replace(
+        'country = { column = "Country" }', "country = { from_point = true }"
+    )
     rows = [[*r[:2], "", *r[3:]] for r in ROWS]
     result = read(tmp_path, rows=rows, recipe=text)
     assert [s.country for s in result.sites] == ["TJ", "TJ"]
@@ -236,7 +246,9 @@ def test_the_default_basis_is_relay_so_an_import_never_attests(tmp_path):
     assert {c.basis for s in sites for c in s.claims} == {"relay"}
     # Two URLs on two hosts are still one publisher's relay: reported, not attested.
     assert sites[0].derive().evidence == "reported"
-    first_hand = (BASE_RECIPE + SOURCES).replace('stance = "affirms"', 'stance = "affirms"\nbasis = "on-site"')
+    first_hand = (BASE_RECIPE + SOURCES).replace(
+        'stance = "affirms"', 'stance = "affirms"\nbasis = "on-site"'
+    )
     assert read(tmp_path, recipe=first_hand).sites[0].claims[0].basis == "on-site"
 
 
@@ -283,7 +295,9 @@ def test_cyrillic_lookalikes_are_reported_and_fixed_when_asked(tmp_path):
     result = read(tmp_path, rows=rows)
     assert result.sites[0].name == "\u0422-72B depot"
     assert any("mixing Latin and Cyrillic" in p.message for p in result.problems)
-    fixed = read(tmp_path, rows=rows, recipe=BASE_RECIPE + SOURCES + "[options]\nfix_lookalikes = true\n")
+    fixed = read(
+        tmp_path, rows=rows, recipe=BASE_RECIPE + SOURCES + "[options]\nfix_lookalikes = true\n"
+    )
     assert fixed.sites[0].name == "T-72B depot"
     assert slugify("\u0422-72B depot") == "t-72b-depot"
 
@@ -384,8 +398,15 @@ def test_rerunning_on_the_grown_file_adds_new_rows_and_reports_changed_ones(tmp_
 def test_options_say_what_a_recipe_says(tmp_path, runner):
     source = write_csv(tmp_path / "sites.csv", ROWS)
     by_file, by_options = tmp_path / "a.geojson", tmp_path / "b.geojson"
-    recipe = recipe_file(tmp_path, BASE_RECIPE + SOURCES.replace('{ template = "Entry {Code}" }', '"Entry"'))
-    assert runner.invoke(import_sites, [str(source), "--recipe", str(recipe), "--into", str(by_file)]).exit_code == 0
+    recipe = recipe_file(
+        tmp_path, BASE_RECIPE + SOURCES.replace('{ template = "Entry {Code}" }', '"Entry"')
+    )
+    assert (
+        runner.invoke(
+            import_sites, [str(source), "--recipe", str(recipe), "--into", str(by_file)]
+        ).exit_code
+        == 0
+    )
     options = [
         "--map", "id=Code", "--map", "name=site name", "--map", "country=Country", "--map", "lon=X",
         "--map", "lat=Y", "--set", "kind=base", "--set", "precision_m=1000",
@@ -412,7 +433,9 @@ def test_option_values_are_checked_against_the_vocabularies(tmp_path, runner):
 
 def test_recipe_and_options_combine_options_winning(tmp_path):
     recipe = parse_recipe(BASE_RECIPE + SOURCES)
-    given = recipe_from_options(constants={"confidence": "moderate"}, value_maps={"kind": {"a": "base"}})
+    given = recipe_from_options(
+        constants={"confidence": "moderate"}, value_maps={"kind": {"a": "base"}}
+    )
     combined = recipe.merged(given)
     assert combined.site["confidence"].value == "moderate"
     assert combined.site["name"].column == "Site Name"
@@ -445,7 +468,9 @@ def test_cookbook_russian_bases(tmp_path, runner):
     # Repeated names get numbered ids; every site has the dataset as source and a relay claim.
     ids = [s.id for s in layer.sites]
     assert len(set(ids)) == len(ids) and "ru-warehouse-13" in ids
-    assert all(len(s.sources) == 1 and [c.basis for c in s.claims] == ["relay"] for s in layer.sites)
+    assert all(
+        len(s.sources) == 1 and [c.basis for c in s.claims] == ["relay"] for s in layer.sites
+    )
     assert {s.derive().evidence for s in layer.sites} == {"reported"}
     assert {s.kind for s in layer.sites} == {"base", "other"}
     # The Cyrillic Т of "Т-72B3" is fixed by the recipe's fix_lookalikes.
@@ -456,7 +481,7 @@ def test_cookbook_russian_bases(tmp_path, runner):
     assert [s.country for s in layer.sites] == [str(c) for c in codes]
     # Re-running changes nothing.
     again, _, _ = run_import(runner, tmp_path, data, "russian-bases.toml")
-    assert set(line[0] for line in again.stdout.splitlines()) <= {"=", "?"}
+    assert {line[0] for line in again.stdout.splitlines()} <= {"=", "?"}
 
 
 def test_cookbook_gp0_bases_bare_array(tmp_path, runner):
@@ -475,13 +500,68 @@ def test_cookbook_gp0_bases_bare_array(tmp_path, runner):
     assert not any("&" in s.name for s in layer.sites)
 
 
+def test_cookbook_cir_events_with_a_link_column(tmp_path, runner):
+    data = REAL / "cir-events" / "events-excerpt.csv"
+    result, layer, refused = run_import(runner, tmp_path, data, "cir-events.toml")
+    assert (len(layer.sites), len(refused)) == (157, 88)
+    sites = {s.id: s for s in layer.sites}
+    # Upper-case ids become slugs; country names (and the recipe's typo map) ISO codes.
+    assert "cir-uw0067" in sites and sites["cir-uw0067"].country == "BY"
+    assert {s.country for s in layer.sites} == {"UA", "RU", "BY", "RS"}
+    # Each URL of the link and geolocation cells is a source, glued ones split; one relay
+    # claim cites them all; the publisher is what the recipe says, never a host name.
+    two = [x.url for x in sites["cir-uw0075"].sources]
+    assert two == [
+        "https://www.tiktok.com/@kostyan_1986_/video/7059752758785658118?is_copy_url=1"
+        "&is_from_webapp=v1&q=Kostyan_1986_&t=1643805498136",
+        "https://twitter.com/Michael1Sheldon/status/1488761521920520196",
+    ]
+    glued = [x.url for s in layer.sites for x in s.sources if "neoficialniybezsonov" in x.url]
+    assert glued == ["https://t.me/neoficialniybezsonov/9806?single",
+                     "https://t.me/neoficialniybezsonov/9806"]  # fmt: skip
+    assert {x.publisher for s in layer.sites for x in s.sources} == {
+        "Social media account named in the URL"
+    }
+    cited = [c for s in layer.sites for c in s.claims]
+    assert {c.basis for c in cited} == {"relay"} and {c.stance for c in cited} == {"affirms"}
+    assert all(c.sources == [x.id for x in s.sources] for s in layer.sites for c in s.claims)
+    # Refused, with their reasons: text instead of a URL, no country, repeated or blank ids.
+    reasons = [r["reasons"] for r in refused]
+    assert sum("no http(s) URL in 'Access can be requested" in r for r in reasons) == 34
+    assert sum("no http(s) URL in" in r for r in reasons) == 43  # "Link can be requested", ...
+    assert sum("blank cell in column 'country'" in r for r in reasons) == 31
+    assert sum("is already the id of row" in r for r in reasons) == 8
+    blank_ids = [r["row"] for r in refused if "blank id cell" in r["reasons"]]
+    assert len(blank_ids) == 4 and all(row.startswith("row ") for row in blank_ids)
+    assert "warning: source.url: 44 × blank: the site gets no source and no claim" in result.stderr
+
+
+def test_cookbook_rerun_on_the_grown_file_duplicates_nothing(tmp_path, runner):
+    data = REAL / "cir-events" / "events-excerpt.csv"
+    lines = data.read_text(encoding="utf-8").splitlines(keepends=True)
+    early = tmp_path / "events.csv"
+    early.write_text("".join(lines[:61]), encoding="utf-8")  # the first 60 records
+    _, layer, _ = run_import(runner, tmp_path, early, "cir-events.toml")
+    shutil.copy(data, early)  # the spreadsheet grew
+    grown = "".join(lines).replace("Russian military equipment moving in Belarus,54.069385",
+                                   "Russian tanks moving in Belarus,54.069385")  # fmt: skip
+    early.write_text(grown, encoding="utf-8")
+    again, after, _ = run_import(runner, tmp_path, early, "cir-events.toml")
+    marks = [line[:2] for line in again.stdout.splitlines()]
+    assert marks.count("+ ") == 157 - len(layer.sites)
+    assert marks.count("! ") == 1 and "! cir-uw0067  conflict" in again.stdout
+    assert marks.count("= ") == len(layer.sites) - 1
+    assert len(after.sites) == 157 and len({s.id for s in after.sites}) == 157
+
+
 @pytest.mark.parametrize(
     "data,recipe",
     [
         (REAL / "russian-bases" / "RusBases-excerpt.csv", "russian-bases.toml"),
         (REAL / "gp0-bases" / "bases-excerpt.json", "gp0-bases.toml"),
+        (REAL / "cir-events" / "events-excerpt.csv", "cir-events.toml"),
     ],
-    ids=["russian-bases", "gp0-bases"],
+    ids=["russian-bases", "gp0-bases", "cir-events"],
 )
 def test_cookbook_layers_validate_render_and_export(tmp_path, runner, data, recipe):
     _, layer, _ = run_import(runner, tmp_path, data, recipe)

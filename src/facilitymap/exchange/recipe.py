@@ -586,8 +586,8 @@ def slugify(text: str, max_length: int = 80) -> str:
 def country_code(value: str) -> str | None:
     """ISO 3166-1 alpha-2 for a country name, alpha-3 or alpha-2 code (pycountry), else None.
 
-    >>> country_code("Ukraine"), country_code("RUS"), country_code("tj")
-    ('UA', 'RU', 'TJ')
+    >>> country_code("Ukraine"), country_code("RUS"), country_code("tj"), country_code("Russia")
+    ('UA', 'RU', 'TJ', 'RU')
     """
     import pycountry
 
@@ -600,11 +600,37 @@ def country_code(value: str) -> str | None:
     elif len(text) == 3 and text.isalpha():
         found = pycountry.countries.get(alpha_3=text.upper())
     if found is None:
+        alias = SHORT_NAMES.get(text.casefold())
+        if alias:
+            return alias
         try:
             found = pycountry.countries.lookup(text)
         except LookupError:
             return None
     return found.alpha_2
+
+
+# Short names in everyday use that ISO 3166 (and so pycountry) does not list.
+SHORT_NAMES = {
+    "russia": "RU",
+    "turkey": "TR",
+    "uk": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "ivory coast": "CI",
+    "dr congo": "CD",
+    "drc": "CD",
+    "democratic republic of the congo": "CD",
+    "palestine": "PS",
+    "macedonia": "MK",
+    "burma": "MM",
+    "cape verde": "CV",
+    "swaziland": "SZ",
+    "brunei": "BN",
+    "micronesia": "FM",
+    "vatican": "VA",
+    "usa": "US",
+}
 
 
 _DATE_ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -634,15 +660,19 @@ def normalize_date(value: str, fmt: str | None = None) -> str | None:
     return None
 
 
-_URL = re.compile(r"https?://[^\s,;|<>\"'\\]+", re.IGNORECASE)
+# A URL runs to a space or separator, or to the next "http(s)://" (cells where two links
+# were pasted with nothing between them).
+_URL = re.compile(r"https?://.+?(?=https?://|[\s,;|<>\"'\\]|$)", re.IGNORECASE)
 
 
 def split_urls(cell: str) -> list[str]:
     """The http(s) URLs in a cell, in order, without repeats (cells often hold several,
-    separated by spaces, commas, semicolons or new lines).
+    separated by spaces, commas, semicolons or new lines, or glued together).
 
     >>> split_urls("https://a.example/1, https://b.example/2 https://a.example/1")
     ['https://a.example/1', 'https://b.example/2']
+    >>> split_urls("https://t.me/x/1?singlehttps://t.me/x/2")
+    ['https://t.me/x/1?single', 'https://t.me/x/2']
     """
     urls = [u.rstrip(").]") for u in _URL.findall(cell)]
     return list(dict.fromkeys(u for u in urls if len(u) > len("https://")))
@@ -921,6 +951,7 @@ class _Built:
     file_label: str
     site: Site | None = None
     needs_country: bool = False
+    columns: Mapping[str, str] = field(default_factory=dict)  # field → column it came from
 
     def problem(self, field_name: str, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.file_label, self.label, field_name, message, severity))
@@ -950,7 +981,12 @@ class _Built:
                 if where in reported and (message == "required field is missing" or where == "id"):
                     continue
                 if message == "required field is missing":
-                    message += " (give it in the recipe's [site] section)"
+                    column = self.columns.get(where)
+                    message = (
+                        f"blank cell in column {column!r} (a default in the recipe would fill it)"
+                        if column
+                        else message + " (give it in the recipe's [site] section)"
+                    )
                 self.problem(where or "site", message)
 
 
@@ -1071,6 +1107,7 @@ class _RowBuilder:
                 value = self._date(value, spec, f"{name}", problems, row)
             fields[name] = value
         built = _Built(row, fields, None, [], [], {}, problems, row.label, self.file_label)
+        built.columns = {name: spec.column for name, spec in site_specs.items() if spec.column}
         site_id = self._site_id(row, fields, built)
         if site_id:
             built.label = site_id
