@@ -52,22 +52,51 @@ def _fail(err: FacilitymapError) -> click.ClickException:
 
 
 def map_handler(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
-    """Parse repeated ``--map FIELD=COLUMN`` into a dict, checking the field names."""
+    """Parse repeated ``--map FIELD=COLUMN`` into a dict, checking the field names
+    (``source.url=link`` and ``claim.date=Date`` name a recipe's source and claim fields)."""
     from facilitymap.exchange import MAPPABLE_FIELDS
+    from facilitymap.exchange.recipe import SECTIONS
 
     mapping: dict[str, str] = {}
     for item in value:
         field, sep, column = item.partition("=")
         if not sep or not field or not column:
             raise click.BadParameter(f"{item!r} is not FIELD=COLUMN", ctx=ctx, param=param)
-        if field not in MAPPABLE_FIELDS:
+        section, dot, name = field.partition(".")
+        known = SECTIONS.get(section, ()) if dot else MAPPABLE_FIELDS
+        if (name if dot else field) not in known:
             raise click.BadParameter(
-                f"unknown field {field!r}; fields: {', '.join(MAPPABLE_FIELDS)}",
+                f"unknown field {field!r}; fields: {', '.join(MAPPABLE_FIELDS)}, or "
+                f"source.{{{','.join(SECTIONS['source'])}}}, "
+                f"claim.{{{','.join(SECTIONS['claim'])}}}",
                 ctx=ctx,
                 param=param,
             )
         mapping[field] = column
     return mapping
+
+
+def pairs_handler(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+    """Parse repeated ``FIELD=VALUE`` (``--set``) into a dict."""
+    out: dict[str, str] = {}
+    for item in value:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not FIELD=VALUE", ctx=ctx, param=param)
+        out[key] = text
+    return out
+
+
+def value_map_handler(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+    """Parse repeated ``FIELD:FROM=TO`` (``--value kind:garrison=base``) into value maps."""
+    maps: dict[str, dict[str, str]] = {}
+    for item in value:
+        field, colon, rest = item.partition(":")
+        source, sep, target = rest.partition("=")
+        if not colon or not sep or not field or not source:
+            raise click.BadParameter(f"{item!r} is not FIELD:FROM=TO", ctx=ctx, param=param)
+        maps.setdefault(field, {})[source] = target
+    return maps
 
 
 @click.command(short_help="Export sites to GPKG, FlatGeobuf, Shapefile, CSV, KML or GeoJSON.")
@@ -121,47 +150,136 @@ def export(layer, fmt, output, overwrite, flat, excel_safe, statuses, kinds, cou
     click.echo(f"{report.sites} site(s) → {', '.join(str(f) for f in report.files)}", err=True)
 
 
+DUPLICATES_LISTED = 20
+
+
 @click.command("import", short_help="Import sites from CSV, KML, GeoJSON, GPKG, FGB or SHP.")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--into", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_LAYER,
               show_default=True, help="Layer to merge into (created if missing).")  # fmt: skip
+@click.option("--recipe", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML recipe: columns, constants, value maps, ids, sources, claims "
+              "(docs/import.md).")  # fmt: skip
 @click.option("--map", "column_map", multiple=True, metavar="FIELD=COLUMN",
-              callback=map_handler, help="Source column for a field (repeatable).")  # fmt: skip
+              callback=map_handler, help="Source column for a field (repeatable; also "
+              "source.url=COLUMN, claim.date=COLUMN, ...).")  # fmt: skip
+@click.option("--set", "constants", multiple=True, metavar="FIELD=VALUE", callback=pairs_handler,
+              help="The same value for every row (repeatable): kind=base, "
+              "source.publisher=...")  # fmt: skip
+@click.option("--value", "value_maps", multiple=True, metavar="FIELD:FROM=TO",
+              callback=value_map_handler, help="Turn a column's value into ours (repeatable): "
+              "kind:garrison=base.")  # fmt: skip
+@click.option("--id-from-name", is_flag=True, help="Ids from the names (stable slugs).")
+@click.option("--id-prefix", default="", help="Prefix of every id, e.g. ru.")
+@click.option("--country-from-point", is_flag=True, help="Country from each site's point.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the good rows; refused rows go to --rejects.")  # fmt: skip
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of the refused rows and why (with --skip-invalid; replaced each run).")  # fmt: skip
+@click.option("--all-problems", is_flag=True, help="List every problem, not a summary per kind.")
 @click.option("--replace", is_flag=True, help="Overwrite sites whose id exists with other content.")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--excel-safe", is_flag=True, help="Undo the ' of an --excel-safe CSV export.")
-def import_sites(source, into, column_map, replace, dry_run, excel_safe) -> None:
+def import_sites(source, into, recipe, column_map, constants, value_maps, id_from_name, id_prefix,
+                 country_from_point, skip_invalid, rejects, all_problems, replace, dry_run,
+                 excel_safe) -> None:  # fmt: skip
     """Merge the sites of SOURCE into a layer by id, validating everything first.
 
     A site whose id exists with other content is a conflict: reported and kept as it is
     unless --replace. Likely duplicates (same kind and name, or overlapping precision
     circles) are reported. One line per site on stdout: + added, ~ replaced, ! conflict,
-    = unchanged, ? may duplicate.
+    = unchanged, ? may duplicate. Problems are summarised per field and kind
+    (--all-problems lists each one).
+
+    With a recipe (--recipe, or --set/--value/--id-from-name/--country-from-point, or
+    source./claim. fields in --map), any file becomes sites with sources and claims; see
+    docs/import.md. Without --skip-invalid nothing is imported if any row is refused.
 
     \b
     $ facilitymap import colleague.csv --map name="Site name" --map lon=X --map lat=Y --dry-run
     $ facilitymap import outputs/sites.gpkg --into geodata/sites.geojson
+    $ facilitymap import RusBases.csv --recipe docs/recipes/russian-bases.toml \\
+        --into bases.geojson --skip-invalid --rejects rejects.csv
     """
     from facilitymap.edit import commit, merge_sites, open_layer
     from facilitymap.exchange import read_sites
+    from facilitymap.exchange.recipe import (
+        load_recipe,
+        read_with_recipe,
+        recipe_from_options,
+        write_rejects,
+    )
     from facilitymap.io import Layer
 
+    uses_recipe = bool(recipe or constants or value_maps or id_from_name or id_prefix
+                       or country_from_point or any("." in k for k in column_map))  # fmt: skip
+    if skip_invalid and not uses_recipe:
+        raise click.UsageError("--skip-invalid needs a recipe (--recipe, --set, ...)")
+    if skip_invalid != bool(rejects):
+        raise click.UsageError("--skip-invalid and --rejects FILE.csv go together")
+    result = None
     try:
-        found = read_sites(source, column_map=column_map, excel_safe=excel_safe)
+        if uses_recipe:
+            steps = load_recipe(recipe) if recipe else None
+            given = recipe_from_options(columns=column_map, constants=constants,
+                                        value_maps=value_maps, id_from_name=id_from_name,
+                                        id_prefix=id_prefix,
+                                        country_from_point=country_from_point)  # fmt: skip
+            steps = steps.merged(given) if steps else given
+            result = read_with_recipe(source, steps, skip_invalid=skip_invalid)
+            found_sites, found_problems = result.sites, result.problems
+        else:
+            found = read_sites(source, column_map=column_map, excel_safe=excel_safe)
+            found_sites, found_problems = found.sites, found.problems
         before = open_layer(into)
-        merged = merge_sites(before.sites, found.sites, replace=replace)
+        merged = merge_sites(before.sites, found_sites, replace=replace)
         after = Layer(merged.sites, dict(before.extra_members), before.path, before.sha256)
         touched = merged.added + [c.site_id for c in merged.replaced]
+        if result is not None and rejects and not dry_run:
+            write_rejects(rejects, result.rejected, result.columns)
         outcome = commit(before, after, into, touched=touched, dry_run=dry_run)
     except FacilitymapError as err:
-        raise _fail(err) from err
-    for problem in found.problems + outcome.warnings:
-        click.echo(terminal_safe(problem), err=True)
-    for line in merged.summary_lines():
+        raise _fail_summarized(err, all_problems) from err
+    _echo_problems(found_problems + outcome.warnings, all_problems)
+    for line in _capped_merge_lines(merged, all_problems):
         click.echo(terminal_safe(line))
+    if result is not None:
+        click.echo(f"{source}: {result.rows} row(s), {len(result.sites)} site(s) read"
+                   + (f", {len(result.rejected)} refused → {rejects}" if skip_invalid else "")
+                   + (" (not written: --dry-run)" if dry_run and skip_invalid else ""),
+                   err=True)  # fmt: skip
     verb = "would change" if dry_run else ("written" if outcome.written else "unchanged")
     click.echo(f"{into}: {verb}: {len(merged.added)} added, {len(merged.replaced)} replaced, "
                f"{len(merged.conflicts)} conflict(s), {len(merged.unchanged)} unchanged", err=True)  # fmt: skip
+
+
+def _echo_problems(problems, all_problems: bool) -> None:
+    from facilitymap.exchange.recipe import summarize_problems
+
+    lines = [str(p) for p in problems] if all_problems else summarize_problems(problems)
+    for line in lines:
+        click.echo(terminal_safe(line), err=True)
+
+
+def _fail_summarized(err: FacilitymapError, all_problems: bool) -> click.ClickException:
+    """Like ``_fail``, with the problems summarised per field and kind unless asked for all."""
+    if isinstance(err, LayerError):
+        _echo_problems(err.problems, all_problems)
+    return click.ClickException(terminal_safe(err))
+
+
+def _capped_merge_lines(merged, all_problems: bool) -> list[str]:
+    # Many similar names (a dataset listing 13 "Warehouse"s) would bury the summary under
+    # "may duplicate" lines: the first ones are listed, the rest counted.
+    lines = merged.summary_lines()
+    if all_problems:
+        return lines
+    maybe = [line for line in lines if line.startswith("? ")]
+    if len(maybe) <= DUPLICATES_LISTED:
+        return lines
+    kept = [line for line in lines if not line.startswith("? ")] + maybe[:DUPLICATES_LISTED]
+    more = len(maybe) - DUPLICATES_LISTED
+    return [*kept, f"? ... and {more} more possible duplicate(s) (--all-problems lists them)"]
 
 
 # --------------------------------------------------------------------------- add
