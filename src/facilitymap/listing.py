@@ -181,7 +181,7 @@ def find_site(sites: Sequence[Site], query: str) -> Site:
     if partial:
         ids = ", ".join(s.id for s in partial[:8]) + (", ..." if len(partial) > 8 else "")
         raise LookupError(f"no site with id {query!r}; {len(partial)} match it: {ids}")
-    close = difflib.get_close_matches(query, [s.id for s in sites], n=3, cutoff=0.5)
+    close = difflib.get_close_matches(query, [s.id for s in sites], n=3, cutoff=0.75)
     hint = f"did you mean {' or '.join(close)}?" if close else "`facilitymap list` shows the ids"
     raise LookupError(f"no site with id {query!r}; {hint}")
 
