@@ -17,6 +17,7 @@ from facilitymap import parallel
 from facilitymap.cli import options
 from facilitymap.cli.add import add
 from facilitymap.cli.core import list_sites, schema, show, validate
+from facilitymap.cli.diff import diff
 from facilitymap.cli.exchange import export, import_sites
 from facilitymap.cli.links import check_links
 from facilitymap.cli.render import build, render
@@ -45,6 +46,7 @@ for command in (
     import_sites,
     add,
     check_links,
+    diff,
 ):
     cli.add_command(command)
 
