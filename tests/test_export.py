@@ -411,7 +411,7 @@ def test_cli_export_filters_and_reports(runner, two_sites, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(pyogrio.read_dataframe(out, layer="sites")) == 1
     again = runner.invoke(export, [str(two_sites), "--to", "gpkg", "-o", str(out)])
-    assert again.exit_code == 1 and "--overwrite" in again.output
+    assert again.exit_code == 2 and "--overwrite" in again.output
 
 
 def test_cli_export_reports_unlocated_sites_and_usage_errors(runner, two_sites, tmp_path):

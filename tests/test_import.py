@@ -258,10 +258,12 @@ def test_import_creates_the_layer_and_dry_run_writes_nothing(runner, tmp_path, a
     export_layer(awkward, src, "gpkg")
     into = tmp_path / "new" / "layer.geojson"
     into.parent.mkdir()
-    dry = runner.invoke(import_sites, [str(src), "--into", str(into), "--dry-run"])
+    refused = runner.invoke(import_sites, [str(src), "--into", str(into)])
+    assert refused.exit_code == 1 and "pass --create" in refused.stderr and not into.exists()
+    dry = runner.invoke(import_sites, [str(src), "--into", str(into), "--create", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "+ tj-test-area  added" in dry.stdout and not into.exists()
-    done = runner.invoke(import_sites, [str(src), "--into", str(into)])
+    done = runner.invoke(import_sites, [str(src), "--into", str(into), "--create"])
     assert done.exit_code == 0, done.output
     assert features(load_layer(into).sites) == features(awkward.sites)
     again = runner.invoke(import_sites, [str(src), "--into", str(into)])
