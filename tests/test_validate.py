@@ -110,7 +110,7 @@ def test_several_files_at_once(runner, two_sites):
         (b'{"name": "Kulob \xe9"}', "not UTF-8 (byte 16: 0xe9); save as UTF-8"),
         (b"[1, 2]", "expected a GeoJSON FeatureCollection object, got a JSON array"),
         (b'{"type": "FeatureCollection", "features": {}}', '"features" must be an array'),
-        (b'{"type": "FeatureCollection", "features": [NaN]}', "not valid JSON"),
+        (b'{"type": "FeatureCollection", "features": [}', "not valid JSON"),
     ],
 )
 def test_file_level_problems_name_the_file(tmp_path, runner, content, message):

@@ -39,7 +39,7 @@ from facilitymap.model import (
 )
 from facilitymap.parallel import chunk_count, keep_in_child, map_chunks, map_parts
 from facilitymap.problems import Problem
-from facilitymap.status import SUPPORTING_STANCES, derive_status
+from facilitymap.status import SUPPORTING_STANCES
 
 # A point is "precise-looking" below this radius; only published coordinates justify it.
 PRECISE_RADIUS_M = 1_000
@@ -480,7 +480,7 @@ def _check_dates(site: Site, today: date) -> list[tuple[str, str, str]]:
 
 
 def _check_derived(site: Site) -> list[tuple[str, str, str]]:
-    derived = derive_status(site.claims, sources=site.sources)
+    derived = site.derive()
     if (
         site.status in (None, derived.status)
         and site.evidence in (None, derived.evidence)

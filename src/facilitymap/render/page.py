@@ -4,7 +4,7 @@ No template engine sees the data: the page is a few constant strings, the title 
 and one ``<script type="application/json">`` element whose text is JSON with ``<``, ``>``,
 ``&``, U+2028 and U+2029 escaped, so nothing in the layer can end the element or become
 markup, script or template source. The browser builds every element from that data with
-``textContent`` (``static/facilitymap.js``).
+``textContent`` (``static/js/``, joined by :func:`assets.page_script`).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def build_html(
         payload, compress, features if isinstance(features, EncodedSites) else None
     ) + _details_elements(details, compress)
     leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
-    own_css, own_js = assets.own_asset("facilitymap.css"), assets.own_asset("facilitymap.js")
+    own_css, own_js = assets.own_asset("facilitymap.css"), assets.page_script()
     inline_scripts = [own_js.text]
     if offline:
         inline_scripts.insert(0, leaflet_js.text)
