@@ -7,9 +7,11 @@ Harvard style it ships, and the BibTeX is parsed by pybtex.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from facilitymap.citations import (
     CitationError,
@@ -18,6 +20,7 @@ from facilitymap.citations import (
     csl_items,
     sources_from_csl_json,
 )
+from facilitymap.cli import cli
 from facilitymap.io import load_layer
 from facilitymap.model import Source
 
@@ -198,3 +201,93 @@ def test_every_bad_item_is_reported():
     assert any(p[0].startswith("item 2 (http://zotero") and p[1] == "id" for p in problems)
     assert ("item 3", "-", "must be an object") in problems
     assert any(p[0] == "item 4 (d)" and p[1] == "date" for p in problems)
+
+
+# ---------------------------------------------------------------------------- the CLI
+
+
+def test_export_to_csl_json_and_bibtex(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "refs.json"
+    run = runner.invoke(cli, ["export", str(LAYER), "--to", "csl-json", "-o", str(out)])
+    assert run.exit_code == 0, run.output
+    items = json.loads(out.read_text(encoding="utf-8"))
+    assert items == csl_items(load_layer(LAYER).sites)
+    assert f"{len(items)} source(s) of 9 site(s) → {out}" in run.output
+    again = runner.invoke(cli, ["export", str(LAYER), "--to", "csl-json", "-o", str(out)])
+    assert again.exit_code == 1 and "exists; pass --overwrite" in again.output
+    # filters apply: the sources of the officially denied sites only
+    bib = tmp_path / "denied.bib"
+    args = ["export", str(LAYER), "--to", "bibtex", "-o", str(bib), "--status", "reported-denied"]
+    run = runner.invoke(cli, args)
+    assert run.exit_code == 0, run.output
+    vakhon = load_layer(LAYER).site("tj-ishkoshim-vakhon")
+    assert bib.read_text(encoding="utf-8").count("@online{") == len(vakhon.sources)
+
+
+def test_import_csl_json_into_a_site(tmp_path):
+    layer = tmp_path / "sites.geojson"
+    shutil.copy(LAYER, layer)
+    site = load_layer(layer).site("tj-kulob-mumirak")
+    existing = csl_items([site])
+    new_item = {
+        "id": "zotero-1",
+        "type": "article-newspaper",
+        "title": "A new report",
+        "container-title": "Test outlet",
+        "author": [{"family": "Doe", "given": "Jane"}],
+        "issued": {"date-parts": [[2024, 5, 1]]},
+        "URL": "https://example.org/report",
+        "accessed": {"date-parts": [[2026, 11, 30]]},
+        "language": "en",
+    }
+    conflicting = {**existing[1], "title": "A different title"}
+    refs = tmp_path / "refs.json"
+    refs.write_text(json.dumps([existing[0], conflicting, new_item]), encoding="utf-8")
+    before = layer.read_bytes()
+    runner = CliRunner()
+    args = ["import", str(refs), "--into", str(layer), "--site", "tj-kulob-mumirak"]
+    dry = runner.invoke(cli, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert layer.read_bytes() == before
+    run = runner.invoke(cli, args)
+    assert run.exit_code == 0, run.output
+    assert "+ tj-kulob-mumirak: source zotero-1" in run.output
+    assert f"! tj-kulob-mumirak: source {existing[1]['id']}" in run.output
+    assert f"= tj-kulob-mumirak: source {existing[0]['id']}" in run.output
+    assert "1 source(s) added, 0 replaced, 1 conflict(s), 1 unchanged" in run.output
+    after = load_layer(layer).site("tj-kulob-mumirak")
+    added = after.source_map()["zotero-1"]
+    assert (added.author, added.publisher, added.published) == (
+        "Jane Doe",
+        "Test outlet",
+        "2024-05-01",
+    )
+    assert after.source_map()[existing[1]["id"]].title == existing[1]["title"]  # kept
+    replaced = runner.invoke(cli, [*args, "--replace"])
+    assert "~ tj-kulob-mumirak: source" in replaced.output
+    assert load_layer(layer).site("tj-kulob-mumirak").source_map()[existing[1]["id"]].title == (
+        "A different title"
+    )
+
+
+def test_import_bad_csl_json_names_every_item_and_writes_nothing(tmp_path):
+    layer = tmp_path / "sites.geojson"
+    shutil.copy(LAYER, layer)
+    before = layer.read_bytes()
+    refs = tmp_path / "refs.json"
+    refs.write_text(json.dumps([{"id": "a"}, {"id": "b", "title": "T"}]), encoding="utf-8")
+    args = ["import", str(refs), "--into", str(layer), "--site", "tj-kulob-mumirak"]
+    run = CliRunner().invoke(cli, args)
+    assert run.exit_code == 1
+    assert f"{refs}: item 0 (a): title: required field is missing" in run.output
+    assert f"{refs}: item 1 (b): url: required field is missing" in run.output
+    assert "Traceback" not in run.output
+    assert layer.read_bytes() == before
+    refs.write_text(json.dumps(csl_items(load_layer(LAYER).sites[:1])), encoding="utf-8")
+    missing_site = CliRunner().invoke(
+        cli, ["import", str(refs), "--into", str(layer), "--site", "nope"]
+    )
+    assert missing_site.exit_code == 1
+    assert f"{layer}: no site with id 'nope'" in missing_site.output
+    assert layer.read_bytes() == before

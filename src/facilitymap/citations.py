@@ -28,17 +28,26 @@ Authors are kept as one literal name each (``Gerry Shih``, ``RFE/RL's Tajik Serv
 ``Zhou Hongwen (compiler)``): splitting a name into family and given parts would guess at name
 order, which differs between the languages our sources are written in. The item type is
 ``webpage`` for every source (each has a URL; the layer does not record whether it is a news
-article, a report or a post). Pure functions: no files.
+article, a report or a post). Everything here is a pure function except
+:func:`write_citations`, which writes one file atomically.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import orjson
+
+from facilitymap.atomic import write_atomic
 from facilitymap.model import LOCAL_ID_PATTERN, RecordError, Site, Source, record_from_dict
+
+# Export formats (``facilitymap export --to``) this module writes.
+CITATION_FORMATS = ("csl-json", "bibtex")
 
 VIA_PREFIX = "Read via "
 CSL_TYPE = "webpage"
@@ -191,6 +200,27 @@ def bibtex_entries(sites: Iterable[Site]) -> str:
     return "\n".join(entries)
 
 
+def render_citations(sites: Iterable[Site], fmt: str) -> bytes:
+    """The sources of ``sites`` as a CSL-JSON or BibTeX file's bytes (UTF-8, deterministic)."""
+    if fmt == "csl-json":
+        return orjson.dumps(csl_items(sites), option=orjson.OPT_INDENT_2) + b"\n"
+    if fmt == "bibtex":
+        return bibtex_entries(sites).encode("utf-8")
+    raise ValueError(f"unknown citation format {fmt!r}; use one of {', '.join(CITATION_FORMATS)}")
+
+
+def write_citations(
+    sites: Sequence[Site], path: str | os.PathLike[str], fmt: str, *, overwrite: bool = False
+) -> int:
+    """Write the sources of ``sites`` to ``path`` atomically; returns the number of entries.
+
+    Raises OutputExistsError (nothing written) when ``path`` exists and ``overwrite`` is False.
+    """
+    data = render_citations(sites, fmt)
+    write_atomic(path, data, overwrite=overwrite)
+    return len(_unique_sources(sites))
+
+
 # ------------------------------------------------------------------------------- reading
 
 
@@ -291,16 +321,62 @@ def _source_data(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "")}
 
 
+@dataclass
+class SourceMerge:
+    """What :func:`merge_sources` did, by source id."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def merge_sources(
+    site: Site, sources: Iterable[Source], *, replace: bool = False
+) -> tuple[Site, SourceMerge]:
+    """A copy of ``site`` with ``sources`` merged in by id.
+
+    A new id is added; an id the site has with the same record is unchanged; with a different
+    record it is a conflict, kept as it is unless ``replace`` (the site's own ``note`` on the
+    source is kept either way: CSL-JSON does not carry it).
+    """
+    merged = list(site.sources)
+    index = {source.id: i for i, source in enumerate(merged)}
+    report = SourceMerge()
+    for source in sources:
+        at = index.get(source.id)
+        if at is None:
+            index[source.id] = len(merged)
+            merged.append(source)
+            report.added.append(source.id)
+            continue
+        current = merged[at]
+        incoming = source.replace(note=current.note) if source.note is None else source
+        if incoming == current:
+            report.unchanged.append(source.id)
+        elif replace:
+            merged[at] = incoming
+            report.replaced.append(source.id)
+        else:
+            report.conflicts.append(source.id)
+    return site.replace(sources=merged), report
+
+
 def _is_url(value: Any) -> bool:
     return isinstance(value, str) and urlsplit(value).scheme in ("http", "https")
 
 
 __all__ = [
+    "CITATION_FORMATS",
     "CitationError",
+    "SourceMerge",
     "bibtex_entries",
     "bibtex_entry",
     "bibtex_escape",
     "csl_item",
     "csl_items",
+    "merge_sources",
+    "render_citations",
     "sources_from_csl_json",
+    "write_citations",
 ]

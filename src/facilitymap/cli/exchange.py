@@ -21,7 +21,7 @@ from facilitymap.cli.options import (
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.model import ACTOR_TYPES, CLAIM_BASES, CONFIDENCES, KINDS, LOCATION_BASES, STANCES
 
-FORMAT_CHOICES = ("gpkg", "fgb", "shp", "csv", "kml", "geojson")
+FORMAT_CHOICES = ("gpkg", "fgb", "shp", "csv", "kml", "geojson", "csl-json", "bibtex")
 
 
 def _fail(err: FacilitymapError) -> click.ClickException:
@@ -88,6 +88,10 @@ def export(layer, fmt, output, overwrite, flat, excel_safe, statuses, kinds, cou
     sites = select_sites(loaded.sites, statuses=statuses, kinds=kinds, countries=countries,
                          min_confidence=min_confidence, as_of=as_of)  # fmt: skip
     loaded.sites = sites
+    if fmt in ("csl-json", "bibtex"):  # the sources as citations (facilitymap.citations)
+        from facilitymap.cli.citations import export_citations
+
+        return export_citations(sites, output, fmt, overwrite=overwrite)
     try:
         report = export_layer(loaded, output, fmt, flat=flat, overwrite=overwrite, as_of=as_of,
                               excel_safe=excel_safe)  # fmt: skip
@@ -110,7 +114,10 @@ def export(layer, fmt, output, overwrite, flat, excel_safe, statuses, kinds, cou
 @click.option("--replace", is_flag=True, help="Overwrite sites whose id exists with other content.")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--excel-safe", is_flag=True, help="Undo the ' of an --excel-safe CSV export.")
-def import_sites(source, into, column_map, replace, dry_run, excel_safe) -> None:
+@click.option("--site", "site_id", metavar="SITE_ID",
+              help="SOURCE is CSL-JSON (Zotero, Pandoc): merge its items into this site's "
+                   "sources by id.")  # fmt: skip
+def import_sites(source, into, column_map, replace, dry_run, excel_safe, site_id) -> None:
     """Merge the sites of SOURCE into a layer by id, validating everything first.
 
     A site whose id exists with other content is a conflict: reported and kept as it is
@@ -121,7 +128,14 @@ def import_sites(source, into, column_map, replace, dry_run, excel_safe) -> None
     \b
     $ facilitymap import colleague.csv --map name="Site name" --map lon=X --map lat=Y --dry-run
     $ facilitymap import outputs/sites.gpkg --into geodata/sites.geojson
+    $ facilitymap import zotero-export.json --site tj-murghab-shaymak --dry-run
     """
+    if site_id is not None:
+        from facilitymap.cli.citations import import_csl_json
+
+        if column_map or excel_safe:
+            raise click.UsageError("--map and --excel-safe do not apply to CSL-JSON (--site)")
+        return import_csl_json(source, into, site_id, replace=replace, dry_run=dry_run)
     from facilitymap.edit import commit, merge_sites, open_layer
     from facilitymap.exchange import read_sites
     from facilitymap.io import Layer
