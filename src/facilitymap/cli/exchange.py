@@ -22,7 +22,8 @@ from facilitymap.errors import FacilitymapError, LayerError
 
 
 class FormatChoice(click.Choice):
-    """The formats of the exchange registry (``exchange.registry``), in its order.
+    """The formats of the exchange registry (``exchange.registry``), in its order, then the
+    citation formats (``facilitymap.citations``: the sources, not the sites).
 
     Looked up when a command needs them: importing the formats loads the layer code and
     GDAL's bindings, which ``facilitymap --help`` should not wait for.
@@ -33,9 +34,10 @@ class FormatChoice(click.Choice):
 
     @property  # type: ignore[override]
     def choices(self) -> tuple[str, ...]:
+        from facilitymap.citations import CITATION_FORMATS
         from facilitymap.exchange.registry import FORMATS
 
-        return tuple(FORMATS)
+        return (*FORMATS, *CITATION_FORMATS)
 
     @choices.setter
     def choices(self, value) -> None:
@@ -126,14 +128,19 @@ def export(layer, fmt, output, overwrite, flat, excel_safe, statuses, kinds, cou
     from facilitymap.exchange.registry import FORMATS
     from facilitymap.listing import select_sites
 
+    accepted = FORMATS[fmt].options if fmt in FORMATS else frozenset()
     for option, given in (("flat", flat), ("excel_safe", excel_safe)):
-        if given and option not in FORMATS[fmt].options:
+        if given and option not in accepted:
             takers = " or ".join(f"--to {f.name}" for f in FORMATS.values() if option in f.options)
             raise click.UsageError(f"--{option.replace('_', '-')} applies to {takers} only")
     loaded = load_or_fail(layer)
     sites = select_sites(loaded.sites, statuses=statuses, kinds=kinds, countries=countries,
                          min_confidence=min_confidence, as_of=as_of)  # fmt: skip
     loaded.sites = sites
+    if fmt in ("csl-json", "bibtex"):  # the sources as citations (facilitymap.citations)
+        from facilitymap.cli.citations import export_citations
+
+        return export_citations(sites, output, fmt, overwrite=overwrite)
     try:
         report = export_layer(loaded, output, fmt, flat=flat, overwrite=overwrite, as_of=as_of,
                               excel_safe=excel_safe)  # fmt: skip
@@ -178,9 +185,12 @@ DUPLICATES_LISTED = 20
 @click.option("--replace", is_flag=True, help="Overwrite sites whose id exists with other content.")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
 @click.option("--excel-safe", is_flag=True, help="Undo the ' of an --excel-safe CSV export.")
+@click.option("--site", "site_id", metavar="SITE_ID",
+              help="SOURCE is CSL-JSON (Zotero, Pandoc): merge its items into this site's "
+                   "sources by id.")  # fmt: skip
 def import_sites(source, into, create, recipe, column_map, constants, value_maps, id_from_name,
                  id_prefix, country_from_point, skip_invalid, rejects, all_problems, replace,
-                 dry_run, excel_safe) -> None:  # fmt: skip
+                 dry_run, excel_safe, site_id) -> None:  # fmt: skip
     """Merge the sites of SOURCE into a layer by id, validating everything first.
 
     A site whose id exists with other content is a conflict: reported and kept as it is
@@ -198,7 +208,16 @@ def import_sites(source, into, create, recipe, column_map, constants, value_maps
     $ facilitymap import outputs/sites.gpkg --into geodata/sites.geojson
     $ facilitymap import RusBases.csv --recipe docs/recipes/russian-bases.toml \\
         --into bases.geojson --skip-invalid --rejects rejects.csv
+    $ facilitymap import zotero-export.json --site tj-murghab-shaymak --dry-run
     """
+    if site_id is not None:
+        from facilitymap.cli.citations import import_csl_json
+
+        if column_map or excel_safe or recipe:
+            raise click.UsageError(
+                "--map, --recipe and --excel-safe do not apply to CSL-JSON (--site)"
+            )
+        return import_csl_json(source, into, site_id, replace=replace, dry_run=dry_run)
     from facilitymap.api import import_file
     from facilitymap.exchange.recipe import load_recipe, recipe_from_options
 
