@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from facilitymap.model import Site
-from facilitymap.status import SUPPORTING_STANCES, derive_status
+from facilitymap.status import SUPPORTING_STANCES, derive_site
 
 
 def check_derived(site: Site) -> list[tuple[str, str, str]]:
-    derived = derive_status(site.claims, sources=site.sources)
+    derived = derive_site(site)
     if (
         site.status in (None, derived.status)
         and site.evidence in (None, derived.evidence)
