@@ -247,7 +247,9 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
                 record.g = geometry
                 areas.append(record)
         records.append(record)
-    for record, (lon, lat) in zip(areas, representative_points([r.g for r in areas]), strict=True):
+    for record, (lon, lat) in zip(
+        areas, representative_points([r.g for r in areas if r.g]), strict=True
+    ):
         record.c = [round(lon, 6), round(lat, 6)]
     return _ENCODE.encode(records), _ENCODE.encode(details), len(records)
 

@@ -10,7 +10,7 @@ CSV, KML and GeoJSON.
     sites = import_file("from-colleague.csv", column_map={"name": "Site name"})
 
 Every format carries the same flat columns (``FLAT_COLUMNS``; nested parts as JSON text);
-what each one loses is measured in ``tests/test_export_roundtrip.py`` and written down in
+what each one loses is measured in ``tests/test_import.py`` (round trips) and written down in
 ``docs/exchange.md``.
 """
 
@@ -228,9 +228,9 @@ def read_sites(
     columns = {k for _, _, row in raw for k in row}
     missing = sorted(c for c in column_map.values() if c not in columns)
     if missing and raw:
-        found = ", ".join(sorted(columns))
         raise LayerError(
-            f"{path}: no column {', '.join(map(repr, missing))} (columns: {found})",
+            f"{path}: no column {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(sorted(columns))})",
             [Problem(label, "-", "--map", f"no column {c!r} in the file") for c in missing],
         )
     records = []

@@ -54,7 +54,7 @@ class EncodedSites(bytes):
     caller with many sites skip building dicts per site."""
 
     details: bytes = b"[]"
-    count: int = 0  # how many sites
+    count: int = 0  # type: ignore[assignment]  # how many sites (hides bytes.count)
 
 
 # Stands in for an EncodedSites array while the payload around it is serialized.
@@ -275,7 +275,9 @@ def _csp(inline_scripts: list[str], offline: bool) -> str:
     )
     cdn = "" if offline else f" {assets.leaflet_js().cdn_url}"
     cdn_css = "" if offline else f" {assets.leaflet_css().cdn_url}"
-    cdn_img = "" if offline else f" {assets.leaflet_css().cdn_url.rsplit('/', 1)[0]}/images/"
+    cdn_img = (
+        "" if offline else f" {(assets.leaflet_css().cdn_url or '').rsplit('/', 1)[0]}/images/"
+    )
     return (
         "default-src 'none'; "
         f"script-src {hashes}{cdn}; "
