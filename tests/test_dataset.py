@@ -9,6 +9,7 @@ import pytest
 
 from facilitymap.cli import cli
 from facilitymap.io import dump_layer, load_layer
+from facilitymap.status import derive_site
 from facilitymap.validate import validate_path
 
 REAL_LAYER = Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson"
@@ -80,7 +81,7 @@ POSITIONS = {
 )
 def test_each_governments_position_as_the_sources_show(layer, site_id, as_of):
     expected_positions, expected_status = POSITIONS[site_id][as_of]
-    derived = layer.site(site_id).derive(as_of=as_of)
+    derived = derive_site(layer.site(site_id), as_of=as_of)
     assert dict(derived.positions) == expected_positions
     assert derived.status == expected_status
     assert derived.denied_by == tuple(c for c, p in expected_positions.items() if p == "denied")
@@ -90,8 +91,8 @@ def test_who_denies_is_said_in_words(layer):
     from facilitymap.status import position_words
 
     vakhon = layer.site("tj-ishkoshim-vakhon")
-    assert position_words(vakhon.derive().positions) == "denied by Tajikistan and China"
-    assert position_words(vakhon.derive(as_of="2021-12-31").positions) == (
+    assert position_words(derive_site(vakhon).positions) == "denied by Tajikistan and China"
+    assert position_words(derive_site(vakhon, as_of="2021-12-31").positions) == (
         "denied by China; acknowledged in another role by Tajikistan"
     )
 
@@ -100,7 +101,7 @@ def test_the_as_of_2018_map_shows_shaymak(layer):
     # The Crisis Group report of March 2018 is the first on record.
     site = layer.site("tj-murghab-shaymak")
     assert site.first_reported == "2018-03-14"
-    assert site.derive(as_of="2018-12-31").evidence == "reported"
+    assert derive_site(site, as_of="2018-12-31").evidence == "reported"
 
 
 def test_vakhon_location_is_uncertain(layer):
@@ -157,7 +158,7 @@ def test_gis_exports_say_who_denies_and_keep_the_governments(layer, tmp_path, su
     back = {s.id: s for s in import_file(out)}
     for site_id in ("tj-murghab-shaymak", "tj-ishkoshim-vakhon"):
         assert back[site_id].governments == ["CN"]
-        assert back[site_id].derive().positions == layer.site(site_id).derive().positions
+        assert derive_site(back[site_id]).positions == derive_site(layer.site(site_id)).positions
 
 
 def test_show_says_who_holds_which_position(runner):

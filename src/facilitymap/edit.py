@@ -21,11 +21,12 @@ from facilitymap.geometry import METRES_PER_DEGREE
 from facilitymap.io import Layer, dump_layer, load_layer, save_layer, site_to_feature
 from facilitymap.model import Claim, RecordError, Site, Source, record_from_dict, site_from_record
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
 
 def with_derived(site: Site) -> Site:
     """A copy of ``site`` whose declared status fields are recomputed from its claims."""
-    derived = site.derive()
+    derived = derive_site(site)
     return site.replace(
         official_status=derived.official_status,
         evidence=derived.evidence,

@@ -8,7 +8,7 @@ from typing import Any
 
 from facilitymap.dates import date_end, parse_as_of
 from facilitymap.model import CONFIDENCES, Site
-from facilitymap.status import government_names
+from facilitymap.status import derive_site, government_names
 
 LIST_COLUMNS = (
     "id",
@@ -50,7 +50,7 @@ def select_sites(
             continue
         if cutoff is not None and not any(date_end(c.date) <= cutoff for c in site.claims):
             continue
-        if statuses and site.derive(as_of=cutoff).status not in statuses:
+        if statuses and derive_site(site, as_of=cutoff).status not in statuses:
             continue
         chosen.append(site)
     return chosen
@@ -68,7 +68,7 @@ def precision_text(site: Site) -> str:
 
 def site_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
     """One row of ``facilitymap list``; ``denied_by`` names the governments that deny."""
-    derived = site.derive(as_of=as_of)
+    derived = derive_site(site, as_of=as_of)
     return {
         "id": site.id,
         "name": site.name,

@@ -37,13 +37,13 @@ from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
-from facilitymap.io import Layer
+from facilitymap.io import Layer, site_to_feature
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites
-from facilitymap.status import Derived, position_words
+from facilitymap.status import Derived, derive_site, position_words
 
 DEFAULT_CONFIG = Path("maps.toml")
 DEFAULT_TITLE = "facilitymap"
@@ -122,8 +122,8 @@ def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
     sites = _selected(layer, spec)
     features = []
     for site in sites:
-        feature = site.to_feature(as_of=spec.as_of)
-        derived = site.derive(as_of=spec.as_of)
+        feature = site_to_feature(site, as_of=spec.as_of)
+        derived = derive_site(site, as_of=spec.as_of)
         feature["deciding_claims"] = list(derived.deciding_claims)
         words = official_words(derived)
         if words is not None:
@@ -205,7 +205,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
     records, details = [], []
     areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
     for site in sites:
-        derived = site.derive(as_of=as_of)
+        derived = derive_site(site, as_of=as_of)
         claims, later = site.claims, None
         if as_of is not None:
             claims = [c for c in site.claims if date_end(c.date) <= as_of]

@@ -29,7 +29,7 @@ from datetime import date
 import msgspec
 
 from facilitymap.dates import date_end, parse_as_of
-from facilitymap.model import STATUSES, Claim, Source
+from facilitymap.model import STATUSES, Claim, Site, Source
 
 STATUS_RULE = (
     "Status comes from the dated claims: each concerned government (the host, and the "
@@ -223,6 +223,18 @@ def combined_position(positions: Iterable[str]) -> str:
     'no-statement'
     """
     return max(positions, key=_SAME_DAY_RANK.__getitem__, default="no-statement")
+
+
+def derive_site(site: Site, as_of: date | str | None = None) -> Derived:
+    """The derived status of a site from its claims and sources, optionally as of a date: each
+    concerned government's position (the host ``country`` and ``governments``)."""
+    return derive_status(
+        site.claims,
+        as_of=as_of,
+        sources=site.sources,
+        country=site.country,
+        governments=site.governments,
+    )
 
 
 def _publishers(source_ids: set[str], sources: Sequence[Source]) -> set[str]:

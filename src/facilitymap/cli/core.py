@@ -156,18 +156,19 @@ def show(site_id: str, layer: Path, as_of, fmt: str) -> None:
     \b
     $ facilitymap show tj-murghab-shaymak
     """
+    from facilitymap.io import site_to_feature
     from facilitymap.listing import precision_text, site_timeline
-    from facilitymap.status import position_words
+    from facilitymap.status import derive_site, position_words
 
     loaded = load_or_fail(layer)
     try:
         site = loaded.site(site_id)
     except KeyError:
         raise click.ClickException(f"{layer}: no site with id {site_id!r}") from None
-    derived = site.derive(as_of=as_of)
+    derived = derive_site(site, as_of=as_of)
     timeline = site_timeline(site, as_of)
     if fmt == "json":
-        feature = site.to_feature(as_of=as_of)
+        feature = site_to_feature(site, as_of=as_of)
         # Each concerned government's own position, host first: {"TJ": "denied", "CN": ...}.
         feature["official_positions"] = dict(derived.positions)
         feature["timeline"] = timeline

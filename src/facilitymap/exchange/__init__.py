@@ -40,6 +40,7 @@ from facilitymap.exchange.flat import (
 from facilitymap.io import Layer, layer_to_dict, parse_layer
 from facilitymap.model import RecordError, Site, site_from_record
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
 FORMATS = ("gpkg", "fgb", "shp", "csv", "kml", "geojson")
 SUFFIXES = {
@@ -317,7 +318,7 @@ def _check_declared(site: Site, row: Mapping[str, Any], label: str, problems) ->
     declared = row.get("status")
     if declared not in (None, ""):
         try:
-            computed = site.derive().status
+            computed = derive_site(site).status
         except ValueError:  # a malformed date: the validator run in _finish reports it
             return
         if declared != computed:

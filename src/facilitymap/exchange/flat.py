@@ -19,7 +19,7 @@ import orjson
 from facilitymap.dates import date_end
 from facilitymap.io import site_to_feature
 from facilitymap.model import KNOWN_KEYS, PROPERTY_ORDER, Location, Site
-from facilitymap.status import government_names
+from facilitymap.status import derive_site, government_names
 
 # The shared columns, in order. JSON_COLUMNS hold JSON text; DERIVED_COLUMNS are computed
 # on export and ignored on import (the status is always recomputed from the claims).
@@ -135,7 +135,7 @@ def site_to_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
         "evidence": props["evidence"],
         # Derived again only for the few denied sites: who denies is not in the Feature.
         "denied_by": (
-            government_names(site.derive(as_of=as_of).denied_by)
+            government_names(derive_site(site, as_of=as_of).denied_by)
             if props["official_status"] == "denied"
             else None
         ),

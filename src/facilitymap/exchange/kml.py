@@ -19,10 +19,11 @@ from xml.sax.saxutils import escape, quoteattr
 from facilitymap.dates import date_end
 from facilitymap.errors import FacilitymapError
 from facilitymap.exchange.flat import FLAT_COLUMNS, XML_INVALID, site_to_row
+from facilitymap.io import site_to_feature
 from facilitymap.listing import precision_text
 from facilitymap.model import STATUSES, Site
-from facilitymap.render.style import STATUS_STYLE
-from facilitymap.status import STATUS_INFO, position_words
+from facilitymap.palette import STATUS_STYLE
+from facilitymap.status import STATUS_INFO, derive_site, position_words
 from facilitymap.validate import url_problem
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -76,7 +77,7 @@ def _link(url: str | None, label: str) -> str:
 def balloon(site: Site, as_of=None) -> str:
     """The balloon HTML: status, confidence, location, the claims by date and their sources."""
     e = html.escape
-    derived = site.derive(as_of=as_of)
+    derived = derive_site(site, as_of=as_of)
     sources = site.source_map()
     parts = [f"<h3>{e(site.name)}</h3>"]
     if site.local_names:
@@ -178,7 +179,7 @@ def write_kml(
         )
     by_status: dict[str, list[Site]] = {s: [] for s in STATUSES}
     for site in sites:
-        by_status[site.derive(as_of=as_of).status].append(site)
+        by_status[derive_site(site, as_of=as_of).status].append(site)
     for status, members in by_status.items():
         if not members:
             continue
@@ -205,7 +206,7 @@ def _placemark(site: Site, status: str, as_of, t: _Text) -> str:
         for column, name in KML_DATA_NAMES.items()
         if row[column] is not None
     )
-    geometry = kml_geometry(site.to_feature(as_of)["geometry"])
+    geometry = kml_geometry(site_to_feature(site, as_of)["geometry"])
     html_text = t.clean(balloon(site, as_of), where + ": balloon")
     return (
         f"<Placemark id={quoteattr('site-' + site.id)}><name>{t(site.name, where + ': name')}</name>"

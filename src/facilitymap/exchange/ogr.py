@@ -24,6 +24,7 @@ from facilitymap.exchange.flat import (
     REAL_COLUMNS,
     site_to_row,
 )
+from facilitymap.io import site_to_feature
 from facilitymap.model import (
     ACTOR_TYPES,
     CLAIM_BASES,
@@ -222,7 +223,7 @@ def write_gpkg(sites: Sequence[Site], path: Path, as_of, warnings: list[str]) ->
             source_links.append((fid, len(sources)))
     for table in (rows, claims, sources):
         _strip_nul(table, warnings, "GeoPackage")
-    geometry = np.array([_wkb(s.to_feature(as_of)["geometry"]) for s in sites], dtype=object)
+    geometry = np.array([_wkb(site_to_feature(s, as_of)["geometry"]) for s in sites], dtype=object)
     common = {"driver": "GPKG", "dataset_options": {"VERSION": "1.3"}}
     with _gdal_config(OGR_CURRENT_DATE=data_date(sites)):
         write(
@@ -349,7 +350,7 @@ def write_fgb(sites: Sequence[Site], path: Path, as_of, warnings: list[str]) -> 
 
     rows = [site_to_row(s, as_of) for s in sites]
     _strip_nul(rows, warnings, "FlatGeobuf")
-    geometry = np.array([_wkb(s.to_feature(as_of)["geometry"]) for s in sites], dtype=object)
+    geometry = np.array([_wkb(site_to_feature(s, as_of)["geometry"]) for s in sites], dtype=object)
     write(
         str(path),
         geometry,
@@ -395,7 +396,9 @@ def write_shp(sites: Sequence[Site], path: Path, as_of, warnings: list[str]) -> 
                 if isinstance(value, str) and len(value.encode("utf-8")) > SHP_TEXT_LIMIT:
                     row[key] = truncate_utf8(value, SHP_TEXT_LIMIT)
                     cut.setdefault(key, []).append(row["id"])
-        geometry = np.array([_wkb(s.to_feature(as_of)["geometry"]) for s in members], dtype=object)
+        geometry = np.array(
+            [_wkb(site_to_feature(s, as_of)["geometry"]) for s in members], dtype=object
+        )
         target = path.with_name(path.stem + suffix + ".shp")
         write(
             str(target),

@@ -10,6 +10,7 @@ from typing import Any
 
 from facilitymap.exchange.flat import FLAT_COLUMNS, FREE_TEXT_COLUMNS, site_to_row
 from facilitymap.geometry import representative_point
+from facilitymap.io import site_to_feature
 from facilitymap.model import Site
 
 CSV_COLUMNS = (*FLAT_COLUMNS, "lon", "lat", "wkt")
@@ -77,7 +78,7 @@ def write_csv(
     writer.writeheader()
     for site in sites:
         row = site_to_row(site, as_of)
-        geometry = site.to_feature(as_of)["geometry"]
+        geometry = site_to_feature(site, as_of)["geometry"]
         point = representative_point(geometry)
         row["lon"] = _number(point[0]) if point else None
         row["lat"] = _number(point[1]) if point else None
