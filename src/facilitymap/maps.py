@@ -509,8 +509,11 @@ def _screenshot(
     try:
         take_screenshot(source.path, png, width=shot.width, height=shot.height)
     except ScreenshotUnavailable as err:
-        if force:
-            raise
+        if force or png.is_file():  # a PNG of the previous map must not pass for this one
+            raise ScreenshotUnavailable(
+                f"{png}: not updated, so it shows the previous map: {err}; "
+                "install it, or pass --no-screenshot"
+            ) from None
         progress(f"{png}: screenshot skipped: {err}")
         return
     progress(f"{png}: screenshot of {source.path.name}")
