@@ -115,8 +115,10 @@
     button.setAttribute('data-site', site.id);
     var text = el('span', 'fm-item-text');
     add(text, dataText('span', 'fm-item-name', site.name));
-    add(text, el('span', 'fm-item-sub',
-      VOCAB.statuses[site.status].label + (site.located ? '' : ' \u00b7 not located')));
+    // Who denies, when someone does: official_words lists the denial first.
+    var denied = site.officialWords.indexOf('denied by ') === 0 ? site.officialWords.split('; ')[0] : '';
+    add(text, el('span', 'fm-item-sub', VOCAB.statuses[site.status].label +
+      (denied ? ' \u00b7 ' + denied : '') + (site.located ? '' : ' \u00b7 not located')));
     add(button, glyphImg(site.status, site.conf), text);
     button.addEventListener('click', function () {
       self.openSite(site, { pan: true });
