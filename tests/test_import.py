@@ -3,13 +3,18 @@ other people's CSV/KML, merging by id, and the import command."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import orjson
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from facilitymap.cli import cli
 from facilitymap.cli.exchange import import_sites
 from facilitymap.edit import merge_sites
 from facilitymap.errors import FacilitymapError, LayerError
@@ -318,3 +323,197 @@ def test_import_of_our_geojson_recomputes_status(tmp_path):
     assert result.sites[0].status is None and result.sites[0].derive().status == "attested-denied"
     assert any("recomputed" in p.message for p in result.problems)
     assert isinstance(result.sites[0], Site) and isinstance(Layer(result.sites), Layer)
+
+
+# ---- what GDAL writes comes back (real ogr2ogr) ----------------------------------------
+
+gdal = pytest.mark.gdal
+needs_ogr2ogr = pytest.mark.skipif(
+    shutil.which("ogr2ogr") is None and not os.environ.get("CI"),
+    reason="ogr2ogr (Debian gdal-bin) is not installed; CI installs it and fails without it",
+)
+REAL = Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson"
+# Where GDAL (and QGIS's "Save as", which is GDAL) can write a layer: (id, driver, suffix,
+# ogr2ogr options). Shapefiles in UTF-8, as QGIS writes them (GDAL's own default is Latin-1).
+GDAL_TARGETS = [
+    ("geojson", "GeoJSON", ".geojson", []),
+    ("geojson-rfc7946", "GeoJSON", ".geojson", ["-lco", "RFC7946=YES"]),
+    ("geojson-id-field", "GeoJSON", ".geojson", ["-lco", "ID_FIELD=id"]),
+    ("gpkg", "GPKG", ".gpkg", []),
+    ("gpkg-nln", "GPKG", ".gpkg", ["-nln", "edited"]),
+    ("fgb", "FlatGeobuf", ".fgb", ["-lco", "SPATIAL_INDEX=NO"]),
+    ("fgb-indexed", "FlatGeobuf", ".fgb", []),
+    ("csv-xy", "CSV", ".csv", ["-lco", "GEOMETRY=AS_XY"]),
+    ("csv-wkt", "CSV", ".csv", ["-lco", "GEOMETRY=AS_WKT"]),
+    ("kml", "KML", ".kml", []),
+    ("libkml", "LIBKML", ".kml", []),
+    ("shp", "ESRI Shapefile", ".shp", ["-lco", "ENCODING=UTF-8"]),
+]
+# What GDAL copies: the layer itself and each of our exports.
+GDAL_SOURCES = ["layer", "gpkg", "fgb", "csv", "kml", "geojson-flat"]
+
+
+def ogr2ogr(source: Path, target: Path, driver: str, *options: str, layers=()) -> None:
+    done = subprocess.run(
+        ["ogr2ogr", "-f", driver, *options, str(target), str(source), *layers],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def gdal_layer(tmp_path_factory):
+    """The real layer plus a site made by `add site` (no `updated`: the NaT crash), and our
+    exports of it."""
+    folder = tmp_path_factory.mktemp("gdal")
+    layer_path = folder / "layer.geojson"
+    shutil.copy(REAL, layer_path)
+    result = CliRunner().invoke(
+        cli,
+        ["add", "site", "--id", "tj-new-post", "--name", "New post", "--kind", "border-post",
+         "--country", "TJ", "--lon", "71.5", "--lat", "38.5", "--precision-m", "5000",
+         "--location-basis", "analyst-estimate", "--location-note", "Test point.",
+         "--confidence", "low", "--confidence-note", "Test.", "--layer", str(layer_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    layer = load_layer(layer_path)
+    assert any(s.updated is None and s.geometry for s in layer.sites)
+    sources = {"layer": layer_path}
+    for name, fmt, suffix, flat in [("gpkg", "gpkg", ".gpkg", False), ("fgb", "fgb", ".fgb", False),
+                                    ("csv", "csv", ".csv", False), ("kml", "kml", ".kml", False),
+                                    ("geojson-flat", "geojson", ".geojson", True)]:  # fmt: skip
+        sources[name] = folder / f"ours-{name}{suffix}"
+        export_layer(layer, sources[name], fmt, flat=flat)
+    return layer, sources
+
+
+def sorted_by_id(found: list[dict]) -> list[dict]:
+    return sorted(found, key=lambda f: f["id"])
+
+
+def _copy_is_possible(source: str, target: str) -> bool:
+    # Our KML has a Folder per status, which GDAL reads as one layer each: only a format
+    # with several layers (GeoPackage) can take it in one copy.
+    return source != "kml" or target == "gpkg"
+
+
+@gdal
+@needs_ogr2ogr
+@pytest.mark.parametrize("source", GDAL_SOURCES)
+@pytest.mark.parametrize(
+    "target,driver,suffix,options", GDAL_TARGETS, ids=[t[0] for t in GDAL_TARGETS]
+)
+def test_what_gdal_writes_imports_back_as_the_same_layer(
+    tmp_path, gdal_layer, source, target, driver, suffix, options
+):  # fmt: skip
+    if not _copy_is_possible(source, target):
+        pytest.skip("GDAL reads our KML as one layer per status folder")
+    layer, sources = gdal_layer
+    src = sources[source]
+    # Of our GeoPackage, the sites layer (QGIS saves one layer at a time).
+    layers = ["sites"] if source == "gpkg" else []
+    out = tmp_path / f"copy{suffix}"
+    ogr2ogr(src, out, driver, *options, layers=layers)
+    expected = features(layer.sites)
+    if target == "shp":
+        # The documented truncation: our JSON columns do not fit in 254 bytes, and the
+        # import says so in one line (not one error per site and field).
+        with pytest.raises(FacilitymapError) as caught:
+            import_file(out)
+        assert not isinstance(caught.value, LayerError)
+        assert "254 bytes" in str(caught.value) and "GeoPackage" in str(caught.value)
+        return
+    back = import_file(out)
+    if driver == "FlatGeobuf":
+        # GDAL's FlatGeobuf writer leaves out features without geometry (GDAL 3.6 even
+        # with SPATIAL_INDEX=NO; ours keeps them), and its spatial index reorders them:
+        # what is left comes back exactly (a merge goes by id, not order).
+        kept = {s.id for s in back}
+        expected = [f for f in expected if f["geometry"] is not None or f["id"] in kept]
+        assert sorted_by_id(features(back)) == sorted_by_id(expected)
+        return
+    assert features(back) == expected
+
+
+@gdal
+@needs_ogr2ogr
+@pytest.mark.parametrize("target,driver,suffix,options",
+                         [t for t in GDAL_TARGETS if t[0] != "fgb-indexed"],
+                         ids=[t[0] for t in GDAL_TARGETS if t[0] != "fgb-indexed"])  # fmt: skip
+def test_a_short_layer_survives_every_gdal_format_even_shapefile(
+    tmp_path, target, driver, suffix, options
+):
+    """Sites whose text fits in a Shapefile's 254 bytes come back from every format."""
+    layer_path = tmp_path / "short.geojson"
+    layer_path.write_bytes(orjson.dumps(SHORT_LAYER))
+    layer = load_layer(layer_path)
+    out = tmp_path / f"copy{suffix}"
+    ogr2ogr(layer_path, out, driver, *options)
+    back = import_file(out)
+    expected = features(layer.sites)
+    if driver == "FlatGeobuf":  # see above: GDAL may leave out the site without geometry
+        expected = [
+            f for f in expected if f["geometry"] is not None or f["id"] in {s.id for s in back}
+        ]
+    assert features(back) == expected
+
+
+SHORT_LAYER = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "id": "tj-short-post",
+            "geometry": {"type": "Point", "coordinates": [71.5, 38.5]},
+            "properties": {
+                "name": "Short post Ёлка",
+                "local_names": [{"name": "Ёлка", "lang": "ru"}],
+                "kind": "border-post",
+                "country": "TJ",
+                "admin1": "Gorno-Badakhshan",
+                "location": {"precision_m": 5000, "basis": "analyst-estimate", "note": "Test."},
+                "confidence": "low",
+                "confidence_note": "Test.",
+                "first_reported": "2021-10",
+                "updated": "2026-11-29",
+                "claims": [
+                    {
+                        "id": "c1",
+                        "date": "2021-10-02",
+                        "actor": "RFE/RL",
+                        "actor_type": "journalist",
+                        "stance": "affirms",
+                        "basis": "relay",
+                        "summary": "Reported.",
+                        "sources": ["s1"],
+                    }
+                ],
+                "sources": [
+                    {
+                        "id": "s1",
+                        "title": "T",
+                        "publisher": "RFE/RL",
+                        "url": "https://example.org/a",
+                    }
+                ],
+            },
+        },
+        {
+            "type": "Feature",
+            "id": "tj-short-unlocated",
+            "geometry": None,
+            "properties": {
+                "name": "Somewhere",
+                "kind": "programme",
+                "country": "TJ",
+                "location": {"basis": "unlocated", "note": "No place given."},
+                "confidence": "low",
+                "confidence_note": "Test.",
+                "claims": [],
+                "sources": [],
+            },
+        },
+    ],
+}

@@ -44,6 +44,7 @@ from facilitymap.model import RecordError, Site, site_from_record
 from facilitymap.problems import Problem, errors
 
 FORMATS = tuple(REGISTRY)
+_CSV_GEOMETRY = {"lon", "lat", "wkt"}
 
 __all__ = [
     "FLAT_COLUMNS",
@@ -232,6 +233,11 @@ def read_sites(
             f"{path}: no column {', '.join(map(repr, missing))} (columns: {found})",
             [Problem(label, "-", "--map", f"no column {c!r} in the file") for c in missing],
         )
+    # A copy of our CSV (its lon, lat and wkt columns still there) has '' for every blank
+    # cell, as the CSV had: there too a blank is absent.
+    blank_is_absent = reading.blank_is_absent or any(
+        {k.lower() for k in row} >= _CSV_GEOMETRY for _, _, row in raw
+    )
     records = []
     with_z = 0
     for row_label, geometry, source_row in raw:
@@ -243,7 +249,7 @@ def read_sites(
         record, found = row_to_record(
             row,
             geometry,
-            blank_is_absent=reading.blank_is_absent,
+            blank_is_absent=blank_is_absent,
             unescape=tabular.excel_unescape if excel_safe else None,
         )
         records.append((row_label, row, record, found))
