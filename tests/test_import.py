@@ -19,6 +19,7 @@ from facilitymap.cli.exchange import import_sites
 from facilitymap.edit import merge_sites
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.exchange import export_layer, import_file, read_sites
+from facilitymap.exchange.flat import iso_date
 from facilitymap.io import Layer, load_layer, site_to_feature
 from facilitymap.model import Site
 
@@ -517,3 +518,139 @@ SHORT_LAYER = {
         },
     ],
 }
+
+
+def ogr_sql(path: Path, sql: str) -> None:
+    """Edit a GeoPackage with GDAL's own SQL (SpatiaLite functions), as a GIS tool does."""
+    done = subprocess.run(["ogrinfo", "-q", str(path), "-sql", sql], capture_output=True, text=True)
+    assert done.returncode == 0 and "ERROR" not in done.stderr, done.stderr
+
+
+@gdal
+@needs_ogr2ogr
+@pytest.mark.parametrize("copy", ["our-export", "gdal-copy"])
+def test_edits_in_a_gis_tool_merge_back_as_exactly_those_changes(runner, tmp_path, copy):
+    """A point moved, a name changed and a row added with only a name and a point: the
+    dry run lists exactly those, and the import makes exactly those changes."""
+    into = tmp_path / "layer.geojson"
+    shutil.copy(REAL, into)
+    layer = load_layer(into)
+    moved, renamed = layer.sites[0].id, layer.sites[1].id
+    edited = tmp_path / "edited.gpkg"
+    if copy == "our-export":
+        export_layer(layer, edited, "gpkg")
+    else:
+        ogr2ogr(into, edited, "GPKG", "-nln", "sites")
+    ogr_sql(edited, f"UPDATE sites SET geom = AsGPB(SetSRID(MakePoint(71.25, 38.5), 4326)) "
+                    f"WHERE id = '{moved}'")  # fmt: skip
+    ogr_sql(edited, f"UPDATE sites SET name = 'Renamed in QGIS' WHERE id = '{renamed}'")
+    added = tmp_path / "added.geojson"
+    added.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"name": "Post drawn by hand"}, "geometry": {"type": "Point", "coordinates": '
+        "[71.75, 38.25]}}]}"
+    )
+    ogr2ogr(added, edited, "GPKG", "-append", "-update", "-nln", "sites")
+    before = into.read_bytes()
+
+    dry = runner.invoke(import_sites, [str(edited), "--into", str(into), "--replace", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    changed = sorted(line for line in dry.stdout.splitlines() if not line.startswith("="))
+    assert changed == [
+        "+ tj-post-drawn-by-hand  added",
+        f"~ {renamed}  replaced (name)",
+        f"~ {moved}  replaced (geometry)",
+    ]
+    assert "placeholders to review" in dry.stderr and into.read_bytes() == before
+
+    done = runner.invoke(import_sites, [str(edited), "--into", str(into), "--replace"])
+    assert done.exit_code == 0, done.output
+    after = {s.id: s for s in load_layer(into).sites}
+    for site in layer.sites:
+        if site.id == moved:
+            assert after[site.id].geometry["coordinates"] != site.geometry["coordinates"]
+            assert (
+                site_to_feature(after[site.id])["properties"] == site_to_feature(site)["properties"]
+            )
+        elif site.id == renamed:
+            assert after[site.id].name == "Renamed in QGIS"
+            assert after[site.id].replace(name=site.name) == site
+        else:
+            assert site_to_feature(after[site.id]) == site_to_feature(site)
+    new = after["tj-post-drawn-by-hand"]
+    assert new.geometry == {"type": "Point", "coordinates": [71.75, 38.25]}
+    assert (new.country, new.kind, new.confidence, new.claims) == ("TJ", "other", "low", [])
+    assert new.location.basis == "analyst-estimate" and "placeholder" in new.location.note
+
+
+@gdal
+@needs_ogr2ogr
+@pytest.mark.parametrize("driver,suffix", [("GeoJSON", ".geojson"), ("GPKG", ".gpkg")])
+def test_another_crs_is_reprojected_with_a_notice(tmp_path, driver, suffix):
+    layer = load_layer(REAL)
+    out = tmp_path / f"mercator{suffix}"
+    ogr2ogr(REAL, out, driver, "-t_srs", "EPSG:3857")
+    result = read_sites(out)
+    # Back in lon/lat: equal once rounded to what each site's precision justifies.
+    assert features(result.sites) == features(layer.sites)
+    notices = [str(p) for p in result.problems if p.severity == "notice"]
+    assert any("reprojected from" in n and "3857" in n for n in notices)
+
+
+def test_an_unknown_crs_is_refused_naming_it(tmp_path):
+    out = tmp_path / "odd.geojson"
+    doc = orjson.loads(REAL.read_bytes())
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::99999"}}
+    out.write_bytes(orjson.dumps(doc))
+    with pytest.raises(FacilitymapError, match=r"EPSG::99999.*WGS 84"):
+        import_file(out)
+
+
+@gdal
+@needs_ogr2ogr
+def test_z_values_are_dropped_with_a_notice(tmp_path):
+    out = tmp_path / "with-z.geojson"
+    ogr2ogr(REAL, out, "GeoJSON", "-dim", "XYZ")
+    assert b"0.0 ]" in out.read_bytes() or b", 0.0]" in out.read_bytes()
+    result = read_sites(out)
+    assert features(result.sites) == features(load_layer(REAL).sites)
+    assert any("z values" in p.message and p.severity == "notice" for p in result.problems)
+
+
+def test_a_bare_array_of_features_is_read_with_a_notice(tmp_path):
+    out = tmp_path / "array.json"
+    out.write_bytes(orjson.dumps(orjson.loads(REAL.read_bytes())["features"]))
+    result = read_sites(out)
+    assert features(result.sites) == features(load_layer(REAL).sites)
+    assert any("bare JSON array" in p.message for p in result.problems)
+
+
+@pytest.mark.parametrize(
+    "written,read",
+    [("2026/11/29", "2026-11-29"), ("2026/11/29 00:00:00", "2026-11-29"),
+     ("2026-11-29T00:00:00Z", "2026-11-29"), ("2026/11/29 00:00:00+00", "2026-11-29"),
+     ("2021-10", "2021-10"), ("2026/11/29 13:45:00", "2026/11/29 13:45:00")],
+)  # fmt: skip
+def test_gdal_date_forms_are_read_as_iso_dates(written, read):
+    # A time other than midnight is not a date: it is left for the model to refuse.
+    assert iso_date(written) == read
+
+
+@gdal
+@needs_ogr2ogr
+def test_dates_gdal_wrote_as_datetimes_come_back(tmp_path):
+    out = tmp_path / "datetimes.csv"
+    ogr2ogr(REAL, out, "CSV", "-lco", "GEOMETRY=AS_XY", "-mapFieldType", "Date=DateTime")
+    assert "/29 00:00:00" in out.read_text(encoding="utf-8")
+    assert features(import_file(out)) == features(load_layer(REAL).sites)
+
+
+@gdal
+def test_our_own_shapefile_gets_one_line_of_advice(runner, tmp_path):
+    out = tmp_path / "sites.shp"
+    export_layer(load_layer(REAL), out, "shp")
+    into = tmp_path / "layer.geojson"
+    result = runner.invoke(import_sites, [str(out), "--into", str(into)])
+    assert result.exit_code == 1 and not into.exists()
+    (line,) = result.stderr.strip().splitlines()
+    assert "254 bytes" in line and "--to gpkg" in line and "Traceback" not in result.output
