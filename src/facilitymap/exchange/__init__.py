@@ -42,9 +42,12 @@ from facilitymap.exchange.registry import SUFFIXES, format_named, format_of
 from facilitymap.io import Layer
 from facilitymap.model import RecordError, Site, site_from_record
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
 FORMATS = tuple(REGISTRY)
 _CSV_GEOMETRY = {"lon", "lat", "wkt"}
+# Our CSV's lon/lat, rewritten by GDAL with 15 significant digits, still name the same point.
+_SAME_DEGREES = 1e-9
 
 __all__ = [
     "FLAT_COLUMNS",
@@ -302,7 +305,7 @@ def _check_declared(site: Site, row: Mapping[str, Any], label: str, problems) ->
     declared = row.get("status")
     if declared not in (None, ""):
         try:
-            computed = site.derive().status
+            computed = derive_site(site).status
         except ValueError:  # a malformed date: the validator run in _finish reports it
             return
         if declared != computed:
@@ -389,9 +392,9 @@ def _drop_repeated_geometry_columns(row: dict[str, Any], geometry: dict[str, Any
             if name in WKT_NAMES:
                 same = isinstance(value, str) and geometries.from_wkt(value) == geometry
             elif name in LON_NAMES:
-                same = point is not None and float(value) == point[0]
+                same = point is not None and abs(float(value) - point[0]) < _SAME_DEGREES
             elif name in LAT_NAMES:
-                same = point is not None and float(value) == point[1]
+                same = point is not None and abs(float(value) - point[1]) < _SAME_DEGREES
             else:
                 continue
         except (TypeError, ValueError):

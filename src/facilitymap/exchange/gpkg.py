@@ -49,6 +49,7 @@ CLAIM_COLUMNS = (
     "date",
     "actor",
     "actor_type",
+    "government",
     "stance",
     "basis",
     "summary",

@@ -20,17 +20,18 @@ from facilitymap.errors import FacilitymapError
 from facilitymap.exchange import geometries
 from facilitymap.exchange.flat import FLAT_COLUMNS, XML_INVALID, site_to_row
 from facilitymap.exchange.protocol import ExportJob, Format, Reading
+from facilitymap.io import site_to_feature
 from facilitymap.listing import precision_text
 from facilitymap.model import STATUSES, Site
-from facilitymap.palette import STATUS_COLOURS
+from facilitymap.palette import STATUS_STYLE
 from facilitymap.problems import Problem
-from facilitymap.status import STATUS_INFO
+from facilitymap.status import STATUS_INFO, derive_site, position_words
 from facilitymap.validate import url_problem
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 BALLOON_START = "<h3>"  # every balloon starts with the site's name as a heading
 # The map's status colours (#rrggbb), from the one place the map takes them.
-STATUS_COLORS = {status: STATUS_COLOURS[status][0] for status in STATUSES}
+STATUS_COLORS = {status: str(STATUS_STYLE[status]["color"]) for status in STATUSES}
 assert tuple(STATUS_COLORS) == STATUSES
 ICON = "https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 # ExtendedData names: the flat columns, except that <name> holds the name and GDAL already
@@ -79,14 +80,14 @@ def _link(url: str | None, label: str) -> str:
 def balloon(site: Site, as_of=None) -> str:
     """The balloon HTML: status, confidence, location, the claims by date and their sources."""
     e = html.escape
-    derived = site.derive(as_of=as_of)
+    derived = derive_site(site, as_of=as_of)
     sources = site.source_map()
     parts = [f"{BALLOON_START}{e(site.name)}</h3>"]
     if site.local_names:
         names = "; ".join(f"{e(n.name)} ({e(n.lang)})" for n in site.local_names)
         parts.append(f"<p>{names}</p>")
     parts.append(
-        f"<p><b>{e(derived.label)}</b> (official: {e(derived.official_status)}; "
+        f"<p><b>{e(derived.label)}</b> ({e(position_words(derived.positions))}; "
         f"evidence: {e(derived.evidence)})<br>"
         f"Confidence: {e(site.confidence)}: {e(site.confidence_note)}<br>"
         f"Location: {e(precision_text(site))}, {e(site.location.basis)}: "
@@ -142,7 +143,7 @@ def write_kml(job: ExportJob, path: Path) -> None:
         )
     by_status: dict[str, list[Site]] = {s: [] for s in STATUSES}
     for site in sites:
-        by_status[site.derive(as_of=as_of).status].append(site)
+        by_status[derive_site(site, as_of=as_of).status].append(site)
     for status, members in by_status.items():
         if not members:
             continue
@@ -169,7 +170,7 @@ def _placemark(site: Site, status: str, as_of, t: _Text) -> str:
         for column, name in KML_DATA_NAMES.items()
         if row[column] is not None
     )
-    geometry = geometries.to_kml(site.to_feature(as_of)["geometry"])
+    geometry = geometries.to_kml(site_to_feature(site, as_of)["geometry"])
     html_text = t.clean(balloon(site, as_of), where + ": balloon")
     return (
         f"<Placemark id={quoteattr('site-' + site.id)}><name>{t(site.name, where + ': name')}</name>"

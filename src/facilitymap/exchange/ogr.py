@@ -20,6 +20,7 @@ from facilitymap.dates import date_end
 from facilitymap.errors import FacilitymapError
 from facilitymap.exchange import geometries
 from facilitymap.exchange.flat import INTEGER_COLUMNS, REAL_COLUMNS
+from facilitymap.io import site_to_feature
 from facilitymap.model import Site
 from facilitymap.problems import Problem
 
@@ -50,7 +51,7 @@ def typed_columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[
 def wkb_array(sites: Sequence[Site], as_of) -> np.ndarray:
     """The sites' geometries as WKB (None for an unlocated site)."""
     return np.array(
-        [geometries.to_wkb(s.to_feature(as_of)["geometry"]) for s in sites], dtype=object
+        [geometries.to_wkb(site_to_feature(s, as_of)["geometry"]) for s in sites], dtype=object
     )
 
 

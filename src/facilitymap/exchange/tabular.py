@@ -17,6 +17,7 @@ from facilitymap.exchange.flat import (
 )
 from facilitymap.exchange.protocol import ExportJob, Format, Reading
 from facilitymap.geometry import representative_point
+from facilitymap.io import site_to_feature
 from facilitymap.model import Site
 from facilitymap.problems import Problem
 
@@ -75,7 +76,7 @@ def write_csv(job: ExportJob, path: Path) -> None:
     writer.writeheader()
     for site in sites:
         row = site_to_row(site, as_of)
-        geometry = site.to_feature(as_of)["geometry"]
+        geometry = site_to_feature(site, as_of)["geometry"]
         point = representative_point(geometry)
         row["lon"] = _number(point[0]) if point else None
         row["lat"] = _number(point[1]) if point else None

@@ -4,6 +4,7 @@ One place for every visual cue, so the glyphs on the map, the legend and the lis
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), and no
 cue relies on colour alone: the shape says the official position, the fill says the
 evidence (filled = attested or acknowledged, hollow = reported, dashed = unverified).
+The status palette itself is :mod:`facilitymap.palette`, which the KML export shares.
 """
 
 from __future__ import annotations
@@ -19,29 +20,8 @@ from facilitymap.model import (
     STANCES,
     STATUSES,
 )
-from facilitymap.palette import STATUS_COLOURS
+from facilitymap.palette import STATUS_STYLE
 from facilitymap.status import STATUS_INFO, STATUS_RULE
-
-
-def _style(color: str, colour: str, shape: str, fill: str, size: float) -> dict[str, object]:
-    return {"color": color, "colour": colour, "shape": shape, "fill": fill, "size": size}
-
-
-# color: the hex the page draws with; colour: its name, for the legend's words (both from
-# facilitymap.palette, which the KML export shares). shape:
-# official position (diamond = denied, triangle = another role, square = acknowledged,
-# circle = no statement); fill: evidence; size: glyph radius in px (denied ones larger).
-STATUS_STYLE: dict[str, dict[str, object]] = {
-    "attested-denied": _style(*STATUS_COLOURS["attested-denied"], "diamond", "solid", 8.5),
-    "reported-denied": _style(*STATUS_COLOURS["reported-denied"], "diamond", "hollow", 8.5),
-    "acknowledged-other-role": _style(
-        *STATUS_COLOURS["acknowledged-other-role"], "triangle", "solid", 7.5
-    ),
-    "acknowledged": _style(*STATUS_COLOURS["acknowledged"], "square", "solid", 6.5),
-    "attested": _style(*STATUS_COLOURS["attested"], "circle", "solid", 7),
-    "reported": _style(*STATUS_COLOURS["reported"], "circle", "hollow", 7),
-    "unverified": _style(*STATUS_COLOURS["unverified"], "circle", "dashed", 6),
-}
 
 SHAPE_WORDS = {
     "diamond": "diamond",
