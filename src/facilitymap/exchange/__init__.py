@@ -249,13 +249,13 @@ def read_sites(
         if geometries.has_z(geometry):
             geometry = geometries.drop_z(geometry)
             with_z += 1
-        record, found = row_to_record(
+        record, cell_problems = row_to_record(
             row,
             geometry,
             blank_is_absent=blank_is_absent,
             unescape=tabular.excel_unescape if excel_safe else None,
         )
-        records.append((row_label, row, record, found))
+        records.append((row_label, row, record, cell_problems))
     if with_z:
         problems.append(
             Problem(
@@ -268,13 +268,13 @@ def read_sites(
         )
     complete_new_sites([(lbl, rec) for lbl, _, rec, _ in records], label, problems)
     sites = []
-    for row_label, row, record, found in records:
+    for row_label, row, record, cell_problems in records:
         site_label = str(record.get("id") or row_label)
-        problems += [Problem(label, site_label, p.field, p.message) for p in found]
-        site = _validate(record, label, site_label, problems)
-        if site is not None:
-            _check_declared(site, row, label, problems)
-            sites.append(site)
+        problems += [Problem(label, site_label, p.field, p.message) for p in cell_problems]
+        built = _validate(record, label, site_label, problems)
+        if built is not None:
+            _check_declared(built, row, label, problems)
+            sites.append(built)
     return _finish(label, sites, problems)
 
 

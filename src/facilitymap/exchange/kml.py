@@ -268,10 +268,11 @@ def read_kml(path: Path) -> list[tuple[str, dict[str, Any] | None, dict[str, Any
         row: dict[str, Any] = {}
         for extended in _children(placemark, "ExtendedData"):
             for item in extended.iter():
-                if _local(item.tag) == "Data" and item.get("name"):
-                    row[item.get("name")] = _child_text(item, "value") or ""
-                elif _local(item.tag) == "SimpleData" and item.get("name"):
-                    row[item.get("name")] = item.text or ""
+                name = item.get("name")
+                if _local(item.tag) == "Data" and name:
+                    row[name] = _child_text(item, "value") or ""
+                elif _local(item.tag) == "SimpleData" and name:
+                    row[name] = item.text or ""
         # Our own export (and GDAL's copies of it) carries every flat column in ExtendedData
         # ("n_claims" among them): then the balloon and the TimeSpan are views of those
         # columns, not data. A copy of the layer itself has no n_claims: its <description>
