@@ -45,6 +45,9 @@ from facilitymap.problems import Problem, errors
 from facilitymap.status import derive_site
 
 FORMATS = tuple(REGISTRY)
+_CSV_GEOMETRY = {"lon", "lat", "wkt"}
+# Our CSV's lon/lat, rewritten by GDAL with 15 significant digits, still name the same point.
+_SAME_DEGREES = 1e-9
 
 __all__ = [
     "FLAT_COLUMNS",
@@ -233,6 +236,11 @@ def read_sites(
             f"(columns: {', '.join(sorted(columns))})",
             [Problem(label, "-", "--map", f"no column {c!r} in the file") for c in missing],
         )
+    # A copy of our CSV (its lon, lat and wkt columns still there) has '' for every blank
+    # cell, as the CSV had: there too a blank is absent.
+    blank_is_absent = reading.blank_is_absent or any(
+        {k.lower() for k in row} >= _CSV_GEOMETRY for _, _, row in raw
+    )
     records = []
     with_z = 0
     for row_label, geometry, source_row in raw:
@@ -241,13 +249,13 @@ def read_sites(
         if geometries.has_z(geometry):
             geometry = geometries.drop_z(geometry)
             with_z += 1
-        record, found = row_to_record(
+        record, cell_problems = row_to_record(
             row,
             geometry,
-            blank_is_absent=reading.blank_is_absent,
+            blank_is_absent=blank_is_absent,
             unescape=tabular.excel_unescape if excel_safe else None,
         )
-        records.append((row_label, row, record, found))
+        records.append((row_label, row, record, cell_problems))
     if with_z:
         problems.append(
             Problem(
@@ -260,13 +268,13 @@ def read_sites(
         )
     complete_new_sites([(lbl, rec) for lbl, _, rec, _ in records], label, problems)
     sites = []
-    for row_label, row, record, found in records:
+    for row_label, row, record, cell_problems in records:
         site_label = str(record.get("id") or row_label)
-        problems += [Problem(label, site_label, p.field, p.message) for p in found]
-        site = _validate(record, label, site_label, problems)
-        if site is not None:
-            _check_declared(site, row, label, problems)
-            sites.append(site)
+        problems += [Problem(label, site_label, p.field, p.message) for p in cell_problems]
+        built = _validate(record, label, site_label, problems)
+        if built is not None:
+            _check_declared(built, row, label, problems)
+            sites.append(built)
     return _finish(label, sites, problems)
 
 
@@ -384,9 +392,9 @@ def _drop_repeated_geometry_columns(row: dict[str, Any], geometry: dict[str, Any
             if name in WKT_NAMES:
                 same = isinstance(value, str) and geometries.from_wkt(value) == geometry
             elif name in LON_NAMES:
-                same = point is not None and float(value) == point[0]
+                same = point is not None and abs(float(value) - point[0]) < _SAME_DEGREES
             elif name in LAT_NAMES:
-                same = point is not None and float(value) == point[1]
+                same = point is not None and abs(float(value) - point[1]) < _SAME_DEGREES
             else:
                 continue
         except (TypeError, ValueError):
