@@ -600,3 +600,22 @@ def test_missing_file_and_unknown_suffix_are_errors_not_tracebacks(tmp_path):
     shutil.copy(write_csv(tmp_path / "a.csv", ROWS), odd)
     with pytest.raises(FacilitymapError, match="unknown file type"):
         read_with_recipe(odd, parse_recipe(BASE_RECIPE))
+
+
+def test_the_diff_of_a_big_layer_leaves_its_unchanged_head_and_tail_to_context(tmp_path, runner):
+    # difflib alone takes minutes on a layer of thousands of similar lines; the diff the
+    # dry run prints is unchanged by the shortcut.
+    import difflib
+
+    from facilitymap.edit import unified_diff
+    from facilitymap.io import dump_layer
+
+    _, layer, _ = run_import(runner, tmp_path, REAL / "cir-events" / "events-excerpt.csv",
+                             "cir-events.toml")  # fmt: skip
+    old = dump_layer(layer).decode().splitlines(keepends=True)
+    new = list(old)
+    new[len(new) // 2] = new[len(new) // 2].replace('"', "'", 1)
+    del new[len(new) // 3]
+    expected = "".join(difflib.unified_diff(old, new, "a/l", "b/l"))
+    assert unified_diff(old, new, "a/l", "b/l") == expected
+    assert unified_diff(old, old, "a/l", "b/l") == ""

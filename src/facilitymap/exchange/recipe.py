@@ -37,6 +37,7 @@ shows the changed ones as conflicts instead of duplicating them.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import os
@@ -583,6 +584,7 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug.strip("-")
 
 
+@functools.lru_cache(maxsize=4096)
 def country_code(value: str) -> str | None:
     """ISO 3166-1 alpha-2 for a country name, alpha-3 or alpha-2 code (pycountry), else None.
 
@@ -1427,7 +1429,7 @@ def _layer_rules(built: Sequence[_Built], by_site: Mapping[str, _Built], label: 
 # --------------------------------------------------------------------------- output
 
 
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d+(?:\.\d+)?")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d+(?:[.\-]\d+)*")
 
 
 def problem_kind(problem: Problem) -> tuple[str, str, str]:
