@@ -32,6 +32,7 @@ from facilitymap.exchange.recipe import (
 )
 from facilitymap.geometry import representative_point
 from facilitymap.io import load_layer
+from facilitymap.status import derive_site
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = Path(__file__).parent / "data" / "real"
@@ -245,7 +246,7 @@ def test_the_default_basis_is_relay_so_an_import_never_attests(tmp_path):
     sites = read(tmp_path).sites
     assert {c.basis for s in sites for c in s.claims} == {"relay"}
     # Two URLs on two hosts are still one publisher's relay: reported, not attested.
-    assert sites[0].derive().evidence == "reported"
+    assert derive_site(sites[0]).evidence == "reported"
     first_hand = (BASE_RECIPE + SOURCES).replace(
         'stance = "affirms"', 'stance = "affirms"\nbasis = "on-site"'
     )
@@ -471,7 +472,7 @@ def test_cookbook_russian_bases(tmp_path, runner):
     assert all(
         len(s.sources) == 1 and [c.basis for c in s.claims] == ["relay"] for s in layer.sites
     )
-    assert {s.derive().evidence for s in layer.sites} == {"reported"}
+    assert {derive_site(s).evidence for s in layer.sites} == {"reported"}
     assert {s.kind for s in layer.sites} == {"base", "other"}
     # The Cyrillic Т of "Т-72B3" is fixed by the recipe's fix_lookalikes.
     assert "\u0422" not in orjson.dumps([s.description for s in layer.sites]).decode()

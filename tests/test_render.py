@@ -15,7 +15,7 @@ import xstatic.pkg.leaflet as xleaflet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facilitymap.render import build_html, script_json
+from facilitymap.render import assets, build_html, script_json
 from facilitymap.render.assets import leaflet_css, leaflet_js
 from facilitymap.render.style import VOCABULARIES, page_vocabulary
 
@@ -321,3 +321,26 @@ def test_many_details_chunks_compressed_by_threads_come_out_whole_and_in_order(m
     assert pages[0].count('class="fm-details"') == 10
     details = _details_json(pages[0])
     assert [d["name"] for d in details] == [f"Site {i}" for i in range(9_500)]
+
+
+def test_page_script_is_its_parts_joined_in_order_without_their_headers():
+    folder = Path(assets.__file__).parent / "static" / "js"
+    on_disk = sorted(p.name for p in folder.glob("*.js"))
+    assert sorted(assets.PAGE_SCRIPT_PARTS) == on_disk  # no part left out of the page
+    bodies = []
+    for name in assets.PAGE_SCRIPT_PARTS:
+        text = (folder / name).read_text(encoding="utf-8")
+        header, _, body = text.partition("\n\n")
+        assert header.startswith(f"// {name}: "), name  # each part says what it owns
+        bodies.append(body)
+    script = assets.page_script()
+    assert script.text == "".join(bodies)
+    assert script.text.startswith("/* facilitymap:") and script.text.endswith("})();\n")
+    page = build_html([], title="t")
+    assert f"<script>{script.text}</script>" in page
+    assert f"facilitymap.js (facilitymap) sha256={script.sha256}" in page
+
+
+def test_a_part_without_its_header_is_refused():
+    with pytest.raises(ValueError, match=r"static/js/x\.js must begin with // header"):
+        assets._without_header("x.js", "  var a = 1;\n\n  var b = 2;\n")

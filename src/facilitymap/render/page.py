@@ -4,7 +4,7 @@ No template engine sees the data: the page is a few constant strings, the title 
 and one ``<script type="application/json">`` element whose text is JSON with ``<``, ``>``,
 ``&``, U+2028 and U+2029 escaped, so nothing in the layer can end the element or become
 markup, script or template source. The browser builds every element from that data with
-``textContent`` (``static/facilitymap.js``).
+``textContent`` (``static/js/``, joined by :func:`assets.page_script`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ _JSON_ESCAPES = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
-_PASSED_MEMBERS = ("deciding_claims", "later_claims")
+_PASSED_MEMBERS = ("deciding_claims", "official_words", "later_claims")
 
 
 # What the page needs of a site before it draws (the rest waits in the details element).
@@ -76,9 +76,11 @@ def build_html(
     Parameters
     ----------
     features : iterable of GeoJSON Feature dicts
-        Already selected, derived fields computed as of ``as_of``. Two optional foreign
+        Already selected, derived fields computed as of ``as_of``. Optional foreign
         members are shown too: ``deciding_claims`` (ids of the claims that decide the
-        status) and ``later_claims`` (how many claims after ``as_of`` were left out).
+        status), ``official_words`` (who holds which official position: "denied by
+        Tajikistan and China") and ``later_claims`` (how many claims after ``as_of`` were
+        left out).
     title : str
         Page title and heading.
     as_of : date or ISO string, optional
@@ -121,7 +123,7 @@ def build_html(
         payload, compress, features if isinstance(features, EncodedSites) else None
     ) + _details_elements(details, compress)
     leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
-    own_css, own_js = assets.own_asset("facilitymap.css"), assets.own_asset("facilitymap.js")
+    own_css, own_js = assets.own_asset("facilitymap.css"), assets.page_script()
     inline_scripts = [own_js.text]
     if offline:
         inline_scripts.insert(0, leaflet_js.text)

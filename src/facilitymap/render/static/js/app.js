@@ -1,0 +1,336 @@
+// app.js: The application (App): builds the map and its layers, fits the view, loads a site's
+// details and opens them.
+
+  // ---------------------------------------------------------------- the application
+  function App(payload) {
+    var self = this;
+    VOCAB = payload.vocab;
+    this.meta = payload.meta || {};
+    this.payloadContext = payload.context || null;
+    this.sites = prepareSites(asArray(payload.sites));
+    this.byId = {};
+    this.sites.forEach(function (s) {
+      self.byId[s.id] = s;
+    });
+    this.visible = VOCAB.statuses.map(function () {
+      return true;
+    });
+    this.selected = -1;
+    this.counts = VOCAB.statuses.map(function () {
+      return 0;
+    });
+    this.sites.forEach(function (s) {
+      self.counts[s.status]++;
+    });
+    var located = this.sites.filter(function (s) {
+      return s.located;
+    });
+    var rank = VOCAB.statuses.length;
+    this.glyphOrder = located
+      .slice()
+      .sort(function (a, b) {
+        return rank - a.status - (rank - b.status) || a.conf - b.conf || a.i - b.i;
+      })
+      .map(function (s) {
+        return s.i;
+      });
+    this.areaOrder = located
+      .filter(function (s) {
+        return s.area || s.radius;
+      })
+      .sort(function (a, b) {
+        return rank - a.status - (rank - b.status) || b.radius - a.radius || a.i - b.i;
+      })
+      .map(function (s) {
+        return s.i;
+      });
+    this.located = located;
+    this.latestClaim = '';
+    this.sites.forEach(function (s) {
+      var dates = isText(s.last) ? [s.last] : asArray(s.p.claims).map(function (c) {
+        return c && c.date;
+      });
+      dates.forEach(function (d) {
+        if (isText(d) && dateEndKey(d) > dateEndKey(self.latestClaim)) self.latestClaim = d;
+      });
+    });
+    this.detailChunks = Array.prototype.map.call(document.querySelectorAll('script.fm-details'), function (node) {
+      return { node: node, first: +node.getAttribute('data-first') || 0, promise: null };
+    });
+    this.buildMap();
+    this.buildPanel();
+    this.applyHash(true);
+    this.restoring = false;
+    window.addEventListener('hashchange', function () {
+      if (location.hash !== self.lastHash) self.applyHash(false);
+    });
+  }
+
+  App.prototype.buildMap = function () {
+    var self = this;
+    var map = (this.map = L.map('fm-map', {
+      zoomControl: true,
+      worldCopyJump: false,
+      minZoom: 2,
+      zoomSnap: 0.5,
+    }));
+    map.attributionControl.setPrefix(
+      '<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>'
+    );
+    map.createPane('fm-context').style.zIndex = 350;
+    map.createPane('fm-labels').style.zIndex = 360;
+    map.createPane('fm-selection').style.zIndex = 450; // above the sites, below popups
+
+    // Basemaps: only tiles need the network; say so when they fail.
+    this.baseLayers = {};
+    var bases = {};
+    VOCAB.basemaps.forEach(function (b) {
+      var layer = L.tileLayer(b.url, {
+        attribution: b.attribution,
+        maxZoom: b.max_zoom,
+        subdomains: b.subdomains || 'abc',
+      });
+      layer.fmKey = b.key;
+      layer.on('tileload', function () {
+        self.tilesLoaded(true);
+      });
+      layer.on('tileerror', function () {
+        self.tilesLoaded(false);
+      });
+      self.baseLayers[b.key] = layer;
+      bases[escapeHTML(b.name)] = layer;
+    });
+    this.baseLayers[VOCAB.basemaps[0].key].addTo(map);
+    this.currentBase = VOCAB.basemaps[0].key;
+
+    // Country borders under the sites.
+    var overlays = {};
+    this.contextLayer = null;
+    if (this.payloadContext) this.buildContext();
+
+    this.siteLayer = new SiteLayer(this, { pane: 'overlayPane' });
+    this.siteLayer.addTo(map);
+    this.toggles = VOCAB.statuses.map(function (s, k) {
+      return new StatusToggle(self, k);
+    });
+    VOCAB.statuses.forEach(function (s, k) {
+      if (!self.counts[k]) return;
+      var name =
+        '<img class="fm-glyph" alt="" width="18" height="18" src="' + glyphImage(k, VOCAB.confidence.length - 1) +
+        '"> ' + escapeHTML(s.label) + ' <span class="fm-count">(' + self.counts[k] + ')</span>';
+      overlays[name] = self.toggles[k];
+      self.toggles[k].addTo(map);
+    });
+    if (this.countriesLayer) {
+      overlays['<span class="fm-border-swatch"></span> Country borders'] = this.countriesLayer;
+    }
+    this.layersControl = L.control
+      .layers(bases, overlays, { collapsed: window.innerHeight < 640 || window.innerWidth <= 700, position: 'topright' })
+      .addTo(map);
+
+    L.control.scale({ position: 'bottomleft', imperial: true }).addTo(map);
+    this.addCoordinates();
+    this.addFullscreen();
+    this.addLegend();
+    this.addTileBanner();
+
+    map.on('click', function (e) {
+      // The glyph the reader clicked on, as shown: finishing a redraw under way first would
+      // freeze a 100,000-site page for half a second before the popup.
+      var hit = self.siteLayer.shownAt(e.layerPoint);
+      if (hit >= 0) self.openSite(self.sites[hit], { pan: false });
+    });
+    var tooltip = L.tooltip({ direction: 'top', offset: [0, -10], className: 'fm-tip' });
+    var hovering = -1;
+    map.on('mousemove', function (e) {
+      // What is on screen, without finishing a redraw under way.
+      var hit = self.siteLayer.shownAt(e.layerPoint);
+      if (hit === hovering) return;
+      hovering = hit;
+      map.getContainer().classList.toggle('fm-over-site', hit >= 0);
+      if (hit < 0) {
+        map.closeTooltip(tooltip);
+        return;
+      }
+      var site = self.sites[hit];
+      var content = el('span');
+      add(content, dataText('strong', null, site.name), ' \u2014 ' + VOCAB.statuses[site.status].label);
+      tooltip.setLatLng([site.lat, site.lon]).setContent(content);
+      map.openTooltip(tooltip);
+    });
+    map.on('mouseout', function () {
+      hovering = -1;
+      map.closeTooltip(tooltip);
+    });
+    map.on('popupclose', function (e) {
+      if (e.popup === self.popup) {
+        self.selected = -1;
+        self.updateRing();
+        self.saveHash();
+      }
+    });
+    map.on('moveend overlayadd overlayremove', function () {
+      self.saveHash();
+    });
+    map.on('baselayerchange', function (e) {
+      self.currentBase = e.layer.fmKey;
+      self.basemapShown = undefined; // judged afresh for the new basemap
+      self.saveHash();
+    });
+    map.on('zoomend', function () {
+      map.getContainer().classList.toggle('fm-zoomed-out', map.getZoom() < 4);
+    });
+    this.fitAll();
+  };
+
+  // The ring follows the selection: on the selected site, if it is on the map and shown.
+  App.prototype.updateRing = function () {
+    var site = this.selected >= 0 ? this.sites[this.selected] : null;
+    if (!site || !site.located || !this.visible[site.status]) {
+      if (this.ring) this.map.removeLayer(this.ring);
+      return;
+    }
+    this.ringIcons = this.ringIcons || {};
+    var icon = (this.ringIcons[site.status] = this.ringIcons[site.status] || ringIcon(site.status));
+    if (!this.ring) {
+      this.ring = L.marker([site.lat, site.lon], { icon: icon, interactive: false, keyboard: false, pane: 'fm-selection' });
+    }
+    this.ring.setLatLng([site.lat, site.lon]);
+    if (this.ring.options.icon !== icon) this.ring.setIcon(icon);
+    if (!this.map.hasLayer(this.ring)) this.ring.addTo(this.map);
+    this.ringCount = (this.ringCount || 0) + 1;
+  };
+
+  App.prototype.buildContext = function () {
+    var data = this.payloadContext;
+    var borders = new ContextLayer(data, { pane: 'fm-context' });
+    var labels = L.layerGroup();
+    asArray(data.features).forEach(function (f) {
+      var p = (f && f.properties) || {};
+      var lon = +p.label_lon;
+      var lat = +p.label_lat;
+      if (!isText(p.name) || !isFinite(lon) || !isFinite(lat)) return;
+      var text = dataText('span', null, p.name);
+      L.marker([lat, lon], {
+        icon: L.divIcon({ className: 'fm-country-label', html: text, iconSize: null }),
+        interactive: false,
+        keyboard: false,
+        pane: 'fm-labels',
+      }).addTo(labels);
+    });
+    this.contextLayer = borders;
+    this.countriesLayer = L.layerGroup([borders, labels]);
+    this.countriesLayer.fmKey = 'countries';
+    this.countriesLayer.addTo(this.map);
+  };
+
+  App.prototype.fitAll = function () {
+    var map = this.map;
+    if (!this.located.length) {
+      map.setView([38.8, 71.2], 6);
+      return;
+    }
+    var south = Infinity;
+    var west = Infinity;
+    var north = -Infinity;
+    var east = -Infinity;
+    for (var k = 0; k < this.located.length; k++) {
+      var s = this.located[k];
+      south = Math.min(south, s.lat);
+      north = Math.max(north, s.lat);
+      west = Math.min(west, s.lon);
+      east = Math.max(east, s.lon);
+    }
+    var bounds = L.latLngBounds([south, west], [north, east]);
+    map.fitBounds(bounds.pad(0.1), {
+      maxZoom: 8,
+      animate: false,
+      paddingTopLeft: [60, 20],
+      paddingBottomRight: [this.rightControlsWidth(), 20],
+    });
+  };
+
+  App.prototype.setStatusVisible = function (k, on) {
+    if (this.visible[k] === on) return;
+    this.visible[k] = on;
+    if (!on && this.selected >= 0 && this.sites[this.selected].status === k && this.sites[this.selected].located) {
+      this.map.closePopup(this.popup);
+    }
+    this.siteLayer.requestDraw();
+    this.updateRing();
+    this.refreshList();
+  };
+
+  // The full properties of a site (claims, sources, notes) and of its neighbours in the
+  // same fm-details element, read once: a popup waits for its own part, and opening the
+  // page reads none (a large layer's details are several times its index).
+  App.prototype.loadDetails = function (site) {
+    var self = this;
+    if (site.full) return Promise.resolve();
+    var chunk = null;
+    for (var k = 0; k < this.detailChunks.length; k++) {
+      if (this.detailChunks[k].first <= site.i) chunk = this.detailChunks[k];
+    }
+    if (!chunk) {
+      site.full = true; // no details in the page: the index is all there is
+      return Promise.resolve();
+    }
+    if (!chunk.promise) {
+      chunk.promise = readElement(chunk.node).then(function (list) {
+        list = asArray(list);
+        for (var j = 0; j < list.length; j++) {
+          var target = self.sites[chunk.first + j];
+          if (!target) break;
+          if (list[j] && typeof list[j] === 'object') target.p = list[j];
+          target.full = true;
+        }
+        site.full = true; // even if its element held less than it should
+      });
+    }
+    return chunk.promise;
+  };
+
+  App.prototype.openSite = function (site, opts) {
+    var self = this;
+    opts = opts || {};
+    if (!site.full) {
+      this.loadDetails(site).then(function () {
+        self.openSite(site, opts);
+      }, showError);
+      return;
+    }
+    if (!site.located) {
+      this.showPanelDetail(site);
+      return;
+    }
+    if (!this.visible[site.status]) this.toggles[site.status].addTo(this.map);
+    if (opts.pan && window.innerWidth <= 700 && !document.body.classList.contains('fm-panel-closed')) {
+      this.panelToggle.click(); // the panel covers the map on a phone
+    }
+    if (opts.pan) {
+      if (site.geometry && site.area) {
+        var bounds = L.geoJSON(site.geometry).getBounds();
+        this.map.fitBounds(bounds.pad(0.1), { maxZoom: MAX_FOCUS_ZOOM, animate: false });
+      } else {
+        var size = this.map.getSize();
+        var z = zoomForRadius(site.radius, site.lat, Math.max(120, 0.45 * Math.min(size.x, size.y)));
+        this.map.setView([site.lat, site.lon], z, { animate: false });
+      }
+    }
+    this.selected = site.i;
+    // One popup, moved from site to site: never two detail cards at once.
+    var popup = (this.popup = this.popup || L.popup({ className: 'fm-popup', minWidth: 280, maxWidth: 420 }));
+    L.setOptions(popup, {
+      maxHeight: Math.max(220, Math.round(this.map.getSize().y * 0.62)),
+      autoPan: opts.autoPan !== false,
+      autoPanPaddingTopLeft: [56, 24],
+      autoPanPaddingBottomRight: [this.rightControlsWidth(), 24],
+      offset: [0, -VOCAB.statuses[site.status].size],
+    });
+    popup.fmSite = site.id;
+    popup.setLatLng([site.lat, site.lon]).setContent(buildDetail(site, this.meta));
+    if (!this.map.hasLayer(popup)) popup.openOn(this.map);
+    this.updateRing();
+    this.saveHash();
+  };
+
