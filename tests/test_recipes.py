@@ -355,7 +355,7 @@ def test_skip_invalid_imports_the_good_rows_and_writes_every_refused_one(tmp_pat
     source = write_csv(tmp_path / "mixed.csv", rows)
     recipe = recipe_file(tmp_path, BASE_RECIPE + SOURCES)
     into, rejects = tmp_path / "layer.geojson", tmp_path / "rejects.csv"
-    args = [str(source), "--recipe", str(recipe), "--into", str(into)]
+    args = [str(source), "--recipe", str(recipe), "--into", str(into), "--create"]
 
     refused = runner.invoke(import_sites, args)
     assert refused.exit_code == 1 and not into.exists()
@@ -381,7 +381,7 @@ def test_rerunning_on_the_grown_file_adds_new_rows_and_reports_changed_ones(tmp_
     recipe = recipe_file(tmp_path, BASE_RECIPE + SOURCES)
     into = tmp_path / "layer.geojson"
     source = write_csv(tmp_path / "sites.csv", ROWS)
-    args = [str(source), "--recipe", str(recipe), "--into", str(into)]
+    args = [str(source), "--recipe", str(recipe), "--into", str(into), "--create"]
     assert runner.invoke(import_sites, args).exit_code == 0
     changed = [ROWS[0], [*ROWS[1][:7], "Now a bigger post."]]
     new = ["NEW-3", "Vahdat post", "TJ", "69.0", "38.55", "2023-01-05", "https://d.example/", "n"]
@@ -404,7 +404,7 @@ def test_options_say_what_a_recipe_says(tmp_path, runner):
     )
     assert (
         runner.invoke(
-            import_sites, [str(source), "--recipe", str(recipe), "--into", str(by_file)]
+            import_sites, [str(source), "--recipe", str(recipe), "--into", str(by_file), "--create"]
         ).exit_code
         == 0
     )
@@ -419,7 +419,9 @@ def test_options_say_what_a_recipe_says(tmp_path, runner):
         "--set", "claim.actor_type=think-tank", "--set", "claim.stance=affirms",
         "--map", "claim.summary=Note",
     ]  # fmt: skip
-    result = runner.invoke(import_sites, [str(source), "--into", str(by_options), *options])
+    result = runner.invoke(
+        import_sites, [str(source), "--into", str(by_options), "--create", *options]
+    )
     assert result.exit_code == 0, result.output
     assert by_options.read_bytes() == by_file.read_bytes()
 
@@ -449,7 +451,7 @@ def run_import(runner, tmp_path, data: Path, recipe: str):
     into, rejects = tmp_path / "layer.geojson", tmp_path / "rejects.csv"
     result = runner.invoke(
         cli,
-        ["import", str(data), "--recipe", str(RECIPES / recipe), "--into", str(into),
+        ["import", str(data), "--recipe", str(RECIPES / recipe), "--into", str(into), "--create",
          "--skip-invalid", "--rejects", str(rejects)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output

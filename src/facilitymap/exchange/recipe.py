@@ -805,14 +805,14 @@ def read_feature_rows(path: Path, problems: list[Problem]) -> tuple[list[str], l
 def read_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[RawRow]]:
     """Header and rows of any file the import reads (CSV and GeoJSON here, the other formats
     through the exchange readers)."""
-    from facilitymap.exchange import _raw_rows, format_of
+    from facilitymap.exchange.registry import FORMATS, format_of
 
     fmt = format_of(path)
     if fmt == "csv":
         return read_csv_rows(path)
     if fmt == "geojson":
         return read_feature_rows(path, problems)
-    raw, _ = _raw_rows(path, fmt, problems)
+    raw = FORMATS[fmt].read(path, problems).rows
     rows = [RawRow(f"#{i}", dict(cells), geometry) for i, (_, geometry, cells) in enumerate(raw)]
     columns: dict[str, None] = {}
     for row in rows:
@@ -877,7 +877,7 @@ def read_with_recipe(
     LayerError
         Any row has an error and ``skip_invalid`` is False; ``problems`` holds all of them.
     """
-    from facilitymap.exchange import format_of
+    from facilitymap.exchange.registry import format_of
 
     path = Path(path)
     if not path.is_file():
@@ -1195,13 +1195,11 @@ class _RowBuilder:
 
         wkt, lon, lat = pick("wkt"), pick("lon"), pick("lat")
         if wkt not in (None, ""):
-            import shapely
-
-            from facilitymap.exchange.ogr import geometry_dict
+            from facilitymap.exchange.geometries import from_wkt
 
             try:
-                geometry = geometry_dict(shapely.from_wkt(str(wkt)))
-            except Exception as err:  # shapely.errors.GEOSException
+                geometry = from_wkt(str(wkt))
+            except ValueError as err:
                 built.problem("wkt", f"not WKT: {err}")
                 return
             built.geometry = self._drop_z(geometry)
@@ -1476,7 +1474,7 @@ def write_rejects(
     own columns as read (and ``wkt`` when the rows had a geometry), so they can be fixed and
     imported again."""
     from facilitymap.atomic import write_atomic
-    from facilitymap.exchange.tabular import to_wkt
+    from facilitymap.exchange.geometries import to_wkt
 
     extra = list(dict.fromkeys(k for r in rejected for k in r.cells if k not in columns))
     with_geometry = any(r.geometry for r in rejected)
