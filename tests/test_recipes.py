@@ -622,3 +622,20 @@ def test_the_diff_of_a_big_layer_leaves_its_unchanged_head_and_tail_to_context(t
     expected = "".join(difflib.unified_diff(old, new, "a/l", "b/l"))
     assert unified_diff(old, new, "a/l", "b/l") == expected
     assert unified_diff(old, old, "a/l", "b/l") == ""
+
+
+def test_a_plain_import_warns_when_coordinate_columns_were_left_unmapped(tmp_path, runner):
+    header = ["id", "name", "kind", "country", "confidence", "confidence_note", "location_note",
+              "longtitudes", "latitudes"]  # fmt: skip
+    rows = [["tj-a", "A", "base", "TJ", "low", "c", "n", "68.78", "38.56"]]
+    source = write_csv(tmp_path / "plain.csv", rows, header)
+    into = tmp_path / "layer.geojson"
+    result = runner.invoke(import_sites, [str(source), "--into", str(into), "--create"])
+    assert result.exit_code == 0, result.output
+    assert "warning: no geometry, so all 1 site(s) would be unlocated; columns 'longtitudes', " \
+           "'latitudes' look like coordinates" in result.stderr  # fmt: skip
+    mapped = runner.invoke(import_sites, [str(source), "--into", str(tmp_path / "b.geojson"),
+                                          "--create", "--map", "lon=longtitudes",
+                                          "--map", "lat=latitudes"])  # fmt: skip
+    # (refused: a located site needs its location_basis, which this file lacks)
+    assert "location.basis" in mapped.stderr and "look like coordinates" not in mapped.stderr

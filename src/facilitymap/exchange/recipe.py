@@ -845,7 +845,6 @@ class RecipeResult:
     rows: int = 0
 
 
-_LAT_LON_LIKE = re.compile(r"lat|lon|lng|coord|^x$|^y$|easting|northing", re.IGNORECASE)
 _LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 _LAT_NAMES = ("lat", "latitude", "y")
 _WKT_NAMES = ("wkt", "geometry", "the_geom", "geom", "wkt_geom")
@@ -1029,7 +1028,9 @@ class _RowBuilder:
         has_geometry = {"lon", "lat", "wkt"} & set(self.recipe.site) or self.auto_geometry
         if has_geometry or any(r.geometry for r in rows):
             return []
-        candidates = [c for c in self.header if _LAT_LON_LIKE.search(c)]
+        from facilitymap.exchange.flat import COORDINATE_LIKE
+
+        candidates = [c for c in self.header if COORDINATE_LIKE.search(c)]
         if not candidates:
             return []
         names = ", ".join(repr(c) for c in candidates)
