@@ -639,3 +639,11 @@ def test_a_plain_import_warns_when_coordinate_columns_were_left_unmapped(tmp_pat
                                           "--map", "lat=latitudes"])  # fmt: skip
     # (refused: a located site needs its location_basis, which this file lacks)
     assert "location.basis" in mapped.stderr and "look like coordinates" not in mapped.stderr
+
+
+def test_the_recipe_module_examples_hold():
+    import doctest
+
+    from facilitymap.exchange import recipe
+
+    assert doctest.testmod(recipe).failed == 0
