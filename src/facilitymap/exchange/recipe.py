@@ -1001,9 +1001,9 @@ class _RowBuilder:
         self.header = list(header)
         self.slug_counts: Counter[str] = Counter()
         self.ids_seen: dict[str, str] = {}
-        self.decoded = 0
+        self.decoded: set[tuple[str, str]] = set()  # (row, column): a cell read twice counts once
         self.lookalike_rows: list[str] = []
-        self.lookalikes_fixed = 0
+        self.lookalikes_fixed: set[tuple[str, str]] = set()
         self.z_dropped = 0
         used = {c.strip().casefold() for c in recipe.columns()}
         geometry = {"lon", "lat", "wkt"} & set(recipe.site)
@@ -1048,20 +1048,20 @@ class _RowBuilder:
 
     # -- cells
 
-    def _text(self, value: Any, row_label: str) -> Any:
+    def _text(self, value: Any, row_label: str, column: str = "") -> Any:
         if not isinstance(value, str):
             return value
         value = value.strip()
         if self.recipe.decode_html and "&" in value:
             decoded = html.unescape(value)
             if decoded != value:
-                self.decoded += 1
+                self.decoded.add((row_label, column))
                 value = decoded
         if _CYRILLIC.search(value) and mixed_script_words(value):
             if self.recipe.fix_lookalikes:
                 fixed = fix_lookalikes(value)
                 if fixed != value:
-                    self.lookalikes_fixed += 1
+                    self.lookalikes_fixed.add((row_label, column))
                     value = fixed
             if mixed_script_words(value):
                 self.lookalike_rows.append(row_label)
@@ -1070,7 +1070,7 @@ class _RowBuilder:
     def cell(self, row: RawRow, column: str) -> Any:
         name = self.resolve(column)
         value = row.cells.get(name) if name is not None else None
-        return self._text(value, row.label)
+        return self._text(value, row.label, name or "")
 
     def value(self, row: RawRow, spec: FieldSpec) -> Any:
         """The spec's value for the row (None when blank and no default)."""
@@ -1121,7 +1121,7 @@ class _RowBuilder:
         self._country(row, fields, built)
         self._sources_and_claims(row, built)
         for column in self.kept:
-            value = self._text(row.cells.get(column), row.label)
+            value = self._text(row.cells.get(column), row.label, column)
             if value not in (None, ""):
                 built.extra[column if column not in _RESERVED else f"source_{column}"] = value
         if built.geometry is None:
@@ -1325,7 +1325,7 @@ class _RowBuilder:
                     self.file_label,
                     "-",
                     "text",
-                    f"HTML entities decoded in {self.decoded} cell(s) (&aacute; → á)",
+                    f"HTML entities decoded in {len(self.decoded)} cell(s) (&aacute; → á)",
                     "notice",
                 )
             )
@@ -1346,7 +1346,7 @@ class _RowBuilder:
                     "-",
                     "text",
                     "Cyrillic look-alike letters "
-                    f"replaced by Latin ones in {self.lookalikes_fixed} cell(s)",
+                    f"replaced by Latin ones in {len(self.lookalikes_fixed)} cell(s)",
                     "notice",
                 )
             )
