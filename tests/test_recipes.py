@@ -648,3 +648,24 @@ def test_the_recipe_module_examples_hold():
     from facilitymap.exchange import recipe
 
     assert doctest.testmod(recipe).failed == 0
+
+
+def test_publisher_and_actor_can_come_from_columns_and_a_blank_one_refuses_the_row(tmp_path):
+    header = [*HEADER, "Outlet"]
+    rows = [[*ROWS[0], "Radio Ozodi"], [*ROWS[1], ""]]
+    text = (
+        (BASE_RECIPE + SOURCES)
+        .replace('publisher = "Example Monitor"', 'publisher = { column = "Outlet" }')
+        .replace('actor = "Example Monitor"', 'actor = { column = "outlet" }')
+    )
+    source = write_csv(tmp_path / "outlets.csv", rows, header)
+    result = read_with_recipe(source, parse_recipe(text), skip_invalid=True)
+    [site] = result.sites
+    assert {x.publisher for x in site.sources} == {"Radio Ozodi"}
+    assert site.claims[0].actor == "Radio Ozodi"
+    [refused] = result.rejected
+    assert refused.label == "row 3"
+    assert refused.reasons == [
+        "source.publisher: blank: the source needs it",
+        "claim.actor: blank: the claim needs it",
+    ]

@@ -1294,9 +1294,13 @@ class _RowBuilder:
                 value = self._date(value, spec, f"source.{name}", built.problems, row)
             if value not in (None, ""):
                 source_fields[name] = str(value)
+            elif name in REQUIRED_SOURCE_FIELDS:
+                built.problem(f"source.{name}", "blank: the source needs it")
         for i, url in enumerate(urls, start=1):
             built.sources.append({"id": f"s{i}", **_ordered(source_fields, url)})
         if not recipe.claim:
+            if _refused_for(built, ("source.",)):
+                built.sources.clear()
             return
         claim: dict[str, Any] = {"id": "c1"}
         for name in CLAIM_FIELDS:
@@ -1311,8 +1315,8 @@ class _RowBuilder:
             elif name in REQUIRED_CLAIM_FIELDS:
                 built.problem(f"claim.{name}", "blank: the claim needs it")
         claim["sources"] = [s["id"] for s in built.sources]
-        if any(p.field.startswith("claim.") for p in built.problems):
-            built.sources.clear()  # the row is refused for what its claim lacks
+        if _refused_for(built, ("source.", "claim.")):
+            built.sources.clear()  # the row is refused for what its source or claim lacks
         else:
             built.claims.append(claim)
 
@@ -1390,6 +1394,10 @@ _RESERVED = frozenset(
         "id",
     }
 )
+
+
+def _refused_for(built: _Built, prefixes: tuple[str, ...]) -> bool:
+    return any(p.severity == "error" and p.field.startswith(prefixes) for p in built.problems)
 
 
 def _prefixed(prefix: str, slug: str) -> str:
