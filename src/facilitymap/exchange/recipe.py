@@ -1006,6 +1006,8 @@ class _RowBuilder:
         self.lookalikes_fixed: set[tuple[str, str]] = set()
         self.z_dropped = 0
         used = {c.strip().casefold() for c in recipe.columns()}
+        if "id" not in recipe.site and resolve("id"):
+            used.add("id")  # the ids' column when the recipe names none
         geometry = {"lon", "lat", "wkt"} & set(recipe.site)
         self.auto_geometry = {}
         if not geometry:
@@ -1514,8 +1516,3 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return orjson.dumps(value).decode() if isinstance(value, dict | list) else str(value)
-
-
-def with_defaults(recipe: Recipe, **changes: Any) -> Recipe:
-    """A copy of ``recipe`` with some attributes changed."""
-    return replace(recipe, **changes)
