@@ -669,3 +669,24 @@ def test_publisher_and_actor_can_come_from_columns_and_a_blank_one_refuses_the_r
         "source.publisher: blank: the source needs it",
         "claim.actor: blank: the claim needs it",
     ]
+
+
+def test_value_id_and_country_options_complete_a_recipe_file(tmp_path, runner):
+    header = [*HEADER, "Type"]
+    rows = [[*ROWS[0], "garrison"], [*ROWS[1], "post"]]
+    source = write_csv(tmp_path / "typed.csv", rows, header)
+    text = (BASE_RECIPE + SOURCES).replace('kind = "base"', 'kind = { column = "Type" }')
+    recipe = recipe_file(tmp_path, text)
+    into = tmp_path / "layer.geojson"
+    result = runner.invoke(
+        import_sites,
+        [str(source), "--recipe", str(recipe), "--into", str(into), "--create",
+         "--value", "kind:garrison=base", "--value", "kind:post=border-post",
+         "--id-from-name", "--id-prefix", "tj", "--country-from-point"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sites = load_layer(into).sites
+    assert [(s.id, s.kind, s.country) for s in sites] == [
+        ("tj-dushanbe-post", "base", "TJ"),
+        ("tj-kulob-post", "border-post", "TJ"),
+    ]
