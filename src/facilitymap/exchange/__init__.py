@@ -27,6 +27,7 @@ from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.exchange import files, geometries, tabular
 from facilitymap.exchange.flat import (
+    COORDINATE_LIKE,
     FLAT_COLUMNS,
     LAT_NAMES,
     LON_NAMES,
@@ -266,6 +267,7 @@ def read_sites(
                 "notice",
             )
         )
+    _unmapped_coordinates(raw, records, column_map, label, problems)
     complete_new_sites([(lbl, rec) for lbl, _, rec, _ in records], label, problems)
     sites = []
     for row_label, row, record, cell_problems in records:
@@ -276,6 +278,28 @@ def read_sites(
             _check_declared(built, row, label, problems)
             sites.append(built)
     return _finish(label, sites, problems)
+
+
+def _unmapped_coordinates(raw, records, column_map, label, problems) -> None:
+    # Rows that all came without a geometry while columns look like coordinates: say so,
+    # rather than import every site as unlocated without a word.
+    if not records or any(rec.get("geometry") is not None for _, _, rec, _ in records):
+        return
+    mapped = set(column_map.values())
+    columns = dict.fromkeys(k for _, _, row in raw for k in row if k not in mapped)
+    looks = [c for c in columns if COORDINATE_LIKE.search(c)]
+    if looks:
+        problems.append(
+            Problem(
+                label,
+                "-",
+                "geometry",
+                f"no geometry, so all {len(records)} site(s) would be unlocated; columns "
+                f"{', '.join(map(repr, looks))} look like coordinates: map them "
+                "(--map lon=COLUMN --map lat=COLUMN, or --map wkt=COLUMN)",
+                "warning",
+            )
+        )
 
 
 def _finish(label: str, sites: list[Site], problems: list[Problem]) -> ImportResult:
@@ -296,7 +320,7 @@ def _validate(record, label, site_label, problems) -> Site | None:
     except RecordError as err:
         for where, message in err.problems:
             if message == "required field is missing":
-                message += " (map a column to it with --map)"
+                message += " (map a column to it with --map, or use a recipe: docs/import.md)"
             problems.append(Problem(label, site_label, where or "site", message))
         return None
 
