@@ -157,7 +157,8 @@ def test_status_transition_names_the_claim_that_caused_it(result):
     text = to_text(result)
     assert (
         'status: reported-denied → acknowledged-other-role (official_status: "denied" → '
-        '"acknowledged-other-role"), by c10 re-coded' in text
+        '"acknowledged-other-role"; positions: TJ: denied → TJ: acknowledged-other-role), '
+        'by c10 re-coded (stance: "denies" → "acknowledges-other-role")' in text
     )
 
 
@@ -345,6 +346,26 @@ def test_git_revisions_in_a_temporary_repository(versions, tmp_path, monkeypatch
     assert label == "HEAD~1:geodata/sites.geojson" and len(layer_.sites) == len(old.sites)
 
 
+def test_a_concerned_government_changes_status_and_is_named(versions):
+    old, _ = versions
+    # naming China as a concerned government adds its position (no statement coded for it)
+    new = _change(old, VAKHON, lambda s: s.replace(governments=["CN"]))
+    result = diff_layers(old, new, "a", "b")
+    (change,) = result.changed
+    assert [(f.field, f.old, f.new) for f in change.fields] == [("governments", None, ["CN"])]
+    assert change.status.causes == ("governments changed",)
+    assert (
+        "    status: reported-denied (positions: TJ: denied → TJ: denied, CN: no-statement), "
+        "by governments changed\n" in to_text(result)
+    )
+    # a second coder asks which claim supports the new position
+    (problem,) = review_problems(result)
+    assert str(problem) == (
+        "b: tj-ishkoshim-vakhon: status: reported-denied (positions: TJ: denied → TJ: denied, "
+        "CN: no-statement) without a new or changed claim (governments changed)"
+    )
+
+
 # ---------------------------------------------------------------------------- --check
 
 
@@ -375,8 +396,8 @@ def test_check_flags_what_a_second_coder_would(versions, tmp_path):
     result = diff_layers(old, new, "a", "b")
     messages = [str(p) for p in review_problems(result)]
     assert messages[0].startswith(
-        "b: tj-murghab-shaymak: status: attested-denied → reported-denied without a new or "
-        "changed claim (publisher of source "
+        "b: tj-murghab-shaymak: status: attested-denied → reported-denied (evidence: "
+        '"attested" → "reported") without a new or changed claim (publisher of source '
     )
     assert "rferl-secret-base-2021-10," in messages[0] and messages[0].endswith(" changed)")
     assert messages[1:] == [

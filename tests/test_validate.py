@@ -192,7 +192,7 @@ def test_the_bulk_format_walk_collects_exactly_the_values_checked_one_by_one():
     # _distinct_values is _site_values written out for speed: a field added to one and not
     # the other would let a bad value through unchecked. Every field here holds its own value.
     from facilitymap.io import load_layer
-    from facilitymap.validate import _distinct_values, _site_values
+    from facilitymap.validation.records import _distinct_values, _site_values
 
     site = load_layer(Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson").sites[0]
     marked = site.replace(

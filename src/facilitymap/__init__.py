@@ -13,7 +13,7 @@ thin wrapper over one of them)::
 
     layer = facilitymap.load_layer("geodata/sites.geojson")
     for site in layer.sites:
-        print(site.id, site.derive().status)
+        print(site.id, facilitymap.derive_site(site).status)
 """
 
 import importlib
@@ -23,7 +23,7 @@ import types
 from facilitymap.errors import FacilitymapError, LayerError, OutputExistsError
 from facilitymap.io import Layer, dump_layer, load_layer, parse_layer, save_layer
 from facilitymap.model import Claim, Location, Site, Source
-from facilitymap.status import Derived, derive_status
+from facilitymap.status import Derived, derive_site, derive_status
 from facilitymap.validate import Problem, validate_file, validate_layer, validate_path
 
 # Imported on first use, so that `facilitymap --help` does not pay for them.
@@ -93,6 +93,7 @@ __all__ = [
     "Site",
     "Source",
     "__version__",
+    "derive_site",
     "derive_status",
     "dump_layer",
     "export",

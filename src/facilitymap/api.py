@@ -22,12 +22,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from facilitymap.dates import parse_as_of
 from facilitymap.edit import EditOutcome, MergeResult
 from facilitymap.errors import FacilitymapError
 from facilitymap.io import Layer, load_layer
 from facilitymap.listing import select_sites
+
+if TYPE_CHECKING:
+    from facilitymap.exchange.recipe import Recipe
 
 LayerLike = Layer | str | os.PathLike[str]
 
@@ -166,6 +170,9 @@ def import_file(
     into: str | os.PathLike[str],
     *,
     column_map: Mapping[str, str] | None = None,
+    recipe: Recipe | str | os.PathLike[str] | None = None,
+    skip_invalid: bool = False,
+    rejects: str | os.PathLike[str] | None = None,
     excel_safe: bool = False,
     replace: bool = False,
     dry_run: bool = False,
@@ -177,15 +184,29 @@ def import_file(
     A site whose id exists with other content is a conflict, kept as it is unless
     ``replace``. ``into`` must exist unless ``create``. Nothing is written on ``dry_run``,
     or when the merged layer would not validate (``LayerError``).
+
+    A ``recipe`` (a :class:`~facilitymap.exchange.recipe.Recipe` or the path of its TOML
+    file, docs/import.md) turns any table into sites with sources and claims; with it,
+    ``skip_invalid`` imports the good rows and writes the refused ones, with their reasons,
+    to the CSV ``rejects`` (not on ``dry_run``); without it, one refused row refuses all.
     """
     from facilitymap.edit import commit, merge_sites, open_layer
     from facilitymap.exchange import read_sites
+    from facilitymap.exchange.recipe import Recipe, load_recipe, read_with_recipe, write_rejects
 
-    read = read_sites(source, column_map=column_map, excel_safe=excel_safe)
+    if recipe is None:
+        if skip_invalid:
+            raise FacilitymapError("skip_invalid needs a recipe")
+        read = read_sites(source, column_map=column_map, excel_safe=excel_safe)
+    else:
+        steps = recipe if isinstance(recipe, Recipe) else load_recipe(Path(recipe))
+        read = read_with_recipe(source, steps, skip_invalid=skip_invalid)
     before = open_layer(into, create=create)
     merged = merge_sites(before.sites, read.sites, replace=replace)
     after = Layer(merged.sites, dict(before.extra_members), before.path, before.sha256)
     touched = merged.added + [c.site_id for c in merged.replaced]
+    if recipe is not None and skip_invalid and rejects is not None and not dry_run:
+        write_rejects(Path(rejects), read.rejected, read.columns)
     outcome = commit(before, after, into, touched=touched, dry_run=dry_run)
     return ImportOutcome(read, merged, outcome, Path(into))
 

@@ -5,7 +5,7 @@
 (field by field) and removed, the geometry moved (km) or its precision changed, the confidence
 changed, other properties changed, and **status transitions with the claims that caused them**.
 Status is derived from the claims by :func:`facilitymap.status.derive_status` (through
-``Site.derive``), never read from the file's declared fields, so a diff shows what the claims
+``derive_site``), never read from the file's declared fields, so a diff shows what the claims
 mean, not what a contributor typed.
 
 :func:`read_version` reads a version from a path or from git (``REV:PATH``, read with
@@ -29,31 +29,22 @@ from typing import Any
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.geometry import representative_point
 from facilitymap.io import Layer, parse_layer, read_layer_bytes
-from facilitymap.model import Claim, Site, Source
+from facilitymap.model import PROPERTY_ORDER, Claim, Site, Source
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
 DEFAULT_LAYER_PATH = "geodata/sites.geojson"
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 # Claim fields whose change re-codes the claim: they decide what the status rule sees.
-CODING_FIELDS = ("date", "actor_type", "stance", "basis", "sources")
-# Site properties compared one by one; location, geometry, claims, sources and confidence have
-# their own entries, and the derived fields are recomputed, not compared.
-SITE_FIELDS = (
-    "name",
-    "local_names",
-    "kind",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "description",
-    "confidence_note",
-    "first_reported",
-    "updated",
-)
-_IGNORED_PROPERTIES = frozenset(
+CODING_FIELDS = ("date", "actor_type", "government", "stance", "basis", "sources")
+# Site properties with their own entries (location, claims, sources, confidence) or recomputed
+# rather than compared (the derived fields); every other property is compared as it is.
+_OWN_ENTRIES = frozenset(
     {"claims", "sources", "location", "confidence", "official_status", "evidence", "status"}
 )
+SITE_FIELDS = tuple(name for name in PROPERTY_ORDER if name not in _OWN_ENTRIES)
+# Site fields the status rule reads besides the claims (whose governments are concerned).
+_STATUS_FIELDS = ("country", "governments")
 # Values longer than this are shortened in text, Markdown and HTML (JSON keeps them whole).
 SHORT_VALUE_CHARS = 120
 
@@ -318,7 +309,7 @@ def diff_layers(
 
 
 def _summary(site: Site) -> SiteSummary:
-    return SiteSummary(site.id, site.name, site.derive().status)
+    return SiteSummary(site.id, site.name, derive_site(site).status)
 
 
 def diff_sites(old: Site, new: Site) -> SiteDiff:
@@ -328,7 +319,7 @@ def diff_sites(old: Site, new: Site) -> SiteDiff:
     for name in SITE_FIELDS:
         if old_props.get(name) != new_props.get(name):
             result.fields.append(FieldChange(name, old_props.get(name), new_props.get(name)))
-    for name in sorted((old.extra.keys() | new.extra.keys()) - _IGNORED_PROPERTIES):
+    for name in sorted((old.extra.keys() | new.extra.keys()) - _OWN_ENTRIES):
         if old.extra.get(name) != new.extra.get(name):
             result.fields.append(FieldChange(name, old.extra.get(name), new.extra.get(name)))
     if old.confidence != new.confidence:
@@ -406,22 +397,23 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def _derived(site: Site) -> dict[str, Any]:
     # Every field the status rule derives except the list of deciding claims: the rule may
     # grow (per-government positions) and the diff shows whatever it derives.
-    derived = site.derive()
+    derived = derive_site(site)
     names = getattr(derived, "__struct_fields__", None) or tuple(vars(derived))
     return {name: _plain(getattr(derived, name)) for name in names if name != "deciding_claims"}
 
 
 def _plain(value: Any) -> Any:
+    # JSON values (tuples become lists), as the rest of the diff holds them.
     import msgspec
 
-    return msgspec.to_builtins(value)
+    return msgspec.json.decode(msgspec.json.encode(value))
 
 
 def _status_change(old: Site, new: Site, site_diff: SiteDiff) -> StatusChange | None:
     before, after = _derived(old), _derived(new)
     if before == after:
         return None
-    deciding = set(old.derive().deciding_claims) | set(new.derive().deciding_claims)
+    deciding = set(derive_site(old).deciding_claims) | set(derive_site(new).deciding_claims)
     claim_phrases = []
     for record in site_diff.claims_changed:
         if record.recoded:
@@ -453,6 +445,7 @@ def _status_change(old: Site, new: Site, site_diff: SiteDiff) -> StatusChange | 
     ]
     if publishers:
         causes.append(f"publisher of source {', '.join(publishers)} changed")
+    causes += [f"{f.field} changed" for f in site_diff.fields if f.field in _STATUS_FIELDS]
     if not claim_phrases:
         causes += [f"source {s.id} added" for s in site_diff.sources_added if s.id in cited]
         causes += [f"source {s.id} removed" for s in site_diff.sources_removed if s.id in cited]
@@ -476,9 +469,9 @@ def review_problems(diff: LayerDiff) -> list[Problem]:
     for site in diff.changed:
         new = site.new_site
         if site.status is not None and not site.status.claim_causes:
-            old_s, new_s = site.status.old["status"], site.status.new["status"]
             why = "; ".join(site.status.causes) or "nothing in the claims changed"
-            message = f"{old_s} → {new_s} without a new or changed claim ({why})"
+            moved = transition_phrase(site.status).split(", by ", 1)[0]
+            message = f"{moved} without a new or changed claim ({why})"
             found.append(Problem(label, site.id, "status", message))
         if new is None:
             continue
@@ -526,8 +519,12 @@ def _short(value: Any, limit: int = SHORT_VALUE_CHARS) -> str:
         return "(unset)"
     if isinstance(value, str):
         text = value
+    elif value == []:
+        text = "none"
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         text = ", ".join(value)
+    elif isinstance(value, list) and all(_is_pair(v) for v in value):
+        text = ", ".join(f"{a}: {b}" for a, b in value)  # positions: TJ: denied, CN: ...
     else:
         import orjson
 
@@ -536,6 +533,10 @@ def _short(value: Any, limit: int = SHORT_VALUE_CHARS) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f'"{text}"' if isinstance(value, str) else text
+
+
+def _is_pair(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
 
 
 def _km(value: float) -> str:
@@ -567,12 +568,16 @@ def _geometry_phrase(g: GeometryChange) -> str:
 
 def transition_phrase(change: StatusChange) -> str:
     """``reported-denied → acknowledged-other-role, by c10 re-coded (...)``."""
-    arrow = f"{change.old['status']} → {change.new['status']}"
-    details = [
-        f"{name}: {_short(change.old.get(name))} → {_short(change.new.get(name))}"
+    old_status, new_status = change.old["status"], change.new["status"]
+    arrow = new_status if old_status == new_status else f"{old_status} → {new_status}"
+    changed = [
+        name
         for name in _ordered_keys(change.old, change.new)
         if name != "status" and change.old.get(name) != change.new.get(name)
     ]
+    if "positions" in changed and "denied_by" in changed:
+        changed.remove("denied_by")  # who denies is read off the positions
+    details = [f"{n}: {_short(change.old.get(n))} → {_short(change.new.get(n))}" for n in changed]
     if details:
         arrow += " (" + "; ".join(details) + ")"
     by = ", ".join(change.causes) if change.causes else "no claim changed"

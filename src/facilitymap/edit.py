@@ -21,6 +21,7 @@ from facilitymap.geometry import METRES_PER_DEGREE
 from facilitymap.io import Layer, dump_layer, load_layer, save_layer, site_to_feature
 from facilitymap.model import Claim, RecordError, Site, Source, record_from_dict, site_from_record
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
 
 def with_derived(site: Site) -> Site:
@@ -30,7 +31,7 @@ def with_derived(site: Site) -> Site:
     the date by site and field, which is more use than an exception from deriving.
     """
     try:
-        derived = site.derive()
+        derived = derive_site(site)
     except ValueError:
         return site
     return site.replace(

@@ -16,7 +16,9 @@ from datetime import date
 from typing import Any
 
 from facilitymap.dates import date_end, parse_as_of
+from facilitymap.io import site_to_feature
 from facilitymap.model import CONFIDENCES, Site
+from facilitymap.status import derive_site, government_names, position_words
 
 LIST_COLUMNS = (
     "id",
@@ -24,6 +26,7 @@ LIST_COLUMNS = (
     "kind",
     "country",
     "status",
+    "denied_by",
     "confidence",
     "precision",
     "claims",
@@ -57,7 +60,7 @@ def select_sites(
             continue
         if cutoff is not None and not any(date_end(c.date) <= cutoff for c in site.claims):
             continue
-        if statuses and site.derive(as_of=cutoff).status not in statuses:
+        if statuses and derive_site(site, as_of=cutoff).status not in statuses:
             continue
         chosen.append(site)
     return chosen
@@ -74,13 +77,15 @@ def precision_text(site: Site) -> str:
 
 
 def site_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
-    """One row of ``facilitymap list``."""
+    """One row of ``facilitymap list``; ``denied_by`` names the governments that deny."""
+    derived = derive_site(site, as_of=as_of)
     return {
         "id": site.id,
         "name": site.name,
         "kind": site.kind,
         "country": site.country,
-        "status": site.derive(as_of=as_of).status,
+        "status": derived.status,
+        "denied_by": government_names(derived.denied_by),
         "confidence": site.confidence,
         "precision": precision_text(site),
         "claims": sum(1 for c in site.claims if as_of is None or date_end(c.date) <= as_of),
@@ -192,7 +197,9 @@ def _names(site: Site) -> list[str]:
 
 def site_json(site: Site, as_of: date | None = None) -> dict[str, Any]:
     """``show --format json``: the site's Feature as of ``as_of``, with its timeline."""
-    feature = site.to_feature(as_of=as_of)
+    feature = site_to_feature(site, as_of=as_of)
+    # Each concerned government's own position, host first: {"TJ": "denied", "CN": ...}.
+    feature["official_positions"] = dict(derive_site(site, as_of=as_of).positions)
     feature["timeline"] = site_timeline(site, as_of)
     if as_of is not None:
         feature["later_claims"] = len(site.claims) - len(feature["timeline"])
@@ -206,7 +213,7 @@ def site_text(site: Site, as_of: date | None = None, *, clean: Callable[[Any], s
     with every claim) says so.
     """
     s = clean
-    derived = site.derive(as_of=as_of)
+    derived = derive_site(site, as_of=as_of)
     timeline = site_timeline(site, as_of)
     later = len(site.claims) - len(timeline)
     assessed = f" (assessed {site.updated or 'later'} with every claim, not as of {as_of})"
@@ -215,7 +222,7 @@ def site_text(site: Site, as_of: date | None = None, *, clean: Callable[[Any], s
         *(f"  {s(n.name)} ({s(n.lang)})" for n in site.local_names),
         f"kind: {site.kind}    country: {site.country}    "
         + " / ".join(s(a) for a in (site.admin1, site.admin2, site.admin3) if a),
-        f"status: {derived.label} (official: {derived.official_status}; evidence: "
+        f"status: {derived.label} ({position_words(derived.positions)}; evidence: "
         f"{derived.evidence})" + (f" as of {as_of.isoformat()}" if as_of else ""),
         f"confidence: {site.confidence}: {s(site.confidence_note)}"
         + (assessed if as_of is not None and later else ""),

@@ -16,6 +16,7 @@ import click
 from facilitymap import parallel
 from facilitymap.cli import options
 from facilitymap.cli.add import add
+from facilitymap.cli.archive import archive
 from facilitymap.cli.core import list_sites, schema, show, validate
 from facilitymap.cli.diff import diff
 from facilitymap.cli.exchange import export, import_sites
@@ -47,6 +48,7 @@ for command in (
     add,
     check_links,
     diff,
+    archive,
 ):
     cli.add_command(command)
 

@@ -223,13 +223,11 @@ def _position_or_none(text: str):
 
 def _geometry(lon, lat, wkt):
     if wkt:
-        import shapely
-
-        from facilitymap.exchange.ogr import geometry_dict
+        from facilitymap.exchange.geometries import from_wkt
 
         try:
-            return geometry_dict(shapely.from_wkt(wkt))
-        except Exception as err:  # shapely raises its own GEOSException for bad text
+            return from_wkt(wkt)
+        except ValueError as err:
             raise click.BadParameter(f"not WKT: {err}", param_hint="--wkt") from err
     return {"type": "Point", "coordinates": [lon, lat]} if lon is not None else None
 
