@@ -24,8 +24,9 @@ from typing import Any
 from facilitymap.api import LayerLike, as_layer, filtered
 from facilitymap.dates import parse_as_of
 from facilitymap.errors import LayerError
-from facilitymap.io import Layer
+from facilitymap.io import Layer, site_to_feature
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
 # Columns that hold the layer's nested records (lists and dicts); a GeoDataFrame read back
 # from a file may hold them as JSON text, which from_geodataframe decodes.
@@ -46,7 +47,7 @@ def to_geodataframe(layer_or_path: LayerLike, *, as_of: date | str | None = None
     cutoff = parse_as_of(as_of)
     rows, geometries, ids = [], [], []
     for site in layer.sites:
-        feature = site.to_feature(as_of=cutoff)
+        feature = site_to_feature(site, as_of=cutoff)
         row = dict(feature["properties"])
         members = {k: v for k, v in feature.items() if k not in ("type", "id", "geometry", "properties")}  # fmt: skip
         if members:
@@ -74,7 +75,7 @@ def from_geodataframe(frame, *, id_column: str | None = None) -> Layer:
     LayerError
         With every problem of every row (row label, field, message); nothing is returned.
     """
-    from facilitymap.exchange.ogr import geometry_dict
+    from facilitymap.exchange.geometries import from_shapely
     from facilitymap.model import RecordError, site_from_record
     from facilitymap.validate import validate_layer
 
@@ -94,7 +95,7 @@ def from_geodataframe(frame, *, id_column: str | None = None) -> Layer:
         geometry = row[geometry_column]
         located = getattr(geometry, "is_empty", True) is False  # None or NaN when unlocated
         record["id"] = site_id
-        record["geometry"] = geometry_dict(geometry) if located else None
+        record["geometry"] = from_shapely(geometry) if located else None
         try:
             sites.append(site_from_record(record))
         except RecordError as err:
@@ -141,7 +142,7 @@ def folium_payload(
     layer = filtered(layer_or_path, as_of=cutoff, **filters)
     sites = []
     for site in layer.sites:
-        derived = site.derive(as_of=cutoff)
+        derived = derive_site(site, as_of=cutoff)
         timeline = site_timeline(site, cutoff)
         sites.append(
             {
