@@ -300,7 +300,10 @@ def diff_layers(
         if site.id not in before:
             result.added.append(_summary(site))
             continue
-        site_diff = diff_sites(before[site.id], site)
+        previous = before[site.id]
+        if previous == site:  # msgspec compares in C: most sites of a contribution are as they were
+            continue
+        site_diff = diff_sites(previous, site)
         if not site_diff.empty:
             result.changed.append(site_diff)
     result.removed = [_summary(site) for site in old.sites if site.id not in after_ids]
@@ -346,6 +349,8 @@ def _diff_records(old: list, new: list) -> tuple[list, list, list[RecordChange]]
         previous = before.get(record.id)
         if previous is None:
             added.append(record)
+            continue
+        if previous == record:
             continue
         a, b = previous.to_json_dict(), record.to_json_dict()
         fields = tuple(
@@ -409,6 +414,13 @@ def _plain(value: Any) -> Any:
 
 
 def _status_change(old: Site, new: Site, site_diff: SiteDiff) -> StatusChange | None:
+    if (old.claims, old.sources, old.country, old.governments) == (
+        new.claims,
+        new.sources,
+        new.country,
+        new.governments,
+    ):
+        return None  # nothing the status rule reads has changed
     before, after = _derived(old), _derived(new)
     if before == after:
         return None
