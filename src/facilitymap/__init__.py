@@ -2,16 +2,16 @@
 
 The library API, usable from a notebook::
 
-    from facilitymap import load_layer, validate_layer, derive_status
+    from facilitymap import derive_site, load_layer, validate_layer
     layer = load_layer("geodata/sites.geojson")
     for site in layer.sites:
-        print(site.id, site.derive().status)
+        print(site.id, derive_site(site).status)
 """
 
 from facilitymap.errors import FacilitymapError, LayerError, OutputExistsError
 from facilitymap.io import Layer, dump_layer, load_layer, parse_layer, save_layer
 from facilitymap.model import Claim, Location, Site, Source
-from facilitymap.status import Derived, derive_status
+from facilitymap.status import Derived, derive_site, derive_status
 from facilitymap.validate import Problem, validate_file, validate_layer, validate_path
 
 
@@ -39,6 +39,7 @@ __all__ = [
     "Site",
     "Source",
     "__version__",
+    "derive_site",
     "derive_status",
     "dump_layer",
     "load_layer",

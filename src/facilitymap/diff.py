@@ -5,7 +5,7 @@
 (field by field) and removed, the geometry moved (km) or its precision changed, the confidence
 changed, other properties changed, and **status transitions with the claims that caused them**.
 Status is derived from the claims by :func:`facilitymap.status.derive_status` (through
-``Site.derive``), never read from the file's declared fields, so a diff shows what the claims
+``derive_site``), never read from the file's declared fields, so a diff shows what the claims
 mean, not what a contributor typed.
 
 :func:`read_version` reads a version from a path or from git (``REV:PATH``, read with
@@ -31,6 +31,7 @@ from facilitymap.geometry import representative_point
 from facilitymap.io import Layer, parse_layer, read_layer_bytes
 from facilitymap.model import PROPERTY_ORDER, Claim, Site, Source
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
 DEFAULT_LAYER_PATH = "geodata/sites.geojson"
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
@@ -311,7 +312,7 @@ def diff_layers(
 
 
 def _summary(site: Site) -> SiteSummary:
-    return SiteSummary(site.id, site.name, site.derive().status)
+    return SiteSummary(site.id, site.name, derive_site(site).status)
 
 
 def diff_sites(old: Site, new: Site) -> SiteDiff:
@@ -401,7 +402,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def _derived(site: Site) -> dict[str, Any]:
     # Every field the status rule derives except the list of deciding claims: the rule may
     # grow (per-government positions) and the diff shows whatever it derives.
-    derived = site.derive()
+    derived = derive_site(site)
     names = getattr(derived, "__struct_fields__", None) or tuple(vars(derived))
     return {name: _plain(getattr(derived, name)) for name in names if name != "deciding_claims"}
 
@@ -424,7 +425,7 @@ def _status_change(old: Site, new: Site, site_diff: SiteDiff) -> StatusChange | 
     before, after = _derived(old), _derived(new)
     if before == after:
         return None
-    deciding = set(old.derive().deciding_claims) | set(new.derive().deciding_claims)
+    deciding = set(derive_site(old).deciding_claims) | set(derive_site(new).deciding_claims)
     claim_phrases = []
     for record in site_diff.claims_changed:
         if record.recoded:

@@ -21,11 +21,19 @@ from facilitymap.geometry import METRES_PER_DEGREE
 from facilitymap.io import Layer, dump_layer, load_layer, save_layer, site_to_feature
 from facilitymap.model import Claim, RecordError, Site, Source, record_from_dict, site_from_record
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
 
 def with_derived(site: Site) -> Site:
-    """A copy of ``site`` whose declared status fields are recomputed from its claims."""
-    derived = site.derive()
+    """A copy of ``site`` whose declared status fields are recomputed from its claims.
+
+    A claim date that is not a real date leaves them as they are: validation then reports
+    the date by site and field, which is more use than an exception from deriving.
+    """
+    try:
+        derived = derive_site(site)
+    except ValueError:
+        return site
     return site.replace(
         official_status=derived.official_status,
         evidence=derived.evidence,
@@ -292,10 +300,18 @@ class EditOutcome:
     written: bool
 
 
-def open_layer(path: str | os.PathLike[str]) -> Layer:
-    """Load a layer to edit; a missing file gives a new, empty layer at that path."""
+def open_layer(path: str | os.PathLike[str], *, create: bool = False) -> Layer:
+    """Load a layer to edit; with ``create``, a missing file gives a new, empty layer.
+
+    Without ``create`` a missing file is an error: a mistyped path must not silently start
+    a new one-site layer beside the real one.
+    """
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
+        if not create:
+            raise FacilitymapError(
+                f"{path}: no such layer; check the path, or pass --create to start a new layer"
+            )
         return Layer(sites=[], path=path, sha256=None)
     return load_layer(path)
 

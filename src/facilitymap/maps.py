@@ -37,12 +37,13 @@ from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
-from facilitymap.io import Layer
+from facilitymap.io import Layer, site_to_feature
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites
+from facilitymap.status import Derived, derive_site, position_words
 
 DEFAULT_CONFIG = Path("maps.toml")
 DEFAULT_TITLE = "facilitymap"
@@ -113,15 +114,20 @@ def _selected(layer: Layer, spec: MapSpec) -> list[Site]:
 def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
     """The sites of a map as GeoJSON Features, status and claims as of ``spec.as_of``.
 
-    Each Feature carries two foreign members the page shows: ``deciding_claims`` (the ids
-    of the claims that decide its status) and, on an as-of map, ``later_claims`` (how many
-    claims were left out because they came later).
+    Each Feature carries foreign members the page shows: ``deciding_claims`` (the ids
+    of the claims that decide its status), ``official_words`` (who holds which official
+    position, when a government denies or more than one is concerned) and, on an as-of map,
+    ``later_claims`` (how many claims were left out because they came later).
     """
     sites = _selected(layer, spec)
     features = []
     for site in sites:
-        feature = site.to_feature(as_of=spec.as_of)
-        feature["deciding_claims"] = list(site.derive(as_of=spec.as_of).deciding_claims)
+        feature = site_to_feature(site, as_of=spec.as_of)
+        derived = derive_site(site, as_of=spec.as_of)
+        feature["deciding_claims"] = list(derived.deciding_claims)
+        words = official_words(derived)
+        if words is not None:
+            feature["official_words"] = words
         if spec.as_of is not None:
             props = feature["properties"]
             known = [c for c in props["claims"] if date_end(c["date"]) <= spec.as_of]
@@ -148,12 +154,22 @@ class _IndexProperties(msgspec.Struct, omit_defaults=True, gc=False):
     location: _IndexLocation | None = None
 
 
+def official_words(derived: Derived) -> str | None:
+    """Who holds which official position ("denied by Tajikistan and China"), for the page;
+    None when no government denies and only the host is concerned (the label says it all,
+    and a large layer's page stays small)."""
+    if derived.denied_by or len(derived.positions) > 1:
+        return position_words(derived.positions)
+    return None
+
+
 class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
     # What the page draws a site by (render.page._index_record gives the same from a dict).
     id: str
     c: list[float] | None = None
     g: dict[str, Any] | None = None
     deciding_claims: list[str] = []
+    official_words: str | None = None
     later_claims: int | None = None
     properties: _IndexProperties | None = None
     last: str | None = None
@@ -189,7 +205,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
     records, details = [], []
     areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
     for site in sites:
-        derived = site.derive(as_of=as_of)
+        derived = derive_site(site, as_of=as_of)
         claims, later = site.claims, None
         if as_of is not None:
             claims = [c for c in site.claims if date_end(c.date) <= as_of]
@@ -208,6 +224,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
         record = _PageSite(
             id=site.id,
             deciding_claims=list(derived.deciding_claims),
+            official_words=official_words(derived),
             later_claims=later,
             properties=_IndexProperties(
                 name=site.name,
@@ -492,8 +509,11 @@ def _screenshot(
     try:
         take_screenshot(source.path, png, width=shot.width, height=shot.height)
     except ScreenshotUnavailable as err:
-        if force:
-            raise
+        if force or png.is_file():  # a PNG of the previous map must not pass for this one
+            raise ScreenshotUnavailable(
+                f"{png}: not updated, so it shows the previous map: {err}; "
+                "install it, or pass --no-screenshot"
+            ) from None
         progress(f"{png}: screenshot skipped: {err}")
         return
     progress(f"{png}: screenshot of {source.path.name}")

@@ -1,4 +1,4 @@
-"""Typed records of the layer: Site, Claim, Source, Location.
+"""Typed records of the layer: Layer, Site, Claim, Source, Location.
 
 Pure data: no files, no HTML, no click. The field meanings are in ``docs/layer-format.md``;
 ``geodata/schema.json`` is generated from these classes (``facilitymap schema``).
@@ -10,8 +10,10 @@ information in Python to list *every* problem of a record that failed.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -91,7 +93,7 @@ LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 # names); a multi-megabyte string is refused rather than embedded into every map and export.
 Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 OptionalText = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)] | None
-# Patterns are in the schema but checked by facilitymap.validate (once per distinct value,
+# Patterns are in the schema but checked by facilitymap.validation (once per distinct value,
 # cached), not by msgspec, which would call the regex engine for every value: 1.3 s of a
 # 100,000-site load, where the distinct values (c1, s0, 2019-02-18, ...) are a few thousand.
 IsoDate = Annotated[
@@ -106,7 +108,7 @@ GovernmentCode = Annotated[
     str, Meta(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 code of a government")
 ]
 LangTag = Annotated[str, Meta(extra_json_schema={"pattern": LANG_PATTERN})]
-# Only the scheme is checked here; validate.py says why a URL is refused.
+# Only the length is checked here; facilitymap.validation.records says why a URL is refused.
 Url = Annotated[str, Meta(min_length=1, max_length=4096)]
 Radius = Annotated[float, Meta(gt=0)]
 
@@ -243,8 +245,8 @@ class Site(Record, kw_only=True, gc=False):
 
     The fields are the Feature's properties, plus its ``id`` and ``geometry`` (the GeoJSON
     geometry dict, or None for an unlocated site; its shape is checked by
-    :mod:`facilitymap.validate`). The derived fields hold what the file declared;
-    :meth:`derive` computes them from the claims. ``extra`` holds unknown properties and
+    :mod:`facilitymap.validation`). The derived fields hold what the file declared;
+    :func:`facilitymap.status.derive_site` computes them from the claims. ``extra`` holds unknown properties and
     ``extra_members`` unknown Feature members.
     """
 
@@ -285,24 +287,22 @@ class Site(Record, kw_only=True, gc=False):
         """Sources by id."""
         return {source.id: source for source in self.sources}
 
-    def derive(self, as_of=None):
-        """The derived status of this site from its claims, optionally as of a date: each
-        concerned government's position (the host ``country`` and ``governments``)."""
-        from facilitymap.status import derive_status
 
-        return derive_status(
-            self.claims,
-            as_of=as_of,
-            sources=self.sources,
-            country=self.country,
-            governments=self.governments,
-        )
+@dataclasses.dataclass
+class Layer:
+    """A loaded layer: its sites, the collection's other members, and where it came from."""
 
-    def to_feature(self, as_of=None) -> dict[str, Any]:
-        """The site as a GeoJSON Feature dict, derived fields computed as of ``as_of``."""
-        from facilitymap.io import site_to_feature
+    sites: list[Site]
+    extra_members: dict[str, Any] = dataclasses.field(default_factory=dict)
+    path: Path | None = None
+    sha256: str | None = None
 
-        return site_to_feature(self, as_of=as_of)
+    def site(self, site_id: str) -> Site:
+        """The site with this id; raises KeyError."""
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise KeyError(site_id)
 
 
 # Which fields of a record hold nested records (walked to merge unknown members).

@@ -29,7 +29,7 @@ from datetime import date
 import msgspec
 
 from facilitymap.dates import date_end, parse_as_of
-from facilitymap.model import STATUSES, Claim, Source
+from facilitymap.model import STATUSES, Claim, Site, Source
 
 STATUS_RULE = (
     "Status comes from the dated claims: each concerned government (the host, and the "
@@ -225,6 +225,18 @@ def combined_position(positions: Iterable[str]) -> str:
     return max(positions, key=_SAME_DAY_RANK.__getitem__, default="no-statement")
 
 
+def derive_site(site: Site, as_of: date | str | None = None) -> Derived:
+    """The derived status of a site from its claims and sources, optionally as of a date: each
+    concerned government's position (the host ``country`` and ``governments``)."""
+    return derive_status(
+        site.claims,
+        as_of=as_of,
+        sources=site.sources,
+        country=site.country,
+        governments=site.governments,
+    )
+
+
 def _publishers(source_ids: set[str], sources: Sequence[Source]) -> set[str]:
     """Original publishers of the cited sources; an unknown id counts as its own publisher."""
     found = {s.id: s.publisher.strip().casefold() for s in sources if s.id in source_ids}
@@ -272,11 +284,23 @@ def position_words(positions: Sequence[tuple[str, str]]) -> str:
     return "; ".join(parts) or "no official statement"
 
 
+def government_names(codes: Sequence[str]) -> str:
+    """Governments in running text.
+
+    >>> government_names(["TJ", "CN", "US"])
+    'Tajikistan, China and the United States'
+    >>> government_names([])
+    ''
+    """
+    return _and_join([government_name(code) for code in codes])
+
+
 def denied_by_words(derived: Derived) -> str:
     """ "denied by Tajikistan and China", or "" when no concerned government denies."""
-    names = [government_name(code) for code in derived.denied_by]
-    return f"denied by {_and_join(names)}" if names else ""
+    return f"denied by {government_names(derived.denied_by)}" if derived.denied_by else ""
 
 
 def _and_join(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

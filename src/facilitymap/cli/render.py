@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from facilitymap.cli.options import (
+    UsageProblem,
     as_of_opt,
     country_opt,
+    fail,
     kind_opt,
     layer_arg,
     load_or_fail,
@@ -54,29 +56,17 @@ def render(
     $ facilitymap render -o denied.html --status attested-denied --status reported-denied
     $ facilitymap render -o 2018.html --as-of 2018-12-31 --title "Known by 2018"
     """
-    from facilitymap.atomic import write_atomic
-    from facilitymap.maps import MapSpec, render_map
+    from facilitymap.api import render as render_page
 
     if output.exists() and not overwrite:
-        raise click.ClickException(f"{output}: exists; pass --overwrite to replace it")
-    loaded = load_or_fail(layer)
-    spec = MapSpec(
-        name=output.stem,
-        output=output.name,
-        title=title,
-        statuses=statuses,
-        kinds=kinds,
-        countries=countries,
-        min_confidence=min_confidence,
-        as_of=as_of,
-        offline=offline,
-    )
+        raise UsageProblem(f"{output}: exists; pass --overwrite to replace it")
     try:
-        write_atomic(output, render_map(loaded, spec), overwrite=overwrite)
+        page = render_page(load_or_fail(layer), title=title, statuses=statuses, kinds=kinds,
+                           countries=countries, min_confidence=min_confidence, as_of=as_of,
+                           offline=offline)  # fmt: skip
+        page.save(output, overwrite=overwrite)
     except FacilitymapError as err:
-        raise click.ClickException(terminal_safe(err)) from err
-    except OSError as err:
-        raise click.ClickException(f"{output}: cannot write: {err.strerror or err}") from err
+        raise fail(err) from err
     click.echo(f"{output}: written", err=True)
 
 

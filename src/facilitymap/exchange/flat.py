@@ -19,6 +19,7 @@ import orjson
 from facilitymap.dates import date_end
 from facilitymap.io import site_to_feature
 from facilitymap.model import KNOWN_KEYS, PROPERTY_ORDER, Location, Site
+from facilitymap.status import derive_site, government_names
 
 # The shared columns, in order. JSON_COLUMNS hold JSON text; DERIVED_COLUMNS are computed
 # on export and ignored on import (the status is always recomputed from the claims).
@@ -27,6 +28,7 @@ FLAT_COLUMNS = (
     "name",
     "kind",
     "country",
+    "governments",
     "admin1",
     "admin2",
     "admin3",
@@ -34,6 +36,7 @@ FLAT_COLUMNS = (
     "status",
     "official_status",
     "evidence",
+    "denied_by",
     "confidence",
     "confidence_note",
     "precision_m",
@@ -52,12 +55,29 @@ FLAT_COLUMNS = (
     "extra_members",
 )
 JSON_COLUMNS = frozenset(
-    {"location_sources", "local_names", "claims", "sources", "extra", "extra_members"}
+    {
+        "governments",
+        "location_sources",
+        "local_names",
+        "claims",
+        "sources",
+        "extra",
+        "extra_members",
+    }
 )
 INTEGER_COLUMNS = frozenset({"n_claims", "n_sources"})
 REAL_COLUMNS = frozenset({"precision_m"})
+# denied_by names the concerned governments whose latest statement denies ("Tajikistan and China").
 DERIVED_COLUMNS = frozenset(
-    {"status", "official_status", "evidence", "n_claims", "n_sources", "latest_claim_date"}
+    {
+        "status",
+        "official_status",
+        "evidence",
+        "denied_by",
+        "n_claims",
+        "n_sources",
+        "latest_claim_date",
+    }
 )
 # Plain text columns a person types: the ones a spreadsheet could read as a formula.
 FREE_TEXT_COLUMNS = (
@@ -105,6 +125,7 @@ def site_to_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
         "name": props["name"],
         "kind": props["kind"],
         "country": props["country"],
+        "governments": _json(props["governments"]) if props.get("governments") else None,
         "admin1": props.get("admin1"),
         "admin2": props.get("admin2"),
         "admin3": props.get("admin3"),
@@ -112,6 +133,12 @@ def site_to_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
         "status": props["status"],
         "official_status": props["official_status"],
         "evidence": props["evidence"],
+        # Derived again only for the few denied sites: who denies is not in the Feature.
+        "denied_by": (
+            government_names(derive_site(site, as_of=as_of).denied_by)
+            if props["official_status"] == "denied"
+            else None
+        ),
         "confidence": props["confidence"],
         "confidence_note": props["confidence_note"],
         "precision_m": location.get("precision_m"),
@@ -209,6 +236,7 @@ def row_to_record(
         "id": cell("id"),
         "geometry": geometry,
         "local_names": parsed("local_names", []),
+        "governments": parsed("governments", []),
         "location": {
             k: v
             for k, v in {

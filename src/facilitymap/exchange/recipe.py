@@ -193,9 +193,9 @@ class Recipe:
     def merged(self, other: Recipe) -> Recipe:
         """This recipe with ``other``'s fields and options on top (options over a file)."""
         return Recipe(
-            site={**self.site, **other.site},
-            source={**self.source, **other.source},
-            claim={**self.claim, **other.claim},
+            site=_combine(self.site, other.site),
+            source=_combine(self.source, other.source),
+            claim=_combine(self.claim, other.claim),
             keep=other.keep if other.keep is not None else self.keep,
             decode_html=self.decode_html and other.decode_html,
             fix_lookalikes=self.fix_lookalikes or other.fix_lookalikes,
@@ -212,6 +212,30 @@ class Recipe:
                 if spec.template:
                     names += _PLACEHOLDER.findall(spec.template)
         return list(dict.fromkeys(names))
+
+
+def _has_origin(spec: FieldSpec) -> bool:
+    return bool(
+        spec.column or spec.value is not None or spec.template or spec.from_name or spec.from_point
+    )
+
+
+def _combine(base: dict[str, FieldSpec], over: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+    # An option that says where a field comes from replaces the file's spec; one that only
+    # adds a value map, a default or a prefix completes it.
+    out = dict(base)
+    for name, spec in over.items():
+        old = base.get(name)
+        if _has_origin(spec) or old is None:
+            out[name] = spec
+        else:
+            out[name] = replace(
+                old,
+                map={**old.map, **spec.map},
+                default=spec.default if spec.default is not None else old.default,
+                prefix=spec.prefix or old.prefix,
+            )
+    return out
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -291,7 +315,9 @@ def _options(recipe: Recipe, value: Any, label: str, problems: list[Problem]) ->
             )
 
 
-def _section(name: str, table: dict, label: str, problems: list[Problem]) -> dict[str, FieldSpec]:
+def _section(
+    name: str, table: dict, label: str, problems: list[Problem], *, partial: bool = False
+) -> dict[str, FieldSpec]:
     specs = {}
     for key, value in table.items():
         where = f"{name}.{key}"
@@ -300,13 +326,15 @@ def _section(name: str, table: dict, label: str, problems: list[Problem]) -> dic
                 Problem(label, "-", where, f"unknown field; fields: {', '.join(SECTIONS[name])}")
             )
             continue
-        spec = _spec(value, where, label, problems)
+        spec = _spec(value, where, label, problems, partial=partial)
         if spec is not None:
             specs[key] = spec
     return specs
 
 
-def _spec(value: Any, where: str, label: str, problems: list[Problem]) -> FieldSpec | None:
+def _spec(
+    value: Any, where: str, label: str, problems: list[Problem], *, partial: bool = False
+) -> FieldSpec | None:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return FieldSpec(value=value)
     if not isinstance(value, dict):
@@ -332,7 +360,7 @@ def _spec(value: Any, where: str, label: str, problems: list[Problem]) -> FieldS
     sources = [
         k for k in ("column", "value", "template", "from_name", "from_point") if value.get(k)
     ]
-    if len(sources) != 1:
+    if len(sources) > 1 or (not sources and not partial):
         problems.append(
             Problem(
                 label,
@@ -365,6 +393,10 @@ def _check_recipe(recipe: Recipe, problems: list[Problem]) -> None:
     for section in SECTIONS:
         for name, spec in getattr(recipe, section).items():
             where = f"{section}.{name}"
+            if not _has_origin(spec):
+                problems.append(
+                    Problem(label, "-", where, "say where it comes from (a column, a value, ...)")
+                )
             if spec.from_name and where != "site.id":
                 problems.append(Problem(label, "-", where, "from_name is for site.id only"))
             if spec.from_point and where != "site.country":
@@ -452,7 +484,7 @@ def recipe_from_options(
         if key not in SECTIONS:
             problems.append(Problem(label, "-", key, "unknown section; use source. or claim."))
             continue
-        setattr(recipe, key, _section(key, value, label, problems))
+        setattr(recipe, key, _section(key, value, label, problems, partial=True))
     _check_vocabularies_only(recipe, problems)
     if problems:
         raise LayerError(f"{label}: {len(problems)} problem(s)", problems)
@@ -463,7 +495,13 @@ def _check_vocabularies_only(recipe: Recipe, problems: list[Problem]) -> None:
     # Options complete a recipe file, so missing required fields are checked on the result.
     found: list[Problem] = []
     _check_recipe(recipe, found)
-    problems += [p for p in found if "required" not in p.message and p.field != "claim"]
+    problems += [
+        p
+        for p in found
+        if "required" not in p.message
+        and p.field != "claim"
+        and not p.message.startswith("say where")
+    ]
 
 
 def check_complete(recipe: Recipe) -> None:
@@ -548,8 +586,8 @@ def slugify(text: str, max_length: int = 80) -> str:
 def country_code(value: str) -> str | None:
     """ISO 3166-1 alpha-2 for a country name, alpha-3 or alpha-2 code (pycountry), else None.
 
-    >>> country_code("Ukraine"), country_code("RUS"), country_code("tj")
-    ('UA', 'RU', 'TJ')
+    >>> country_code("Ukraine"), country_code("RUS"), country_code("tj"), country_code("Russia")
+    ('UA', 'RU', 'TJ', 'RU')
     """
     import pycountry
 
@@ -562,11 +600,37 @@ def country_code(value: str) -> str | None:
     elif len(text) == 3 and text.isalpha():
         found = pycountry.countries.get(alpha_3=text.upper())
     if found is None:
+        alias = SHORT_NAMES.get(text.casefold())
+        if alias:
+            return alias
         try:
             found = pycountry.countries.lookup(text)
         except LookupError:
             return None
     return found.alpha_2
+
+
+# Short names in everyday use that ISO 3166 (and so pycountry) does not list.
+SHORT_NAMES = {
+    "russia": "RU",
+    "turkey": "TR",
+    "uk": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "ivory coast": "CI",
+    "dr congo": "CD",
+    "drc": "CD",
+    "democratic republic of the congo": "CD",
+    "palestine": "PS",
+    "macedonia": "MK",
+    "burma": "MM",
+    "cape verde": "CV",
+    "swaziland": "SZ",
+    "brunei": "BN",
+    "micronesia": "FM",
+    "vatican": "VA",
+    "usa": "US",
+}
 
 
 _DATE_ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -596,15 +660,19 @@ def normalize_date(value: str, fmt: str | None = None) -> str | None:
     return None
 
 
-_URL = re.compile(r"https?://[^\s,;|<>\"'\\]+", re.IGNORECASE)
+# A URL runs to a space or separator, or to the next "http(s)://" (cells where two links
+# were pasted with nothing between them).
+_URL = re.compile(r"https?://.+?(?=https?://|[\s,;|<>\"'\\]|$)", re.IGNORECASE)
 
 
 def split_urls(cell: str) -> list[str]:
     """The http(s) URLs in a cell, in order, without repeats (cells often hold several,
-    separated by spaces, commas, semicolons or new lines).
+    separated by spaces, commas, semicolons or new lines, or glued together).
 
     >>> split_urls("https://a.example/1, https://b.example/2 https://a.example/1")
     ['https://a.example/1', 'https://b.example/2']
+    >>> split_urls("https://t.me/x/1?singlehttps://t.me/x/2")
+    ['https://t.me/x/1?single', 'https://t.me/x/2']
     """
     urls = [u.rstrip(").]") for u in _URL.findall(cell)]
     return list(dict.fromkeys(u for u in urls if len(u) > len("https://")))
@@ -883,6 +951,7 @@ class _Built:
     file_label: str
     site: Site | None = None
     needs_country: bool = False
+    columns: Mapping[str, str] = field(default_factory=dict)  # field → column it came from
 
     def problem(self, field_name: str, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.file_label, self.label, field_name, message, severity))
@@ -912,7 +981,12 @@ class _Built:
                 if where in reported and (message == "required field is missing" or where == "id"):
                     continue
                 if message == "required field is missing":
-                    message += " (give it in the recipe's [site] section)"
+                    column = self.columns.get(where)
+                    message = (
+                        f"blank cell in column {column!r} (a default in the recipe would fill it)"
+                        if column
+                        else message + " (give it in the recipe's [site] section)"
+                    )
                 self.problem(where or "site", message)
 
 
@@ -1033,6 +1107,7 @@ class _RowBuilder:
                 value = self._date(value, spec, f"{name}", problems, row)
             fields[name] = value
         built = _Built(row, fields, None, [], [], {}, problems, row.label, self.file_label)
+        built.columns = {name: spec.column for name, spec in site_specs.items() if spec.column}
         site_id = self._site_id(row, fields, built)
         if site_id:
             built.label = site_id
@@ -1050,6 +1125,13 @@ class _RowBuilder:
             # No point, no placement to speak of: whatever the recipe says for located rows.
             fields["location_basis"] = "unlocated"
             fields.pop("precision_m", None)
+        if built.label != row.label:  # problems met before the id was known
+            built.problems[:] = [
+                Problem(p.path, built.label, p.field, p.message, p.severity)
+                if p.site == row.label
+                else p
+                for p in built.problems
+            ]
         return built
 
     def _date(self, value: Any, spec: FieldSpec, where: str, problems: list, row: RawRow):
@@ -1228,7 +1310,10 @@ class _RowBuilder:
             elif name in REQUIRED_CLAIM_FIELDS:
                 built.problem(f"claim.{name}", "blank: the claim needs it")
         claim["sources"] = [s["id"] for s in built.sources]
-        built.claims.append(claim)
+        if any(p.field.startswith("claim.") for p in built.problems):
+            built.sources.clear()  # the row is refused for what its claim lacks
+        else:
+            built.claims.append(claim)
 
     def notices(self) -> list[Problem]:
         """What was changed or noticed across rows, counted once each."""

@@ -41,7 +41,7 @@ _JSON_ESCAPES = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
-_PASSED_MEMBERS = ("deciding_claims", "later_claims")
+_PASSED_MEMBERS = ("deciding_claims", "official_words", "later_claims")
 
 
 # What the page needs of a site before it draws (the rest waits in the details element).
@@ -76,9 +76,11 @@ def build_html(
     Parameters
     ----------
     features : iterable of GeoJSON Feature dicts
-        Already selected, derived fields computed as of ``as_of``. Two optional foreign
+        Already selected, derived fields computed as of ``as_of``. Optional foreign
         members are shown too: ``deciding_claims`` (ids of the claims that decide the
-        status) and ``later_claims`` (how many claims after ``as_of`` were left out).
+        status), ``official_words`` (who holds which official position: "denied by
+        Tajikistan and China") and ``later_claims`` (how many claims after ``as_of`` were
+        left out).
     title : str
         Page title and heading.
     as_of : date or ISO string, optional

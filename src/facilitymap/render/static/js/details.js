@@ -116,7 +116,8 @@
     add(title, el('span', 'fm-asof', meta.as_of ? ' as of ' + meta.as_of : ' (all claims on record)'));
     add(status, title, el('p', 'fm-status-desc', style.description));
     add(status, el('p', 'fm-axes',
-      'Official position: ' + label('official', p.official_status) + '. Evidence: ' +
+      'Official position: ' + label('official', p.official_status) +
+      (site.officialWords ? ' (' + site.officialWords + ')' : '') + '. Evidence: ' +
       label('evidence', p.evidence) + '.'));
     if (site.deciding.length) {
       add(status, el('p', 'fm-decided',

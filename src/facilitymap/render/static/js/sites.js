@@ -67,6 +67,7 @@
         p: p,
         full: false, // p holds the index's few properties until the site's details are read
         deciding: asArray(record.deciding_claims),
+        officialWords: isText(record.official_words) ? record.official_words : '',
         last: record.last,
         later: +record.later_claims || 0,
         status: has.call(statusIndex, p.status) ? statusIndex[p.status] : fallbackStatus,

@@ -3,9 +3,10 @@
 import json
 import sys
 
-features = json.load(open(sys.argv[1], encoding="utf-8"))
+with open(sys.argv[1], encoding="utf-8") as handle:
+    features = json.load(handle)
 entities = [i for i, f in enumerate(features) if "&" in f["properties"].get("name", "")]
-chosen = sorted(set(range(0, 40)) | set(entities) | set(range(129, 169)))
+chosen = sorted(set(range(40)) | set(entities) | set(range(129, 169)))
 excerpt = [features[i] for i in chosen]
 with open(sys.argv[2], "w", encoding="utf-8") as out:
     json.dump(excerpt, out, indent=2, ensure_ascii=False)
