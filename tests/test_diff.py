@@ -607,3 +607,24 @@ def test_changes_since_a_revision_or_a_date(versions, tmp_path):
     assert set(before.changes) == {s.id for s in current.sites}
     with pytest.raises(DiffError, match=r"sites\.geojson"):
         changes_since(current, "no-such-revision")
+
+
+def test_maps_toml_declares_since(tmp_path):
+    from facilitymap.errors import FacilitymapError
+    from facilitymap.maps import load_config
+
+    config = tmp_path / "maps.toml"
+    config.write_text(
+        'layer = "sites.geojson"\noutput_dir = "out"\n'
+        '[[map]]\nname = "new"\noutput = "new.html"\nsince = "HEAD~3"\n',
+        encoding="utf-8",
+    )
+    assert load_config(config).maps[0].since == "HEAD~3"
+    config.write_text(
+        'layer = "sites.geojson"\n[[map]]\nname = "new"\noutput = "new.html"\nsince = 2024-01-01\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        FacilitymapError, match=r"map\[0\]\.since: must be a git revision or a date"
+    ):
+        load_config(config)
