@@ -70,7 +70,7 @@ def read_geojson(path: Path, problems: list[Problem]) -> Reading:
         )
     changed = _undo_gdal_forms(doc, label, problems)
     if _is_own_form(features):
-        if changed:
+        if changed or layer is None:  # rewritten, or a bare array read as a collection
             layer, found = parse_layer(orjson.dumps(doc), label)
             if layer is None:
                 raise LayerError(f"{path}: not a layer", found)
