@@ -62,6 +62,37 @@ class MapSpec:
     as_of: date | None = None
     offline: bool = True
 
+    def filters(self) -> dict[str, Any]:
+        """The filters this map applies, by name (only those set): what the page header and
+        the CLI name when they say what a map shows."""
+        chosen = {
+            "statuses": list(self.statuses),
+            "kinds": list(self.kinds),
+            "countries": list(self.countries),
+            "min_confidence": self.min_confidence,
+        }
+        return {key: value for key, value in chosen.items() if value}
+
+    def describe(self, count: int) -> str:
+        """How many sites the map shows, and under which filters and date, in words."""
+        words = [f"{_FILTER_WORDS[key]} {_listed(v)}" for key, v in self.filters().items()]
+        if self.as_of is not None:
+            words.append(f"as of {self.as_of.isoformat()}")
+        where = f" ({'; '.join(words)})" if words else ""
+        return f"{count} site{'' if count == 1 else 's'}{where}"
+
+
+_FILTER_WORDS = {
+    "statuses": "status",
+    "kinds": "kind",
+    "countries": "country",
+    "min_confidence": "confidence at least",
+}
+
+
+def _listed(value: Any) -> str:
+    return " or ".join(value) if isinstance(value, list) else str(value)
+
 
 @dataclass(frozen=True)
 class ScreenshotSpec:
@@ -271,8 +302,24 @@ def render_map(layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | 
         Country borders (a FeatureCollection); True loads the project's
         (:func:`default_context`), False or None draws none.
     """
+    return make_map(layer, spec, context=context).html
+
+
+@dataclass(frozen=True)
+class MadeMap:
+    """A map's page, and how many sites it shows (what the CLI reports)."""
+
+    html: str
+    sites: int
+
+
+def make_map(
+    layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | None = True
+) -> MadeMap:
+    """:func:`render_map`, with the number of sites the page shows."""
     with gc_paused():
-        return _page(layer, spec, page_sites(layer, spec), context)
+        sites = page_sites(layer, spec)
+        return MadeMap(_page(layer, spec, sites, context), sites.count)
 
 
 def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
@@ -286,6 +333,7 @@ def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
         data_version=data_version(layer),
         context=context or None,
         offline=spec.offline,
+        filters=spec.filters(),
     )
 
 
@@ -466,10 +514,12 @@ def build_maps(
         result = BuiltMap(spec, path, sites.count, len(data), perf_counter() - started, changed)
         built.append(result)
         progress(
-            f"[{number}/{len(config.maps)}] {path}: {result.sites} sites, "
+            f"[{number}/{len(config.maps)}] {path}: {spec.describe(result.sites)}, "
             f"{result.size / 1024:,.0f} KiB, {result.seconds:.2f} s"
             + ("" if changed else " (unchanged)")
         )
+        if not result.sites:
+            progress(f"warning: {path} shows no site: nothing in the layer passes its filters")
     if config.screenshot and screenshot is not False:
         _screenshot(config.screenshot, out, built, screenshot, progress)
     return built

@@ -55,7 +55,7 @@ def render(
     $ facilitymap render -o 2018.html --as-of 2018-12-31 --title "Known by 2018"
     """
     from facilitymap.atomic import write_atomic
-    from facilitymap.maps import MapSpec, render_map
+    from facilitymap.maps import MapSpec, make_map
 
     if output.exists() and not overwrite:
         raise click.ClickException(f"{output}: exists; pass --overwrite to replace it")
@@ -72,12 +72,17 @@ def render(
         offline=offline,
     )
     try:
-        write_atomic(output, render_map(loaded, spec), overwrite=overwrite)
+        made = make_map(loaded, spec)
+        write_atomic(output, made.html, overwrite=overwrite)
     except FacilitymapError as err:
         raise click.ClickException(terminal_safe(err)) from err
     except OSError as err:
         raise click.ClickException(f"{output}: cannot write: {err.strerror or err}") from err
-    click.echo(f"{output}: written", err=True)
+    click.echo(f"{output}: written, {spec.describe(made.sites)}", err=True)
+    if not made.sites:
+        click.echo(
+            f"warning: {output} shows no site: nothing in the layer passes the filters", err=True
+        )
 
 
 @click.command(short_help="Regenerate every map declared in maps.toml.")

@@ -70,6 +70,7 @@ def build_html(
     context: Mapping[str, Any] | None = None,
     offline: bool = True,
     compress: bool | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> str:
     """Render sites as one interactive HTML map page.
 
@@ -92,6 +93,9 @@ def build_html(
         True inlines Leaflet (one self-contained file); False links it from unpkg with SRI.
     compress : bool, optional
         Embed the data deflated; None decides by size (:data:`COMPRESS_OVER`).
+    filters : mapping, optional
+        The filters that chose the sites (``statuses``, ``kinds``, ``countries``,
+        ``min_confidence``), named in the page header so a map says what it leaves out.
 
     Returns
     -------
@@ -112,6 +116,7 @@ def build_html(
             "data_version": data_version,
             "offline": offline,
             "leaflet": assets.LEAFLET_VERSION,
+            "filters": dict(filters or {}),
         },
         "vocab": page_vocabulary(),
         "sites": _SITES_SLOT if isinstance(features, EncodedSites) else index,

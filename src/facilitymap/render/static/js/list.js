@@ -14,6 +14,8 @@
       add(facts, ' ', dataText('span', 'fm-version', 'Data: ' + this.meta.data_version + '.'));
     }
     add(head, facts);
+    var filters = filterWords(this.meta.filters);
+    if (filters) add(head, el('p', 'fm-filters-line', 'Only sites with ' + filters + '.'));
     var toggle = (this.panelToggle = el('button', 'fm-panel-toggle', 'Sites'));
     toggle.type = 'button';
     if (window.innerWidth <= 700) document.body.classList.add('fm-panel-closed');
@@ -52,6 +54,35 @@
     add(panel, head, search, this.countLine, this.detailNode, this.listNode, this.moreButton);
     this.refreshList();
   };
+
+  // The map's filters in words ("status Attested, officially denied or …; country TJ"), or ''.
+  function filterWords(filters) {
+    filters = filters && typeof filters === 'object' ? filters : {};
+    var words = [];
+    var statuses = asArray(filters.statuses).map(function (key) {
+      for (var k = 0; k < VOCAB.statuses.length; k++) if (VOCAB.statuses[k].key === key) return VOCAB.statuses[k].label;
+      return String(key);
+    });
+    if (statuses.length) words.push('status ' + statuses.join(' or '));
+    var kinds = asArray(filters.kinds).map(function (k) {
+      return label('kind', k);
+    });
+    if (kinds.length) words.push('kind ' + kinds.join(' or '));
+    if (asArray(filters.countries).length) words.push('country ' + asArray(filters.countries).join(' or '));
+    if (isText(filters.min_confidence)) words.push('confidence ' + filters.min_confidence + ' or higher');
+    return words.join('; ');
+  }
+
+  // What an empty map says: which filters and which date left nothing to show.
+  function emptyMapWords(meta) {
+    var why = [];
+    var filters = filterWords(meta.filters);
+    if (filters) why.push(filters);
+    if (meta.as_of) why.push('a claim made by ' + meta.as_of);
+    return why.length
+      ? 'No site on this map: none has ' + why.join(' and ') + '.'
+      : 'No site on this map: the layer has none.';
+  }
 
   // List order: alphabetical, located first; unlocated sites follow under their own heading.
   var collator = null;
@@ -102,8 +133,10 @@
       }
       add(this.listNode, this.listItem(site));
     }
-    this.countLine.textContent = (query ? found.length + ' of ' : '') + this.sites.length + ' sites' +
-      (shown < found.length ? ', showing ' + shown : '');
+    this.countLine.textContent = !this.sites.length
+      ? emptyMapWords(this.meta)
+      : (query ? found.length + ' of ' : '') + this.sites.length + ' sites' +
+        (shown < found.length ? ', showing ' + shown : '');
     this.moreButton.hidden = shown >= found.length;
   };
 
