@@ -26,6 +26,15 @@
       self.map.invalidateSize();
     });
     document.getElementById('fm-app').appendChild(toggle);
+    // On a phone the open list covers the map and its Sites button: it has its own way back.
+    var back = el('button', 'fm-panel-close', '\u00d7 Map');
+    back.type = 'button';
+    back.setAttribute('aria-label', 'Close the list and show the map');
+    back.addEventListener('click', function () {
+      if (!document.body.classList.contains('fm-panel-closed')) toggle.click();
+      toggle.focus();
+    });
+    panel.appendChild(back);
 
     var search = (this.searchBox = el('input', 'fm-search'));
     search.type = 'search';
