@@ -39,7 +39,7 @@ from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
 from facilitymap.io import Layer
 from facilitymap.listing import select_sites
-from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
+from facilitymap.model import CONFIDENCES, KINDS, STATUSES, Claim, LocalName, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites
@@ -130,35 +130,100 @@ class BuiltMap:
 # ---------------------------------------------------------------------------- one map
 
 
-def _selected(layer: Layer, spec: MapSpec) -> list[Site]:
-    return select_sites(
+def _selected(layer: Layer, spec: MapSpec) -> list[tuple[Site, list[PageStep]]]:
+    """The sites of a map with their status steps: every site the page's timeline can show,
+    i.e. that passes the status filter at one of its steps (the page hides it on the days
+    it does not, as ``render --as-of`` that day would)."""
+    chosen = []
+    for site in select_sites(
         layer.sites,
-        statuses=spec.statuses,
         kinds=spec.kinds,
         countries=spec.countries,
         min_confidence=spec.min_confidence,
         as_of=spec.as_of,
-    )
+    ):
+        steps = status_steps(site, spec.as_of)
+        statuses = [step.status for step in steps] or [site.derive(as_of=spec.as_of).status]
+        if not spec.statuses or any(status in spec.statuses for status in statuses):
+            chosen.append((site, steps))
+    return chosen
 
 
-def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
+def _shown(steps: list[PageStep], spec: MapSpec) -> bool:
+    """Whether a site is on the map at the map's own date (its last step). A site without
+    claims has no step: it is on every day (the status filter kept it or left it out)."""
+    return not steps or not spec.statuses or steps[-1].status in spec.statuses
+
+
+def _known(site: Site, steps: list[PageStep]) -> list[Claim]:
+    """The site's claims known at the map's date, in page order."""
+    claims = claims_in_page_order(site.claims)
+    return claims[: steps[-1].claims] if steps else claims
+
+
+class PageStep(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """A site's status from one day on, as :mod:`facilitymap.status` derives it: the page's
+    timeline shows the last step on or before the chosen day (JSON: an array in this order)."""
+
+    date: str  # ISO day: the end of the claim date(s) the step begins with
+    status: str
+    official_status: str
+    evidence: str
+    claims: int  # how many of the site's claims, in page order, are known by then
+    deciding_claims: list[str]
+
+
+def claims_in_page_order(claims: Sequence[Claim]) -> list[Claim]:
+    """Claims as the page lists them: by the end of their date, then id."""
+    return sorted(claims, key=lambda c: (date_end(c.date), c.id))
+
+
+def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
+    """The site's status at each day a claim of it is dated (claims after ``as_of`` ignored):
+    one step per distinct day, the first being the day the site is first on record."""
+    claims = claims_in_page_order(site.claims)
+    steps = []
+    for k, claim in enumerate(claims):
+        day = date_end(claim.date)
+        if as_of is not None and day > as_of:
+            break
+        if k + 1 < len(claims) and date_end(claims[k + 1].date) == day:
+            continue  # the step begins with the day's last claim
+        derived = site.derive(as_of=day)
+        steps.append(
+            PageStep(
+                date=day.isoformat(),
+                status=derived.status,
+                official_status=derived.official_status,
+                evidence=derived.evidence,
+                claims=k + 1,
+                deciding_claims=list(derived.deciding_claims),
+            )
+        )
+    return steps
+
+
+def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list[dict[str, Any]]:
     """The sites of a map as GeoJSON Features, status and claims as of ``spec.as_of``.
 
     Each Feature carries two foreign members the page shows: ``deciding_claims`` (the ids
     of the claims that decide its status) and, on an as-of map, ``later_claims`` (how many
-    claims were left out because they came later).
+    claims were left out because they came later). Claims are in page order
+    (:func:`claims_in_page_order`). With ``timeline``, also the sites the page's timeline
+    can show (:func:`_selected`), each with ``steps`` (:class:`PageStep` as lists): what the
+    page is given.
     """
-    sites = _selected(layer, spec)
     features = []
-    for site in sites:
-        feature = site.to_feature(as_of=spec.as_of)
+    for site, steps in _selected(layer, spec):
+        if not (timeline or _shown(steps, spec)):
+            continue
+        known = _known(site, steps)
+        feature = site.replace(claims=known).to_feature(as_of=spec.as_of)
         feature["deciding_claims"] = list(site.derive(as_of=spec.as_of).deciding_claims)
-        if spec.as_of is not None:
-            props = feature["properties"]
-            known = [c for c in props["claims"] if date_end(c["date"]) <= spec.as_of]
-            if len(known) < len(props["claims"]):
-                feature["later_claims"] = len(props["claims"]) - len(known)
-                props["claims"] = known
+        if len(known) < len(site.claims):
+            feature["later_claims"] = len(site.claims) - len(known)
+        if timeline:
+            feature["steps"] = [msgspec.to_builtins(step) for step in steps]
         features.append(feature)
     return features
 
@@ -188,6 +253,7 @@ class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
     later_claims: int | None = None
     properties: _IndexProperties | None = None
     last: str | None = None
+    steps: list[PageStep] = []
 
 
 _ENCODE = msgspec.json.Encoder()
@@ -201,9 +267,7 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     page does not show; several times faster for large layers, where building a dict per
     site dominated a render. Large layers are encoded in chunks over the cores.
     """
-    parts = map_chunks(
-        functools.partial(_encode_page_sites, as_of=spec.as_of), _selected(layer, spec)
-    )
+    parts = map_chunks(functools.partial(_encode_page_sites, spec=spec), _selected(layer, spec))
     encoded = EncodedSites(_join_arrays([index for index, _, _ in parts]))
     encoded.details = _join_arrays([details for _, details, _ in parts])
     encoded.count = sum(count for _, _, count in parts)
@@ -215,16 +279,20 @@ def _join_arrays(arrays: list[bytes]) -> bytes:
     return b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
 
 
-def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, bytes, int]:
-    """The index and details JSON arrays of ``sites``, and how many there are."""
+def _encode_page_sites(
+    sites: list[tuple[Site, list[PageStep]]], spec: MapSpec
+) -> tuple[bytes, bytes, int]:
+    """The index and details JSON arrays of ``sites``, and how many the map shows at its
+    own date."""
+    as_of = spec.as_of
     records, details = [], []
+    shown = 0
     areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
-    for site in sites:
+    for site, steps in sites:
+        shown += _shown(steps, spec)
         derived = site.derive(as_of=as_of)
-        claims, later = site.claims, None
-        if as_of is not None:
-            claims = [c for c in site.claims if date_end(c.date) <= as_of]
-            later = (len(site.claims) - len(claims)) or None
+        claims = _known(site, steps)
+        later = (len(site.claims) - len(claims)) or None
         properties = site.replace(
             claims=claims,
             official_status=derived.official_status,
@@ -251,6 +319,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
                 location=_IndexLocation(radius) if radius is not None else None,
             ),
             last=max((c.date for c in claims), key=date_end, default=None),
+            steps=steps,
         )
         details.append(properties)
         geometry = canonical_geometry(site.geometry, site.location.precision_m)
@@ -263,7 +332,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
         records.append(record)
     for record, (lon, lat) in zip(areas, representative_points([r.g for r in areas]), strict=True):
         record.c = [round(lon, 6), round(lat, 6)]
-    return _ENCODE.encode(records), _ENCODE.encode(details), len(records)
+    return _ENCODE.encode(records), _ENCODE.encode(details), shown
 
 
 def data_version(layer: Layer) -> str:

@@ -22,7 +22,7 @@ BOXES = """() => {
   const box = (n) => { const r = n.getBoundingClientRect();
     return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, name: n.className}; };
   const shown = (n) => n.getClientRects().length && n.getBoundingClientRect().width > 0;
-  const controls = [...document.querySelectorAll('.leaflet-control, .fm-panel-toggle')]
+  const controls = [...document.querySelectorAll('.leaflet-control, .fm-panel-toggle, .fm-timebar')]
     .filter(shown).map(box);
   const popup = document.querySelector('.leaflet-popup');
   const close = document.querySelector('.leaflet-popup-close-button');

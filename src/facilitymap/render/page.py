@@ -41,7 +41,7 @@ _JSON_ESCAPES = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
-_PASSED_MEMBERS = ("deciding_claims", "later_claims")
+_PASSED_MEMBERS = ("deciding_claims", "later_claims", "steps")
 
 
 # What the page needs of a site before it draws (the rest waits in the details element).
@@ -79,7 +79,9 @@ def build_html(
     features : iterable of GeoJSON Feature dicts
         Already selected, derived fields computed as of ``as_of``. Two optional foreign
         members are shown too: ``deciding_claims`` (ids of the claims that decide the
-        status) and ``later_claims`` (how many claims after ``as_of`` were left out).
+        status), ``later_claims`` (how many claims after ``as_of`` were left out) and
+        ``steps`` (the status from each claim date on, for the timeline: lists as
+        :class:`facilitymap.maps.PageStep` defines them; without it there is no timeline).
     title : str
         Page title and heading.
     as_of : date or ISO string, optional

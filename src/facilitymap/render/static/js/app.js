@@ -16,35 +16,12 @@
       return true;
     });
     this.selected = -1;
-    this.counts = VOCAB.statuses.map(function () {
-      return 0;
-    });
-    this.sites.forEach(function (s) {
-      self.counts[s.status]++;
-    });
     var located = this.sites.filter(function (s) {
       return s.located;
     });
-    var rank = VOCAB.statuses.length;
-    this.glyphOrder = located
-      .slice()
-      .sort(function (a, b) {
-        return rank - a.status - (rank - b.status) || a.conf - b.conf || a.i - b.i;
-      })
-      .map(function (s) {
-        return s.i;
-      });
-    this.areaOrder = located
-      .filter(function (s) {
-        return s.area || s.radius;
-      })
-      .sort(function (a, b) {
-        return rank - a.status - (rank - b.status) || b.radius - a.radius || a.i - b.i;
-      })
-      .map(function (s) {
-        return s.i;
-      });
     this.located = located;
+    this.prepareTimeline();
+    this.applyDate(null, true);
     this.latestClaim = '';
     this.sites.forEach(function (s) {
       var dates = isText(s.last) ? [s.last] : asArray(s.p.claims).map(function (c) {
@@ -114,10 +91,11 @@
       return new StatusToggle(self, k);
     });
     VOCAB.statuses.forEach(function (s, k) {
-      if (!self.counts[k]) return;
+      if (!self.everCounts[k]) return;
       var name =
         '<img class="fm-glyph" alt="" width="18" height="18" src="' + glyphImage(k, VOCAB.confidence.length - 1) +
-        '"> ' + escapeHTML(s.label) + ' <span class="fm-count">(' + self.counts[k] + ')</span>';
+        '"> ' + escapeHTML(s.label) + ' <span class="fm-count" data-status-count="' + k + '">(' +
+        self.counts[k] + ')</span>';
       overlays[name] = self.toggles[k];
       self.toggles[k].addTo(map);
     });
@@ -135,6 +113,7 @@
     if (this.dense) this.addShowAll();
     this.addLegend();
     this.addTileBanner();
+    this.addTimeline();
 
     map.on('click', function (e) {
       // The glyphs the reader clicked on, as shown: finishing a redraw under way first would
@@ -272,7 +251,7 @@
   // The ring follows the selection: on the selected site, if it is on the map and shown.
   App.prototype.updateRing = function () {
     var site = this.selected >= 0 ? this.sites[this.selected] : null;
-    if (!site || !site.located || !this.visible[site.status]) {
+    if (!site || !site.located || !site.present || !this.visible[site.status]) {
       if (this.ring) this.map.removeLayer(this.ring);
       return;
     }
@@ -434,6 +413,7 @@
       }, showError);
       return;
     }
+    if (!site.present) return; // not on record at the timeline's date
     if (!site.located) {
       this.showPanelDetail(site);
       return;
@@ -454,7 +434,7 @@
     }
     this.selected = site.i;
     // One popup, moved from site to site: never two detail cards at once.
-    this.showPopup(site, buildDetail(site, this.meta), opts);
+    this.showPopup(site, buildDetail(site, this.meta, this.asOf()), opts);
     this.updateRing();
     this.saveHash();
   };

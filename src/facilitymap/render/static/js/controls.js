@@ -88,6 +88,7 @@
         VOCAB.statuses.forEach(function (s, k) {
           var li = el('li', self.counts[k] ? null : 'fm-zero');
           li.setAttribute('data-status', s.key);
+          li.setAttribute('data-status-index', String(k));
           li.title = s.description;
           add(li, glyphImg(k), el('span', 'fm-legend-label', s.label),
             el('span', 'fm-count', ' (' + self.counts[k] + ')'),
@@ -228,6 +229,7 @@
       for (var k = 0; k < children.length; k++) push(children[k], corner);
     });
     if (this.panelToggle && this.panelToggle.offsetParent) push(this.panelToggle, 'tr');
+    if (this.timeline) push(this.timeline.bar, 'bl'); // across the bottom of the map
     return boxes;
   };
 

@@ -7,9 +7,8 @@
     var head = el('header', 'fm-head');
     add(head, dataText('h1', null, this.meta.title));
     var facts = el('p', 'fm-facts');
-    add(facts, el('span', 'fm-asof-line', this.meta.as_of
-      ? 'Status as of ' + this.meta.as_of + ' (later claims ignored).'
-      : 'Status from all claims on record' + (this.latestClaim ? ' (latest: ' + this.latestClaim + ').' : '.')));
+    this.asOfLine = el('span', 'fm-asof-line', this.asOfWords());
+    add(facts, this.asOfLine);
     if (isText(this.meta.data_version)) {
       add(facts, ' ', dataText('span', 'fm-version', 'Data: ' + this.meta.data_version + '.'));
     }
@@ -83,11 +82,11 @@
   }
 
   // What an empty map says: which filters and which date left nothing to show.
-  function emptyMapWords(meta) {
+  function emptyMapWords(meta, asOf) {
     var why = [];
     var filters = filterWords(meta.filters);
     if (filters) why.push(filters);
-    if (meta.as_of) why.push('a claim made by ' + meta.as_of);
+    if (asOf) why.push('a claim made by ' + asOf);
     return why.length
       ? 'No site on this map: none has ' + why.join(' and ') + '.'
       : 'No site on this map: the layer has none.';
@@ -124,11 +123,12 @@
   App.prototype.refreshList = function () {
     if (!this.listNode) return;
     var query = normalise((this.searchBox.value || '').trim());
+    var present = this.presentSites();
     var found = query
-      ? this.sites.filter(function (s) {
+      ? present.filter(function (s) {
         return searchText(s).indexOf(query) >= 0;
       })
-      : this.sites;
+      : present;
     // The page shown (and the first match, which Enter opens).
     var matches = (this.matches = firstInOrder(found, this.listLimit, listOrder));
     this.listNode.textContent = '';
@@ -142,9 +142,9 @@
       }
       add(this.listNode, this.listItem(site));
     }
-    this.countLine.textContent = !this.sites.length
-      ? emptyMapWords(this.meta)
-      : (query ? found.length + ' of ' : '') + this.sites.length + ' sites' +
+    this.countLine.textContent = !present.length
+      ? emptyMapWords(this.meta, this.asOf())
+      : (query ? found.length + ' of ' : '') + present.length + ' sites' +
         (shown < found.length ? ', showing ' + shown : '');
     this.moreButton.hidden = shown >= found.length;
   };
@@ -166,7 +166,8 @@
     return add(li, button);
   };
 
-  App.prototype.showPanelDetail = function (site) {
+  // `refresh`: the same site at another date (the panel stays where it is).
+  App.prototype.showPanelDetail = function (site, refresh) {
     var self = this;
     var box = this.detailNode;
     box.textContent = '';
@@ -178,9 +179,10 @@
       self.panelSite = null;
       self.saveHash();
     });
-    add(box, close, buildDetail(site, this.meta));
+    add(box, close, buildDetail(site, this.meta, this.asOf()));
     box.hidden = false;
     this.panelSite = site.id;
+    if (refresh) return;
     this.map.closePopup();
     box.scrollIntoView({ block: 'start' });
     this.saveHash();

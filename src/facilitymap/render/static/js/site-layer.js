@@ -276,7 +276,7 @@
           return false;
         }
         var site = sites[areas[a]];
-        if (!visible[site.status]) continue;
+        if (!visible[site.status] || !site.present) continue;
         var style = VOCAB.statuses[site.status];
         if (site.area) {
           // Skip areas out of view, or too small to show beside their glyph.
@@ -379,7 +379,7 @@
           return false;
         }
         var s = sites[order[g]];
-        if (!visible[s.status]) continue;
+        if (!visible[s.status] || !s.present) continue;
         var gx = s.mx * scale - ox;
         var gy = s.my * scale - oy;
         if (gx < view.minX || gx > view.maxX || gy < view.minY || gy > view.maxY) continue;
