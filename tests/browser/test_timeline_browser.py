@@ -51,6 +51,12 @@ def expected(layer, spec: MapSpec, day: str | None) -> tuple[dict, dict]:
     return sites, {key: counts.get(key, 0) for key in STATUS_INFO}
 
 
+def settle(map_page, condition: str) -> None:
+    """Until the date change is in the URL and the list (which follows once the date stops
+    changing) is redrawn."""
+    map_page.wait_until(f"({condition}) && window.facilitymap.app.listTimer === null")
+
+
 def shown(map_page) -> tuple[dict, dict]:
     seen = map_page.js(SHOWN)
     return {k: LABELS[v] for k, v in seen["sites"].items()}, seen["legend"]
@@ -75,8 +81,8 @@ def test_the_timeline_shows_what_render_as_of_shows(map_page, layer, tmp_path, n
             page.keyboard.press("ArrowRight")
             position += 1
         day = stops[pick]
+        settle(map_page, f"location.hash.indexOf('date={day}') >= 0")
         assert page.locator(".fm-timebar-date").inner_text() == day
-        map_page.wait_until(f"location.hash.indexOf('date={day}') >= 0")
         want_sites, want_counts = expected(layer, spec, day)
         got_sites, got_counts = shown(map_page)
         assert got_sites == want_sites, day
@@ -101,11 +107,12 @@ def test_the_timeline_shows_what_render_as_of_shows(map_page, layer, tmp_path, n
         slider.focus()
     # End: the map's own date again, every site as the page was built.
     page.keyboard.press("End")
+    settle(map_page, "location.hash.indexOf('date=') < 0")
     assert shown(map_page) == expected(layer, spec, None)
-    map_page.wait_until("location.hash.indexOf('date=') < 0")
     # The URL keeps a date: a reader opening it sees that day.
     day = stops[picks[2]]
     map_page.open(path, f"#date={day}")
+    settle(map_page, "true")
     assert shown(map_page) == expected(layer, spec, day)
     assert page.locator(".fm-timebar-date").inner_text() == day
     map_page.assert_clean()
@@ -126,5 +133,6 @@ def test_play_walks_through_the_dates_and_pauses(map_page, layer, tmp_path):
     page.wait_for_timeout(1200)
     assert page.locator(".fm-slider").input_value() == stopped
     day = map_page.js("window.facilitymap.app.date")
+    settle(map_page, f"location.hash.indexOf('date={day}') >= 0")
     assert shown(map_page) == expected(layer, SPECS["overview"], day)
     map_page.assert_clean()

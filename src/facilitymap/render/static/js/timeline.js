@@ -13,6 +13,7 @@
   var STEP_CLAIMS = 4;
   var STEP_DECIDING = 5;
   var PLAY_MS = 900; // time on each date while playing
+  var LIST_SETTLE_MS = 120; // the list follows the date once it stops changing this long
 
   // The dates the timeline stops at: every day a step begins, then the map's own date.
   App.prototype.prepareTimeline = function () {
@@ -47,6 +48,7 @@
     this.everCounts = ever; // statuses that some date shows: the layer control offers them
     this.dates = Object.keys(days).sort();
     this.date = null; // null: the map's own date (meta.as_of, or all claims)
+    this.listTimer = null; // a list refresh waiting for the date to settle
   };
 
   // The date statuses are shown at: the timeline's, or the map's own (null: all claims).
@@ -118,10 +120,17 @@
     if (quiet) return;
     this.siteLayer.requestDraw();
     this.updateCounts();
-    this.refreshList();
     this.asOfLine.textContent = this.asOfWords();
     this.updateRing();
     this.refreshDetails();
+    // The list (a sort of the sites by name) once the date settles: a slider dragged or
+    // playing through dates at 100,000 sites would otherwise sort at every step.
+    var self = this;
+    clearTimeout(this.listTimer);
+    this.listTimer = setTimeout(function () {
+      self.listTimer = null;
+      self.refreshList();
+    }, LIST_SETTLE_MS);
   };
 
   // Drawing order: most contested status on top, then more confident, then file order;
@@ -264,8 +273,16 @@
       }
       setPlaying(true);
     });
+    // One date change per frame however fast the slider moves (a change at 100,000 sites
+    // takes a good part of a frame).
+    var pending = false;
     slider.addEventListener('input', function () {
-      self.setDate(stops[+slider.value]);
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () {
+        pending = false;
+        self.setDate(stops[+slider.value]);
+      });
     });
     slider.addEventListener('keydown', function () {
       if (timer) setPlaying(false); // the reader takes over
