@@ -311,7 +311,10 @@ def test_every_kind_of_change_in_markdown(result):
     assert "| site | from | to | by |" in md
     assert (
         f"| {VAKHON} |" not in md  # the row names the site by its name
-        and "| reported-denied | acknowledged-other-role | c2 re-coded" in md
+        and "| Rapid-response unit base, Vakhon | reported-denied; official\\_status: denied; "
+        "positions: TJ: denied | acknowledged-other-role; official\\_status: "
+        "acknowledged-other-role; positions: TJ: acknowledged-other-role | c2 re-coded"
+        in md
     )
     # text from the layer cannot open HTML or break the table
     assert "Test post &lt;b&gt;\\|new\\|&lt;/b&gt;" in md
@@ -331,7 +334,11 @@ def test_html_is_escaped(result):
     page = to_html(result)
     assert "<b>|new|</b>" not in page
     assert "Test post &lt;b&gt;|new|&lt;/b&gt;" in page
-    assert "<td>reported-denied</td><td>acknowledged-other-role</td>" in page
+    assert (
+        "<td>reported-denied; official_status: denied; positions: TJ: denied</td>"
+        "<td>acknowledged-other-role; official_status: acknowledged-other-role; "
+        "positions: TJ: acknowledged-other-role</td>" in page
+    )
     assert "default-src 'none'" in page
 
 
