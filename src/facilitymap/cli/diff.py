@@ -17,7 +17,7 @@ class _DiffFailed(click.ClickException):
 
 @click.command("diff", short_help="What changed between two versions of the layer.")
 @click.argument("old", metavar="OLD")
-@click.argument("new", metavar="NEW", required=False, default="geodata/sites.geojson")
+@click.argument("new", metavar="[NEW]", required=False, default="geodata/sites.geojson")
 @click.option(
     "--format",
     "fmt",
