@@ -67,15 +67,6 @@ class MapSpec:
     since: str | None = None
     since_changes: Any = field(default=None, compare=False, hash=False, repr=False)
 
-
-def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
-    """``spec`` with the changes since ``spec.since`` worked out (git is read once per map)."""
-    if spec.since is None or spec.since_changes is not None:
-        return spec
-    from facilitymap.diff import changes_since
-
-    return replace(spec, since_changes=changes_since(layer, spec.since))
-
     def filters(self) -> dict[str, Any]:
         """The filters this map applies, by name (only those set): what the page header and
         the CLI name when they say what a map shows."""
@@ -94,6 +85,15 @@ def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
             words.append(f"as of {self.as_of.isoformat()}")
         where = f" ({'; '.join(words)})" if words else ""
         return f"{count} site{'' if count == 1 else 's'}{where}"
+
+
+def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
+    """``spec`` with the changes since ``spec.since`` worked out (git is read once per map)."""
+    if spec.since is None or spec.since_changes is not None:
+        return spec
+    from facilitymap.diff import changes_since
+
+    return replace(spec, since_changes=changes_since(layer, spec.since))
 
 
 _FILTER_WORDS = {
