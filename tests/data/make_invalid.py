@@ -256,6 +256,22 @@ CASES = {
         "tj-test-site: confidence: warning: 'high' rests on 1 independent publisher(s) of "
         "supporting claims; ICD 203 high confidence needs at least two",
     ),
+    "warn-government-not-concerned": (
+        layer(
+            site(
+                **{
+                    f"{P}.claims.0.actor_type": "foreign-government",
+                    f"{P}.claims.0.government": "CN",
+                    f"{P}.claims.0.basis": "statement",
+                    f"{P}.evidence": "reported",
+                    f"{P}.status": "reported",
+                }
+            )
+        ),
+        "tj-test-site: claims[0].government: warning: 'CN' is neither the site's country (TJ) "
+        "nor in its governments, so this statement sets no official position; add 'CN' to "
+        "governments if that government is concerned",
+    ),
     "warn-precise-point-not-published": (
         layer(site(**{f"{P}.location.precision_m": 200})),
         "tj-test-site: location.precision_m: warning: 200 m looks precise but basis is "

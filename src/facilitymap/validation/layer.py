@@ -22,7 +22,7 @@ from facilitymap.validation.records import (
     check_urls,
 )
 from facilitymap.validation.references import archive_notices, check_references, duplicate_ids
-from facilitymap.validation.status import check_confidence, check_derived
+from facilitymap.validation.status import check_confidence, check_derived, check_governments
 
 
 def validate_layer(
@@ -102,4 +102,5 @@ def check_site(
         found += [] if formats_ok else check_dates(site, today)
         found += check_derived(site)
     found += check_confidence(site)
+    found += check_governments(site)
     return found
