@@ -680,3 +680,14 @@ def test_our_own_shapefile_gets_one_line_of_advice(runner, tmp_path):
     assert result.exit_code == 1 and not into.exists()
     (line,) = result.stderr.strip().splitlines()
     assert "254 bytes" in line and "--to gpkg" in line and "Traceback" not in result.output
+
+
+@gdal
+@needs_ogr2ogr
+def test_a_gdal_csv_without_geometry_says_how_to_keep_it(tmp_path):
+    out = tmp_path / "no-geometry.csv"
+    ogr2ogr(REAL, out, "CSV")  # GDAL's default: no geometry column at all
+    with pytest.raises(LayerError) as caught:
+        import_file(out)
+    hints = [p for p in caught.value.problems if p.field == "geometry" and p.severity == "warning"]
+    assert len(hints) == 1 and "GEOMETRY=AS_WKT" in hints[0].message
