@@ -101,8 +101,12 @@ def render(
     min_confidence: str | None = None,
     as_of: date | str | None = None,
     offline: bool = True,
+    since: str | None = None,
 ) -> MapHTML:
     """The interactive map of a layer as one self-contained HTML page (``facilitymap render``).
+
+    ``since`` (a git revision or a date) marks the sites changed since that version of the
+    layer's file (:func:`facilitymap.diff.changes_since`).
 
     Returns the page's text; ``.save(path)`` writes it and a notebook shows it inline.
     """
@@ -118,6 +122,7 @@ def render(
         min_confidence=min_confidence,
         as_of=parse_as_of(as_of),
         offline=offline,
+        since=since,
     )
     return MapHTML(render_map(as_layer(layer_or_path), spec))
 

@@ -96,7 +96,7 @@ def site_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
 # In a narrow terminal: the name is cut first (to no less than this), then these columns
 # are left out, in this order. Ids are never cut: they are what the other commands take.
 MIN_NAME_WIDTH = 16
-OPTIONAL_COLUMNS = ("sources", "claims", "country", "precision", "confidence", "kind")
+OPTIONAL_COLUMNS = ("sources", "claims", "country", "precision", "confidence", "denied_by", "kind")
 
 
 def format_table(

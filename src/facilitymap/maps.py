@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -62,6 +62,19 @@ class MapSpec:
     min_confidence: str | None = None
     as_of: date | None = None
     offline: bool = True
+    # Mark the sites changed since this git revision or date (facilitymap.diff.changes_since);
+    # ``since_changes`` holds what changed, filled by :func:`with_changes_since`.
+    since: str | None = None
+    since_changes: Any = field(default=None, compare=False, hash=False, repr=False)
+
+
+def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
+    """``spec`` with the changes since ``spec.since`` worked out (git is read once per map)."""
+    if spec.since is None or spec.since_changes is not None:
+        return spec
+    from facilitymap.diff import changes_since
+
+    return replace(spec, since_changes=changes_since(layer, spec.since))
 
 
 @dataclass(frozen=True)
@@ -120,11 +133,14 @@ def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
     ``later_claims`` (how many claims were left out because they came later).
     """
     sites = _selected(layer, spec)
+    changes = _changes(layer, spec)
     features = []
     for site in sites:
         feature = site_to_feature(site, as_of=spec.as_of)
         derived = derive_site(site, as_of=spec.as_of)
         feature["deciding_claims"] = list(derived.deciding_claims)
+        if site.id in changes:
+            feature["changes"] = list(changes[site.id])
         words = official_words(derived)
         if words is not None:
             feature["official_words"] = words
@@ -171,6 +187,7 @@ class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
     deciding_claims: list[str] = []
     official_words: str | None = None
     later_claims: int | None = None
+    changes: list[str] | None = None
     properties: _IndexProperties | None = None
     last: str | None = None
 
@@ -186,9 +203,10 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     page does not show; several times faster for large layers, where building a dict per
     site dominated a render. Large layers are encoded in chunks over the cores.
     """
-    parts = map_chunks(
-        functools.partial(_encode_page_sites, as_of=spec.as_of), _selected(layer, spec)
+    encode = functools.partial(
+        _encode_page_sites, as_of=spec.as_of, changes=_changes(layer, spec) or None
     )
+    parts = map_chunks(encode, _selected(layer, spec))
     encoded = EncodedSites(_join_arrays([index for index, _, _ in parts]))
     encoded.details = _join_arrays([details for _, details, _ in parts])
     encoded.count = sum(count for _, _, count in parts)
@@ -200,7 +218,13 @@ def _join_arrays(arrays: list[bytes]) -> bytes:
     return b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
 
 
-def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, bytes, int]:
+def _changes(layer: Layer, spec: MapSpec) -> dict[str, tuple[str, ...]]:
+    return with_changes_since(layer, spec).since_changes.changes if spec.since else {}
+
+
+def _encode_page_sites(
+    sites: list[Site], as_of: date | None, changes: dict[str, tuple[str, ...]] | None = None
+) -> tuple[bytes, bytes, int]:
     """The index and details JSON arrays of ``sites``, and how many there are."""
     records, details = [], []
     areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
@@ -226,6 +250,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
             deciding_claims=list(derived.deciding_claims),
             official_words=official_words(derived),
             later_claims=later,
+            changes=list(changes[site.id]) if changes and site.id in changes else None,
             properties=_IndexProperties(
                 name=site.name,
                 local_names=site.local_names,
@@ -247,7 +272,9 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
                 record.g = geometry
                 areas.append(record)
         records.append(record)
-    for record, (lon, lat) in zip(areas, representative_points([r.g for r in areas]), strict=True):
+    for record, (lon, lat) in zip(
+        areas, representative_points([r.g for r in areas if r.g]), strict=True
+    ):
         record.c = [round(lon, 6), round(lat, 6)]
     return _ENCODE.encode(records), _ENCODE.encode(details), len(records)
 
@@ -288,6 +315,7 @@ def render_map(layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | 
         Country borders (a FeatureCollection); True loads the project's
         (:func:`default_context`), False or None draws none.
     """
+    spec = with_changes_since(layer, spec)
     with gc_paused():
         return _page(layer, spec, page_sites(layer, spec), context)
 
@@ -296,10 +324,13 @@ def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
     if context is True:
         context = default_context()
     title = spec.title or str(layer.extra_members.get("name") or DEFAULT_TITLE)
+    since = with_changes_since(layer, spec).since_changes
     return build_html(
         features,
         title=title,
         as_of=spec.as_of,
+        since=since.label if since else None,
+        since_removed=since.removed if since else (),
         data_version=data_version(layer),
         context=context or None,
         offline=spec.offline,
@@ -320,6 +351,7 @@ _MAP_KEYS = frozenset(
         "min_confidence",
         "as_of",
         "offline",
+        "since",
     }
 )
 _SHOT_KEYS = frozenset({"map", "output", "width", "height"})
@@ -426,6 +458,9 @@ def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
     offline = entry.get("offline", True)
     if not isinstance(offline, bool):
         raise fail(f"{where}.offline", "must be true or false")
+    since = entry.get("since")
+    if since is not None and (not isinstance(since, str) or not since):
+        raise fail(f"{where}.since", "must be a git revision or a date, as a string")
     return MapSpec(
         name=name,
         output=_file_name(entry.get("output"), ".html", fail, f"{where}.output"),
@@ -436,6 +471,7 @@ def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
         min_confidence=confidence,
         as_of=as_of,
         offline=offline,
+        since=since,
     )
 
 
@@ -474,6 +510,7 @@ def build_maps(
     for number, spec in enumerate(config.maps, 1):
         started = perf_counter()
         with gc_paused():
+            spec = with_changes_since(layer, spec)
             sites = page_sites(layer, spec)
             data = _page(layer, spec, sites, context).encode("utf-8")
         path = out / spec.output

@@ -93,6 +93,9 @@ FREE_TEXT_COLUMNS = (
 LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 LAT_NAMES = ("lat", "latitude", "y")
 WKT_NAMES = ("wkt", "geometry", "the_geom", "geom", "wkt_geom")
+# Column names that look like coordinates (even misspelled: "longtitudes"), named in a warning
+# when nothing gave the rows a geometry.
+COORDINATE_LIKE = re.compile(r"lat|lon|lng|coord|^x$|^y$|easting|northing", re.IGNORECASE)
 MAPPABLE_FIELDS = (*(c for c in FLAT_COLUMNS if c not in DERIVED_COLUMNS), "lon", "lat", "wkt")
 
 # Characters XML 1.0 cannot hold at all (not even escaped): C0 controls but tab, LF, CR;

@@ -7,10 +7,11 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from datetime import date
+from typing import cast
 
 from facilitymap.model import Layer, Site
 from facilitymap.parallel import map_chunks
-from facilitymap.problems import Problem
+from facilitymap.problems import Problem, Severity
 from facilitymap.validation.country import country_problems
 from facilitymap.validation.geometry import check_geometries, check_geometry, check_location
 from facilitymap.validation.records import (
@@ -21,7 +22,7 @@ from facilitymap.validation.records import (
     check_urls,
 )
 from facilitymap.validation.references import archive_notices, check_references, duplicate_ids
-from facilitymap.validation.status import check_confidence, check_derived
+from facilitymap.validation.status import check_confidence, check_derived, check_governments
 
 
 def validate_layer(
@@ -62,7 +63,7 @@ def check_sites(
             geometry_problems=geometry_problems,
         )
         if found:
-            problems += [Problem(path, site.id, f, m, s) for f, m, s in found]
+            problems += [Problem(path, site.id, f, m, cast(Severity, s)) for f, m, s in found]
         geometry_ok = not found or not any(
             f.startswith("geometry") and s == "error" for f, _, s in found
         )
@@ -101,4 +102,5 @@ def check_site(
         found += [] if formats_ok else check_dates(site, today)
         found += check_derived(site)
     found += check_confidence(site)
+    found += check_governments(site)
     return found

@@ -124,6 +124,15 @@
         'Decided by the claim' + (site.deciding.length > 1 ? 's' : '') + ' marked \u2605 below.'));
     }
     add(root, status);
+    if (site.changes.length && isText(meta.since)) {
+      var changes = el('section', 'fm-changes');
+      add(changes, el('h3', null, 'Changes since ' + meta.since));
+      var changeList = el('ul', null);
+      site.changes.forEach(function (line) {
+        add(changeList, dataText('li', null, line));
+      });
+      add(root, add(changes, changeList));
+    }
 
     var conf = el('p', 'fm-confidence');
     var confStyle = VOCAB.confidence[site.conf];

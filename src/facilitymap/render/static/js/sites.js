@@ -70,6 +70,7 @@
         officialWords: isText(record.official_words) ? record.official_words : '',
         last: record.last,
         later: +record.later_claims || 0,
+        changes: asArray(record.changes).filter(isText), // since the version of --since
         status: has.call(statusIndex, p.status) ? statusIndex[p.status] : fallbackStatus,
         conf: has.call(confIndex, p.confidence) ? confIndex[p.confidence] : 0,
         located: false,
