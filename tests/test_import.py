@@ -354,6 +354,7 @@ GDAL_TARGETS = [
     ("csv-wkt", "CSV", ".csv", ["-lco", "GEOMETRY=AS_WKT"]),
     ("kml", "KML", ".kml", []),
     ("libkml", "LIBKML", ".kml", []),
+    ("kmz", "LIBKML", ".kmz", []),
     ("shp", "ESRI Shapefile", ".shp", ["-lco", "ENCODING=UTF-8"]),
 ]
 # What GDAL copies: the layer itself and each of our exports.
@@ -413,8 +414,8 @@ def sorted_by_id(found: list[dict]) -> list[dict]:
 
 def _copy_is_possible(source: str, target: str) -> bool:
     # Our KML has a Folder per status, which GDAL reads as one layer each: only a format
-    # with several layers (GeoPackage) can take it in one copy.
-    return source != "kml" or target == "gpkg"
+    # with several layers (GeoPackage, KMZ) can take it in one copy.
+    return source != "kml" or target in ("gpkg", "kmz")
 
 
 @gdal
