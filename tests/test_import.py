@@ -695,3 +695,24 @@ def test_a_gdal_csv_without_geometry_says_how_to_keep_it(tmp_path):
         import_file(out)
     hints = [p for p in caught.value.problems if p.field == "geometry" and p.severity == "warning"]
     assert len(hints) == 1 and "GEOMETRY=AS_WKT" in hints[0].message
+
+
+@gdal
+@needs_ogr2ogr
+def test_a_feature_appended_to_a_gdal_geojson_is_added(runner, tmp_path):
+    """GDAL (and QGIS editing a GeoJSON) appends a feature with only what was typed."""
+    into = tmp_path / "layer.geojson"
+    shutil.copy(REAL, into)
+    edited = tmp_path / "edited.geojson"
+    ogr2ogr(into, edited, "GeoJSON", "-nln", "sites")
+    added = tmp_path / "added.geojson"
+    added.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"name": "Post drawn by hand"}, "geometry": {"type": "Point", "coordinates": '
+        "[71.75, 38.25]}}]}"
+    )
+    ogr2ogr(added, edited, "GeoJSON", "-append", "-nln", "sites")
+    dry = runner.invoke(import_sites, [str(edited), "--into", str(into), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    changed = [line for line in dry.stdout.splitlines() if not line.startswith("=")]
+    assert changed == ["+ tj-post-drawn-by-hand  added"]
