@@ -62,9 +62,14 @@ def filtered(
 
 
 class MapHTML(str):
-    """The HTML text of a map page (a ``str``); a notebook displays it as the map itself."""
+    """The HTML text of a map page (a ``str``); a notebook displays it as the map itself.
 
-    __slots__ = ()
+    ``sites`` is how many sites the page shows at its own date, ``shows`` the same in words
+    with the filters ("3 sites (status attested; as of 2018-12-31)").
+    """
+
+    sites: int = 0
+    shows: str = ""
 
     def _repr_html_(self) -> str:
         # The page is a whole document with its own Content-Security-Policy: it goes into an
@@ -110,7 +115,7 @@ def render(
 
     Returns the page's text; ``.save(path)`` writes it and a notebook shows it inline.
     """
-    from facilitymap.maps import MapSpec, render_map
+    from facilitymap.maps import MapSpec, make_map
 
     spec = MapSpec(
         name="map",
@@ -124,7 +129,10 @@ def render(
         offline=offline,
         since=since,
     )
-    return MapHTML(render_map(as_layer(layer_or_path), spec))
+    made = make_map(as_layer(layer_or_path), spec)
+    page = MapHTML(made.html)
+    page.sites, page.shows = made.sites, spec.describe(made.sites)
+    return page
 
 
 def export(

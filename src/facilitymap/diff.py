@@ -697,7 +697,9 @@ def change_words(old: Any, new: Any, limit: int = SHORT_VALUE_CHARS) -> str:
     if isinstance(old, str) and isinstance(new, str):
         old_text, new_text = " ".join(old.split()), " ".join(new.split())
         pairs = zip(old_text, new_text, strict=False)
-        same = next((i for i, (a, b) in enumerate(pairs) if a != b), min(map(len, (old_text, new_text))))
+        same = next(
+            (i for i, (a, b) in enumerate(pairs) if a != b), min(map(len, (old_text, new_text)))
+        )
         if same > limit // 2 and max(len(old_text), len(new_text)) > limit:
             # Both would be cut before they differ: show each from a little before that.
             start = same - 20

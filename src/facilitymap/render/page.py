@@ -41,7 +41,7 @@ _JSON_ESCAPES = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
-_PASSED_MEMBERS = ("deciding_claims", "official_words", "later_claims", "changes")
+_PASSED_MEMBERS = ("deciding_claims", "official_words", "later_claims", "changes", "steps")
 
 
 # What the page needs of a site before it draws (the rest waits in the details element).
@@ -72,6 +72,7 @@ def build_html(
     context: Mapping[str, Any] | None = None,
     offline: bool = True,
     compress: bool | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> str:
     """Render sites as one interactive HTML map page.
 
@@ -82,7 +83,9 @@ def build_html(
         members are shown too: ``deciding_claims`` (ids of the claims that decide the
         status), ``official_words`` (who holds which official position: "denied by
         Tajikistan and China"), ``later_claims`` (how many claims after ``as_of`` were
-        left out) and ``changes`` (what changed in the site since ``since``, in words).
+        left out), ``changes`` (what changed in the site since ``since``, in words) and
+        ``steps`` (the status from each claim date on, for the timeline: lists as
+        :class:`facilitymap.maps.PageStep` defines them; without it there is no timeline).
     title : str
         Page title and heading.
     as_of : date or ISO string, optional
@@ -99,6 +102,9 @@ def build_html(
         True inlines Leaflet (one self-contained file); False links it from unpkg with SRI.
     compress : bool, optional
         Embed the data deflated; None decides by size (:data:`COMPRESS_OVER`).
+    filters : mapping, optional
+        The filters that chose the sites (``statuses``, ``kinds``, ``countries``,
+        ``min_confidence``), named in the page header so a map says what it leaves out.
 
     Returns
     -------
@@ -119,6 +125,7 @@ def build_html(
             "data_version": data_version,
             "offline": offline,
             "leaflet": assets.LEAFLET_VERSION,
+            "filters": dict(filters or {}),
             # Only on maps that mark changes: other pages stay byte for byte as they were.
             **({"since": since, "since_removed": list(since_removed)} if since else {}),
         },

@@ -277,7 +277,7 @@
           return false;
         }
         var site = sites[areas[a]];
-        if (!visible[site.status]) continue;
+        if (!visible[site.status] || !site.present) continue;
         var style = VOCAB.statuses[site.status];
         if (site.area) {
           // Skip areas out of view, or too small to show beside their glyph.
@@ -380,7 +380,7 @@
           return false;
         }
         var s = sites[order[g]];
-        if (!visible[s.status]) continue;
+        if (!visible[s.status] || !s.present) continue;
         var gx = s.mx * scale - ox;
         var gy = s.my * scale - oy;
         if (gx < view.minX || gx > view.maxX || gy < view.minY || gy > view.maxY) continue;
@@ -447,8 +447,15 @@
     // first), without finishing a draw under way (a click or the pointer moving): the shown
     // image may be a previous view's, moved and scaled.
     shownAt: function (point) {
+      var all = this.shownAllAt(point, 1);
+      return all.length ? all[0] : -1;
+    },
+
+    // Every site whose glyph is under a layer point, topmost first (at most `limit`).
+    shownAllAt: function (point, limit) {
+      var found = [];
       var shown = this._shown;
-      if (!shown || !this._map) return -1;
+      if (!shown || !this._map) return found;
       var map = this._map;
       // The point in the shown image's layer pixels.
       var scale = map.getZoomScale(map.getZoom(), shown.zoom);
@@ -462,9 +469,12 @@
         var reach = (VOCAB.statuses[site.status].size * 1.3 + GLYPH_TOLERANCE) / scale;
         var dx = hits.x[k] - px;
         var dy = hits.y[k] - py;
-        if (dx * dx + dy * dy <= reach * reach) return site.i;
+        if (dx * dx + dy * dy <= reach * reach) {
+          found.push(site.i);
+          if (found.length === limit) break;
+        }
       }
-      return -1;
+      return found;
     },
 
     drawnIds: function () {
