@@ -322,3 +322,19 @@ def test_cli_defaults_are_the_real_endpoints():
     params = {p.name: p.default for p in cli.commands["archive"].params}
     assert params["api"] == AVAILABILITY_API
     assert params["save_api"] == SAVE_API
+
+
+def test_a_layer_edited_meanwhile_is_not_overwritten(wayback, layer):
+    from facilitymap.errors import ConcurrentEditError
+
+    (first,) = _pick_sources(layer, 1)
+    wayback.snapshots[first.url] = [("20190301000000", "200")]
+    edited = layer.read_bytes().replace(b'"name": "', b'"name": "Edited: ', 1)
+
+    def progress(done, total):
+        if done == 0:  # someone saves the layer after the run has read it
+            layer.write_bytes(edited)
+
+    with pytest.raises(ConcurrentEditError, match="changed on disk since it was read"):
+        archive_layer(layer, api=wayback.api, allow_private=True, progress=progress)
+    assert layer.read_bytes() == edited

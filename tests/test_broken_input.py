@@ -148,12 +148,14 @@ ERROR_FILES = sorted(p for p in INVALID_DIR.glob("*.geojson") if not p.name.star
 
 # import recomputes derived fields (a mismatch is only a warning there) and accepts the
 # WGS 84 `crs` member older tools write; everything else must be refused by import too.
-# A bare array of Features is read as a collection, with a notice (#13).
+# What GIS tools write is accepted on import, with a notice (#13): a bare array of Features
+# is read as a collection, and z values are dropped.
 IMPORT_ACCEPTS = {
     "broken-evidence-mismatch",
     "derived-status-mismatch",
     "crs-member",
     "broken-top-level-array",
+    "three-d-position",
 }
 
 

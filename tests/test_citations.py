@@ -34,7 +34,14 @@ def sites():
 
 
 def _distinct_sources(sites) -> dict[str, Source]:
-    return {source.id: source for site in sites for source in site.sources}
+    """The sources by id; one id, one publication in this layer (a test below checks the
+    case of one id used for two different records)."""
+    found: dict[str, Source] = {}
+    for source in (source for site in sites for source in site.sources):
+        known = found.get(source.id)
+        if known is None or (source.accessed or "") > (known.accessed or ""):
+            found[source.id] = source  # read again later: the latest accessed date
+    return found
 
 
 def test_one_item_per_distinct_source_with_every_field(sites):
@@ -66,6 +73,15 @@ def test_archive_url_goes_to_archive_location(sites):
     (item,) = csl_items([site])
     assert item["archive"] == "web.archive.org"
     assert item["archive_location"] == "https://web.archive.org/web/2019/x"
+
+
+def test_one_publication_read_twice_is_one_entry_with_the_latest_date(sites):
+    source = sites[0].sources[0].replace(accessed="2026-01-01", note="read first")
+    again = source.replace(accessed="2026-11-30", note="read again")
+    a = sites[0].replace(sources=[source])
+    b = sites[1].replace(sources=[again])
+    (item,) = csl_items([a, b])
+    assert item["id"] == source.id and item["accessed"] == {"date-parts": [[2026, 11, 30]]}
 
 
 def test_same_id_different_records_are_told_apart(sites):
@@ -154,6 +170,7 @@ def test_csl_json_reads_back_to_the_same_sources(sites):
     items = json.loads(json.dumps(csl_items(sites)))
     back = sources_from_csl_json(items)
     expected = [s.replace(note=None) for s in _distinct_sources(sites).values()]
+    assert len(back) == len(expected)
     assert back == expected
 
 

@@ -134,7 +134,8 @@ def test_encoded_page_sites_match_the_dict_path():
         MapSpec(name="b", output="b.html", as_of=__import__("datetime").date(2021, 10, 28)),
         MapSpec(name="c", output="c.html", statuses=("attested-denied",)),
     ):
-        records = json.loads(json.dumps([_site_record(f) for f in map_features(layer, spec)]))
+        features = map_features(layer, spec, timeline=True)
+        records = json.loads(json.dumps([_site_record(f) for f in features]))
         encoded = page_sites(layer, spec)
         assert json.loads(bytes(encoded)) == [_index_record(r) for r in records]
         details = [  # the page is given no unknown properties

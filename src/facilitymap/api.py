@@ -62,9 +62,14 @@ def filtered(
 
 
 class MapHTML(str):
-    """The HTML text of a map page (a ``str``); a notebook displays it as the map itself."""
+    """The HTML text of a map page (a ``str``); a notebook displays it as the map itself.
 
-    __slots__ = ()
+    ``sites`` is how many sites the page shows at its own date, ``shows`` the same in words
+    with the filters ("3 sites (status attested; as of 2018-12-31)").
+    """
+
+    sites: int = 0
+    shows: str = ""
 
     def _repr_html_(self) -> str:
         # The page is a whole document with its own Content-Security-Policy: it goes into an
@@ -101,12 +106,16 @@ def render(
     min_confidence: str | None = None,
     as_of: date | str | None = None,
     offline: bool = True,
+    since: str | None = None,
 ) -> MapHTML:
     """The interactive map of a layer as one self-contained HTML page (``facilitymap render``).
 
+    ``since`` (a git revision or a date) marks the sites changed since that version of the
+    layer's file (:func:`facilitymap.diff.changes_since`).
+
     Returns the page's text; ``.save(path)`` writes it and a notebook shows it inline.
     """
-    from facilitymap.maps import MapSpec, render_map
+    from facilitymap.maps import MapSpec, make_map
 
     spec = MapSpec(
         name="map",
@@ -118,8 +127,12 @@ def render(
         min_confidence=min_confidence,
         as_of=parse_as_of(as_of),
         offline=offline,
+        since=since,
     )
-    return MapHTML(render_map(as_layer(layer_or_path), spec))
+    made = make_map(as_layer(layer_or_path), spec)
+    page = MapHTML(made.html)
+    page.sites, page.shows = made.sites, spec.describe(made.sites)
+    return page
 
 
 def export(

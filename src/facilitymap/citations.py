@@ -54,31 +54,45 @@ CSL_TYPE = "webpage"
 
 
 def _unique_sources(sites: Iterable[Site]) -> list[tuple[str, Source]]:
-    """``(citation id, source)`` once per distinct source record, in layer order."""
+    """``(citation id, source)`` once per distinct source record, in layer order.
+
+    Records of one id that differ only in ``accessed`` (and ``note``) are one publication read
+    on different days: one entry, with the latest ``accessed``.
+    """
     by_id: dict[str, list[tuple[Site, Source]]] = {}
     for site in sites:
         for source in site.sources:
             by_id.setdefault(source.id, []).append((site, source))
     out: list[tuple[str, Source]] = []
     for source_id, uses in by_id.items():
-        records = {_record_key(source) for _, source in uses}
-        if len(records) == 1:
-            out.append((source_id, uses[0][1]))
+        if len({_record_key(source) for _, source in uses}) == 1:
+            out.append((source_id, _latest(source for _, source in uses)))
             continue
-        seen: set[tuple] = set()
+        grouped: dict[tuple, list[Source]] = {}
+        first_site: dict[tuple, str] = {}
         for site, source in uses:
-            key = (site.id, _record_key(source))
-            if key not in seen:
-                seen.add(key)
-                out.append((f"{site.id}:{source_id}", source))
+            key = _record_key(source)
+            grouped.setdefault(key, []).append(source)
+            first_site.setdefault(key, site.id)
+        out += [(f"{first_site[k]}:{source_id}", _latest(v)) for k, v in grouped.items()]
     return out
 
 
 def _record_key(source: Source) -> tuple:
-    # The note is about the source's use in one site; the same publication may be noted twice.
+    # The note is about the source's use in one site, and the same publication may have been
+    # read again later: neither makes it another publication.
     data = source.to_json_dict()
     data.pop("note", None)
+    data.pop("accessed", None)
     return tuple(sorted((k, repr(v)) for k, v in data.items()))
+
+
+def _latest(sources: Iterable[Source]) -> Source:
+    from facilitymap.dates import date_end
+
+    listed = list(sources)
+    dated = [s for s in listed if s.accessed]
+    return max(dated, key=lambda s: date_end(s.accessed)) if dated else listed[0]
 
 
 def _date_parts(value: str) -> dict[str, Any]:

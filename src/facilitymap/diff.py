@@ -301,7 +301,10 @@ def diff_layers(
         if site.id not in before:
             result.added.append(_summary(site))
             continue
-        site_diff = diff_sites(before[site.id], site)
+        previous = before[site.id]
+        if previous == site:  # msgspec compares in C: most sites of a contribution are as they were
+            continue
+        site_diff = diff_sites(previous, site)
         if not site_diff.empty:
             result.changed.append(site_diff)
     result.removed = [_summary(site) for site in old.sites if site.id not in after_ids]
@@ -347,6 +350,8 @@ def _diff_records(old: list, new: list) -> tuple[list, list, list[RecordChange]]
         previous = before.get(record.id)
         if previous is None:
             added.append(record)
+            continue
+        if previous == record:
             continue
         a, b = previous.to_json_dict(), record.to_json_dict()
         fields = tuple(
@@ -410,6 +415,13 @@ def _plain(value: Any) -> Any:
 
 
 def _status_change(old: Site, new: Site, site_diff: SiteDiff) -> StatusChange | None:
+    if (old.claims, old.sources, old.country, old.governments) == (
+        new.claims,
+        new.sources,
+        new.country,
+        new.governments,
+    ):
+        return None  # nothing the status rule reads has changed
     before, after = _derived(old), _derived(new)
     if before == after:
         return None
@@ -417,11 +429,7 @@ def _status_change(old: Site, new: Site, site_diff: SiteDiff) -> StatusChange | 
     claim_phrases = []
     for record in site_diff.claims_changed:
         if record.recoded:
-            what = ", ".join(
-                f"{f.field}: {_short(f.old)} → {_short(f.new)}"
-                for f in record.fields
-                if f.field in CODING_FIELDS
-            )
+            what = ", ".join(_field_line(f) for f in record.fields if f.field in CODING_FIELDS)
             claim_phrases.append((record.id, f"{record.id} re-coded ({what})"))
     claim_phrases += [
         (c.id, f"{c.id} added ({c.stance}, {c.date})") for c in site_diff.claims_added
@@ -450,6 +458,85 @@ def _status_change(old: Site, new: Site, site_diff: SiteDiff) -> StatusChange | 
         causes += [f"source {s.id} added" for s in site_diff.sources_added if s.id in cited]
         causes += [f"source {s.id} removed" for s in site_diff.sources_removed if s.id in cited]
     return StatusChange(before, after, tuple(causes), bool(claim_phrases))
+
+
+# ---------------------------------------------------------------------------- since a version
+
+_DATE_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+@dataclass(frozen=True)
+class SinceChanges:
+    """What changed in a layer since an earlier version, for marking sites on a map.
+
+    ``label`` names the version (``HEAD~3`` or ``2024-01-01 (commit 1a2b3c4)``), ``changes``
+    maps each added or changed site id to its changes in words (``["new since ..."]`` for an
+    added site), ``removed`` lists the names of sites that are gone.
+    """
+
+    label: str
+    changes: dict[str, tuple[str, ...]]
+    added: frozenset[str]
+    removed: tuple[str, ...]
+
+
+def changes_since(layer: Layer, since: str) -> SinceChanges:
+    """Changes of ``layer`` since ``since``: a git revision or a date (YYYY, YYYY-MM, YYYY-MM-DD).
+
+    The earlier version is the layer's own file as git has it, read in the repository that
+    holds ``layer.path``: at revision ``since``, or for a date the last commit that touched
+    the file by the end of that day (period). When the file did not exist yet, every site is
+    new.
+
+    Raises
+    ------
+    DiffError
+        When the layer has no path, is not in a git repository, or the revision is unknown.
+    """
+    if layer.path is None:
+        raise DiffError("--since needs a layer read from a file in a git repository")
+    folder = layer.path.resolve().parent
+    name = layer.path.name
+    label = since
+    if _DATE_RE.fullmatch(since):
+        from facilitymap.dates import date_end
+
+        try:
+            end = date_end(since)
+        except ValueError as err:
+            raise DiffError(f"--since {since}: {err}") from None
+        commit = _git_output(
+            ["rev-list", "-1", f"--before={end.isoformat()} 23:59:59", "HEAD", "--", name], folder
+        )
+        if not commit:
+            old = Layer(sites=[])
+            label = f"{since} (before the layer's first commit)"
+        else:
+            old = _parse(_git_show(f"{commit}:./{name}", folder), f"{since}:{name}")
+            label = f"{since} (commit {commit[:7]})"
+    else:
+        old = _parse(_git_show(f"{since}:./{name}", folder), f"{since}:{name}")
+    diff = diff_layers(old, layer, label, str(layer.path))
+    changes: dict[str, tuple[str, ...]] = {s.id: (f"new since {label}",) for s in diff.added}
+    changes.update({site.id: tuple(_site_lines(site)) for site in diff.changed})
+    return SinceChanges(
+        label,
+        changes,
+        frozenset(s.id for s in diff.added),
+        tuple(s.name for s in diff.removed),
+    )
+
+
+def _git_output(args: list[str], cwd: Path) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as err:
+        raise DiffError(f"cannot run git: {err.strerror or err}") from None
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = why[-1].removeprefix("fatal: ") if why else f"git exited {done.returncode}"
+        raise DiffError(f"{cwd}: {reason}")
+    return done.stdout.decode("utf-8", "replace").strip()
 
 
 # ---------------------------------------------------------------------------- review checks
@@ -593,7 +680,37 @@ def _source_line(source: Source) -> str:
 
 
 def _field_line(change: FieldChange) -> str:
-    return f"{change.field}: {_short(change.old)} → {_short(change.new)}"
+    return f"{change.field}: {change_words(change.old, change.new)}"
+
+
+def change_words(old: Any, new: Any, limit: int = SHORT_VALUE_CHARS) -> str:
+    """A change of one value in words: ``"a" → "b"``; for lists of ids the items added and
+    removed (``+irna-2024-07-13, -ap-2019``); for long texts the part where they differ.
+
+    >>> change_words(["s1", "s2"], ["s2", "s3"])
+    '+s3, -s1'
+    """
+    if _is_str_list(old) and _is_str_list(new):
+        added = [f"+{v}" for v in new if v not in old]
+        removed = [f"-{v}" for v in old if v not in new]
+        return ", ".join(added + removed) or f"reordered: {_short(new, limit)}"
+    if isinstance(old, str) and isinstance(new, str):
+        old_text, new_text = " ".join(old.split()), " ".join(new.split())
+        pairs = zip(old_text, new_text, strict=False)
+        same = next(
+            (i for i, (a, b) in enumerate(pairs) if a != b), min(map(len, (old_text, new_text)))
+        )
+        if same > limit // 2 and max(len(old_text), len(new_text)) > limit:
+            # Both would be cut before they differ: show each from a little before that.
+            start = same - 20
+            return (
+                f"{_short('…' + old_text[start:], limit)} → {_short('…' + new_text[start:], limit)}"
+            )
+    return f"{_short(old, limit)} → {_short(new, limit)}"
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _site_lines(site: SiteDiff) -> list[str]:
@@ -795,8 +912,11 @@ __all__ = [
     "GeometryChange",
     "LayerDiff",
     "RecordChange",
+    "SinceChanges",
     "SiteDiff",
     "StatusChange",
+    "change_words",
+    "changes_since",
     "diff_layers",
     "diff_sites",
     "distance_km",

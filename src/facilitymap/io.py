@@ -304,7 +304,7 @@ def parse_plain_run(text: bytearray, run: PlainRun) -> list[Site] | None:
     msgspec.json.Encoder().encode_into(parsed, text)
     if text.count(b":") != colons:
         return None
-    return _plain_sites(parsed if run.tail is None else parsed.features)
+    return _plain_sites(parsed if isinstance(parsed, list) else parsed.features)
 
 
 def _first_feature_is_plain(text: bytes | bytearray, *, collection: bool) -> bool:
@@ -319,6 +319,7 @@ def _first_feature_is_plain(text: bytes | bytearray, *, collection: bool) -> boo
     if found is None:
         return True
     cut = found.start(1)
+    kind: Any  # a collection, or a list of features
     if collection:
         end = _FEATURES_LAST.search(text, max(0, len(text) - _TAIL_BYTES))
         if end is None:
@@ -337,9 +338,10 @@ def parse_run_slowly(text: bytearray, run: PlainRun) -> list[Site] | None:
     """The sites of a run that the fast path does not take (unknown properties, which a
     layer keeps; escaped characters), parsed the slow way; None if the run has any problem,
     which only a parse of the whole layer can place (feature numbers, lines, columns)."""
+    data = bytes(text)
     if run.tail is None:
-        text = b"".join((b'{"type":"FeatureCollection","features":', text, b"}"))
-    layer, problems = _parse_layer(bytes(text), "<run>", fast=False)
+        data = b"".join((b'{"type":"FeatureCollection","features":', data, b"}"))
+    layer, problems = _parse_layer(data, "<run>", fast=False)
     return None if layer is None or problems else layer.sites
 
 

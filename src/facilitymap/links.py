@@ -173,7 +173,7 @@ class LinkResult:
 def _status_text(status: int | None) -> str:
     # The phrase comes from our own table, never from the server.
     try:
-        return f"{status} {HTTPStatus(status).phrase}"
+        return f"{status} {HTTPStatus(status).phrase}"  # type: ignore[arg-type]  # None: TypeError
     except (ValueError, TypeError):
         return str(status)
 

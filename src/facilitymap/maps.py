@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -39,7 +39,7 @@ from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
 from facilitymap.io import Layer, site_to_feature
 from facilitymap.listing import select_sites
-from facilitymap.model import CONFIDENCES, KINDS, STATUSES, LocalName, Site
+from facilitymap.model import CONFIDENCES, KINDS, STATUSES, Claim, LocalName, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites
@@ -62,6 +62,50 @@ class MapSpec:
     min_confidence: str | None = None
     as_of: date | None = None
     offline: bool = True
+    # Mark the sites changed since this git revision or date (facilitymap.diff.changes_since);
+    # ``since_changes`` holds what changed, filled by :func:`with_changes_since`.
+    since: str | None = None
+    since_changes: Any = field(default=None, compare=False, hash=False, repr=False)
+
+    def filters(self) -> dict[str, Any]:
+        """The filters this map applies, by name (only those set): what the page header and
+        the CLI name when they say what a map shows."""
+        chosen = {
+            "statuses": list(self.statuses),
+            "kinds": list(self.kinds),
+            "countries": list(self.countries),
+            "min_confidence": self.min_confidence,
+        }
+        return {key: value for key, value in chosen.items() if value}
+
+    def describe(self, count: int) -> str:
+        """How many sites the map shows, and under which filters and date, in words."""
+        words = [f"{_FILTER_WORDS[key]} {_listed(v)}" for key, v in self.filters().items()]
+        if self.as_of is not None:
+            words.append(f"as of {self.as_of.isoformat()}")
+        where = f" ({'; '.join(words)})" if words else ""
+        return f"{count} site{'' if count == 1 else 's'}{where}"
+
+
+def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
+    """``spec`` with the changes since ``spec.since`` worked out (git is read once per map)."""
+    if spec.since is None or spec.since_changes is not None:
+        return spec
+    from facilitymap.diff import changes_since
+
+    return replace(spec, since_changes=changes_since(layer, spec.since))
+
+
+_FILTER_WORDS = {
+    "statuses": "status",
+    "kinds": "kind",
+    "countries": "country",
+    "min_confidence": "confidence at least",
+}
+
+
+def _listed(value: Any) -> str:
+    return " or ".join(value) if isinstance(value, list) else str(value)
 
 
 @dataclass(frozen=True)
@@ -100,40 +144,109 @@ class BuiltMap:
 # ---------------------------------------------------------------------------- one map
 
 
-def _selected(layer: Layer, spec: MapSpec) -> list[Site]:
-    return select_sites(
+def _selected(layer: Layer, spec: MapSpec) -> list[tuple[Site, list[PageStep]]]:
+    """The sites of a map with their status steps: every site the page's timeline can show,
+    i.e. that passes the status filter at one of its steps (the page hides it on the days
+    it does not, as ``render --as-of`` that day would)."""
+    chosen = []
+    for site in select_sites(
         layer.sites,
-        statuses=spec.statuses,
         kinds=spec.kinds,
         countries=spec.countries,
         min_confidence=spec.min_confidence,
         as_of=spec.as_of,
-    )
+    ):
+        steps = status_steps(site, spec.as_of)
+        statuses = [step.status for step in steps] or [derive_site(site, as_of=spec.as_of).status]
+        if not spec.statuses or any(status in spec.statuses for status in statuses):
+            chosen.append((site, steps))
+    return chosen
 
 
-def map_features(layer: Layer, spec: MapSpec) -> list[dict[str, Any]]:
+def _shown(steps: list[PageStep], spec: MapSpec) -> bool:
+    """Whether a site is on the map at the map's own date (its last step). A site without
+    claims has no step: it is on every day (the status filter kept it or left it out)."""
+    return not steps or not spec.statuses or steps[-1].status in spec.statuses
+
+
+def _known(site: Site, steps: list[PageStep]) -> list[Claim]:
+    """The site's claims known at the map's date, in page order."""
+    claims = claims_in_page_order(site.claims)
+    return claims[: steps[-1].claims] if steps else claims
+
+
+class PageStep(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """A site's status from one day on, as :mod:`facilitymap.status` derives it: the page's
+    timeline shows the last step on or before the chosen day (JSON: an array in this order)."""
+
+    date: str  # ISO day: the end of the claim date(s) the step begins with
+    status: str
+    official_status: str
+    evidence: str
+    claims: int  # how many of the site's claims, in page order, are known by then
+    deciding_claims: list[str]
+
+
+def claims_in_page_order(claims: Sequence[Claim]) -> list[Claim]:
+    """Claims as the page lists them: by the end of their date, then id."""
+    return sorted(claims, key=lambda c: (date_end(c.date), c.id))
+
+
+def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
+    """The site's status at each day a claim of it is dated (claims after ``as_of`` ignored):
+    one step per distinct day, the first being the day the site is first on record."""
+    claims = claims_in_page_order(site.claims)
+    steps = []
+    for k, claim in enumerate(claims):
+        day = date_end(claim.date)
+        if as_of is not None and day > as_of:
+            break
+        if k + 1 < len(claims) and date_end(claims[k + 1].date) == day:
+            continue  # the step begins with the day's last claim
+        derived = derive_site(site, as_of=day)
+        steps.append(
+            PageStep(
+                date=day.isoformat(),
+                status=derived.status,
+                official_status=derived.official_status,
+                evidence=derived.evidence,
+                claims=k + 1,
+                deciding_claims=list(derived.deciding_claims),
+            )
+        )
+    return steps
+
+
+def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list[dict[str, Any]]:
     """The sites of a map as GeoJSON Features, status and claims as of ``spec.as_of``.
 
     Each Feature carries foreign members the page shows: ``deciding_claims`` (the ids
     of the claims that decide its status), ``official_words`` (who holds which official
-    position, when a government denies or more than one is concerned) and, on an as-of map,
-    ``later_claims`` (how many claims were left out because they came later).
+    position, when a government denies or more than one is concerned), ``changes`` (what
+    changed since ``spec.since``) and, on an as-of map, ``later_claims`` (how many claims
+    were left out because they came later). Claims are in page order
+    (:func:`claims_in_page_order`). With ``timeline``, also the sites the page's timeline
+    can show (:func:`_selected`), each with ``steps`` (:class:`PageStep` as lists): what the
+    page is given.
     """
-    sites = _selected(layer, spec)
+    changes = _changes(layer, spec)
     features = []
-    for site in sites:
-        feature = site_to_feature(site, as_of=spec.as_of)
+    for site, steps in _selected(layer, spec):
+        if not (timeline or _shown(steps, spec)):
+            continue
+        known = _known(site, steps)
+        feature = site_to_feature(site.replace(claims=known), as_of=spec.as_of)
         derived = derive_site(site, as_of=spec.as_of)
         feature["deciding_claims"] = list(derived.deciding_claims)
+        if site.id in changes:
+            feature["changes"] = list(changes[site.id])
         words = official_words(derived)
         if words is not None:
             feature["official_words"] = words
-        if spec.as_of is not None:
-            props = feature["properties"]
-            known = [c for c in props["claims"] if date_end(c["date"]) <= spec.as_of]
-            if len(known) < len(props["claims"]):
-                feature["later_claims"] = len(props["claims"]) - len(known)
-                props["claims"] = known
+        if len(known) < len(site.claims):
+            feature["later_claims"] = len(site.claims) - len(known)
+        if timeline:
+            feature["steps"] = [msgspec.to_builtins(step) for step in steps]
         features.append(feature)
     return features
 
@@ -171,8 +284,10 @@ class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
     deciding_claims: list[str] = []
     official_words: str | None = None
     later_claims: int | None = None
+    changes: list[str] | None = None
     properties: _IndexProperties | None = None
     last: str | None = None
+    steps: list[PageStep] = []
 
 
 _ENCODE = msgspec.json.Encoder()
@@ -186,9 +301,8 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     page does not show; several times faster for large layers, where building a dict per
     site dominated a render. Large layers are encoded in chunks over the cores.
     """
-    parts = map_chunks(
-        functools.partial(_encode_page_sites, as_of=spec.as_of), _selected(layer, spec)
-    )
+    encode = functools.partial(_encode_page_sites, spec=spec, changes=_changes(layer, spec) or None)
+    parts = map_chunks(encode, _selected(layer, spec))
     encoded = EncodedSites(_join_arrays([index for index, _, _ in parts]))
     encoded.details = _join_arrays([details for _, details, _ in parts])
     encoded.count = sum(count for _, _, count in parts)
@@ -200,16 +314,26 @@ def _join_arrays(arrays: list[bytes]) -> bytes:
     return b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
 
 
-def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, bytes, int]:
-    """The index and details JSON arrays of ``sites``, and how many there are."""
+def _changes(layer: Layer, spec: MapSpec) -> dict[str, tuple[str, ...]]:
+    return with_changes_since(layer, spec).since_changes.changes if spec.since else {}
+
+
+def _encode_page_sites(
+    sites: list[tuple[Site, list[PageStep]]],
+    spec: MapSpec,
+    changes: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[bytes, bytes, int]:
+    """The index and details JSON arrays of ``sites``, and how many the map shows at its
+    own date."""
+    as_of = spec.as_of
     records, details = [], []
+    shown = 0
     areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
-    for site in sites:
+    for site, steps in sites:
+        shown += _shown(steps, spec)
         derived = derive_site(site, as_of=as_of)
-        claims, later = site.claims, None
-        if as_of is not None:
-            claims = [c for c in site.claims if date_end(c.date) <= as_of]
-            later = (len(site.claims) - len(claims)) or None
+        claims = _known(site, steps)
+        later = (len(site.claims) - len(claims)) or None
         properties = site.replace(
             claims=claims,
             official_status=derived.official_status,
@@ -226,6 +350,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
             deciding_claims=list(derived.deciding_claims),
             official_words=official_words(derived),
             later_claims=later,
+            changes=list(changes[site.id]) if changes and site.id in changes else None,
             properties=_IndexProperties(
                 name=site.name,
                 local_names=site.local_names,
@@ -237,6 +362,7 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
                 location=_IndexLocation(radius) if radius is not None else None,
             ),
             last=max((c.date for c in claims), key=date_end, default=None),
+            steps=steps,
         )
         details.append(properties)
         geometry = canonical_geometry(site.geometry, site.location.precision_m)
@@ -247,9 +373,11 @@ def _encode_page_sites(sites: list[Site], as_of: date | None) -> tuple[bytes, by
                 record.g = geometry
                 areas.append(record)
         records.append(record)
-    for record, (lon, lat) in zip(areas, representative_points([r.g for r in areas]), strict=True):
+    for record, (lon, lat) in zip(
+        areas, representative_points([r.g for r in areas if r.g]), strict=True
+    ):
         record.c = [round(lon, 6), round(lat, 6)]
-    return _ENCODE.encode(records), _ENCODE.encode(details), len(records)
+    return _ENCODE.encode(records), _ENCODE.encode(details), shown
 
 
 def data_version(layer: Layer) -> str:
@@ -288,21 +416,42 @@ def render_map(layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | 
         Country borders (a FeatureCollection); True loads the project's
         (:func:`default_context`), False or None draws none.
     """
+    return make_map(layer, spec, context=context).html
+
+
+@dataclass(frozen=True)
+class MadeMap:
+    """A map's page, and how many sites it shows (what the CLI reports)."""
+
+    html: str
+    sites: int
+
+
+def make_map(
+    layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | None = True
+) -> MadeMap:
+    """:func:`render_map`, with the number of sites the page shows."""
+    spec = with_changes_since(layer, spec)
     with gc_paused():
-        return _page(layer, spec, page_sites(layer, spec), context)
+        sites = page_sites(layer, spec)
+        return MadeMap(_page(layer, spec, sites, context), sites.count)
 
 
 def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
     if context is True:
         context = default_context()
     title = spec.title or str(layer.extra_members.get("name") or DEFAULT_TITLE)
+    since = with_changes_since(layer, spec).since_changes
     return build_html(
         features,
         title=title,
         as_of=spec.as_of,
+        since=since.label if since else None,
+        since_removed=since.removed if since else (),
         data_version=data_version(layer),
         context=context or None,
         offline=spec.offline,
+        filters=spec.filters(),
     )
 
 
@@ -320,6 +469,7 @@ _MAP_KEYS = frozenset(
         "min_confidence",
         "as_of",
         "offline",
+        "since",
     }
 )
 _SHOT_KEYS = frozenset({"map", "output", "width", "height"})
@@ -426,6 +576,9 @@ def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
     offline = entry.get("offline", True)
     if not isinstance(offline, bool):
         raise fail(f"{where}.offline", "must be true or false")
+    since = entry.get("since")
+    if since is not None and (not isinstance(since, str) or not since):
+        raise fail(f"{where}.since", "must be a git revision or a date, as a string")
     return MapSpec(
         name=name,
         output=_file_name(entry.get("output"), ".html", fail, f"{where}.output"),
@@ -436,6 +589,7 @@ def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
         min_confidence=confidence,
         as_of=as_of,
         offline=offline,
+        since=since,
     )
 
 
@@ -474,6 +628,7 @@ def build_maps(
     for number, spec in enumerate(config.maps, 1):
         started = perf_counter()
         with gc_paused():
+            spec = with_changes_since(layer, spec)
             sites = page_sites(layer, spec)
             data = _page(layer, spec, sites, context).encode("utf-8")
         path = out / spec.output
@@ -483,10 +638,12 @@ def build_maps(
         result = BuiltMap(spec, path, sites.count, len(data), perf_counter() - started, changed)
         built.append(result)
         progress(
-            f"[{number}/{len(config.maps)}] {path}: {result.sites} sites, "
+            f"[{number}/{len(config.maps)}] {path}: {spec.describe(result.sites)}, "
             f"{result.size / 1024:,.0f} KiB, {result.seconds:.2f} s"
             + ("" if changed else " (unchanged)")
         )
+        if not result.sites:
+            progress(f"warning: {path} shows no site: nothing in the layer passes its filters")
     if config.screenshot and screenshot is not False:
         _screenshot(config.screenshot, out, built, screenshot, progress)
     return built

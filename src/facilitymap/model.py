@@ -386,7 +386,7 @@ def _finish_site(
     problems += [(k, "this key is reserved by facilitymap") for k in _RESERVED_KEYS if k in props]
     if site is None:
         problems += explain(Site, props)
-    if problems:
+    if problems or site is None:  # explain finds a problem whenever msgspec did
         return RecordError(problems)
     site.id = site_id
     site.geometry = geometry
@@ -418,7 +418,7 @@ def record_from_dict(cls: type, data: Any) -> Any:
     Raises RecordError with every problem.
     """
     try:
-        record = msgspec.convert(data, cls)
+        record: Any = msgspec.convert(data, cls)
     except msgspec.ValidationError:
         raise RecordError(explain(cls, data)) from None
     unknown = data.keys() - KNOWN_KEYS[cls]

@@ -13,6 +13,7 @@ the stdlib with a pairs hook took 0.40 s.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import orjson
@@ -48,8 +49,8 @@ def _recording_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(obj) == len(pairs):
         return obj
     marked = _MarkedDict(obj)
-    seen: set[str] = set()
-    marked.duplicates = sorted({k for k, _ in pairs if k in seen or seen.add(k)})
+    counts = Counter(k for k, _ in pairs)
+    marked.duplicates = sorted(k for k, n in counts.items() if n > 1)
     return marked
 
 

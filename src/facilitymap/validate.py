@@ -92,16 +92,16 @@ def _validate_in_parts(fd: int, size: int, path: str, today: date) -> list[Probl
     check = functools.partial(_check_run, fd=fd, path=path, today=today)
     # Every run in a child: the sites are built and dropped there (freeing them one by one
     # would cost this process a tenth of the time).
-    checked = map_parts(check, runs, in_children=True)
-    if any(result is None for result in checked):
+    encoded = map_parts(check, runs, in_children=True)
+    if any(result is None for result in encoded):
         return None
-    checked = [_RUN_RESULT.decode(result) for result in checked]
+    checked = [_RUN_RESULT.decode(result) for result in encoded if result is not None]
     site_ids = [site_id for ids, *_ in checked for site_id in ids]
     # The same problems in the same order as validate_layer's.
     problems = duplicate_ids(Counter(site_ids), path) if len(set(site_ids)) < len(site_ids) else []
-    for index in (1, 2, 3):
-        for result in checked:
-            problems += result[index]
+    problems += [problem for _, found, _, _ in checked for problem in found]
+    problems += [problem for _, _, countries, _ in checked for problem in countries]
+    problems += [problem for _, _, _, notices in checked for problem in notices]
     return problems
 
 

@@ -30,4 +30,6 @@ def test_the_vakhon_popup_says_who_denies(map_page, tmp_path, as_of, words):
     popup.wait_for()
     status = popup.locator(".fm-axes").inner_text()
     assert f"({words})" in status
+    item = map_page.page.locator(".fm-item-button[data-site='tj-ishkoshim-vakhon']")
+    assert item.inner_text().endswith(words.split("; ")[0])
     map_page.assert_clean()

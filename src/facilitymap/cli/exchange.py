@@ -32,7 +32,7 @@ class FormatChoice(click.Choice):
     def __init__(self) -> None:
         super().__init__(())
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         from facilitymap.citations import CITATION_FORMATS
         from facilitymap.exchange.registry import FORMATS

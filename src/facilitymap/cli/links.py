@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -25,7 +26,7 @@ class _Progress:
     def __init__(self, tty: bool, label: str = "Checking links") -> None:
         self.tty = tty
         self.label = label
-        self.bar = None
+        self.bar: Any = None  # a click progress bar, opened on the first call
         self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:

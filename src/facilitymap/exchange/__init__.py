@@ -10,7 +10,7 @@ CSV, KML and GeoJSON.
     sites = import_file("from-colleague.csv", column_map={"name": "Site name"})
 
 Every format carries the same flat columns (``FLAT_COLUMNS``; nested parts as JSON text);
-what each one loses is measured in ``tests/test_export_roundtrip.py`` and written down in
+what each one loses is measured in ``tests/test_import.py`` (round trips) and written down in
 ``docs/exchange.md``.
 """
 
@@ -27,6 +27,7 @@ from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.exchange import files, geometries, tabular
 from facilitymap.exchange.flat import (
+    COORDINATE_LIKE,
     FLAT_COLUMNS,
     LAT_NAMES,
     LON_NAMES,
@@ -45,6 +46,9 @@ from facilitymap.problems import Problem, errors
 from facilitymap.status import derive_site
 
 FORMATS = tuple(REGISTRY)
+_CSV_GEOMETRY = {"lon", "lat", "wkt"}
+# Our CSV's lon/lat, rewritten by GDAL with 15 significant digits, still name the same point.
+_SAME_DEGREES = 1e-9
 
 __all__ = [
     "FLAT_COLUMNS",
@@ -228,11 +232,16 @@ def read_sites(
     columns = {k for _, _, row in raw for k in row}
     missing = sorted(c for c in column_map.values() if c not in columns)
     if missing and raw:
-        found = ", ".join(sorted(columns))
         raise LayerError(
-            f"{path}: no column {', '.join(map(repr, missing))} (columns: {found})",
+            f"{path}: no column {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(sorted(columns))})",
             [Problem(label, "-", "--map", f"no column {c!r} in the file") for c in missing],
         )
+    # A copy of our CSV (its lon, lat and wkt columns still there) has '' for every blank
+    # cell, as the CSV had: there too a blank is absent.
+    blank_is_absent = reading.blank_is_absent or any(
+        {k.lower() for k in row} >= _CSV_GEOMETRY for _, _, row in raw
+    )
     records = []
     with_z = 0
     for row_label, geometry, source_row in raw:
@@ -241,13 +250,13 @@ def read_sites(
         if geometries.has_z(geometry):
             geometry = geometries.drop_z(geometry)
             with_z += 1
-        record, found = row_to_record(
+        record, cell_problems = row_to_record(
             row,
             geometry,
-            blank_is_absent=reading.blank_is_absent,
+            blank_is_absent=blank_is_absent,
             unescape=tabular.excel_unescape if excel_safe else None,
         )
-        records.append((row_label, row, record, found))
+        records.append((row_label, row, record, cell_problems))
     if with_z:
         problems.append(
             Problem(
@@ -258,16 +267,39 @@ def read_sites(
                 "notice",
             )
         )
+    _unmapped_coordinates(raw, records, column_map, label, problems)
     complete_new_sites([(lbl, rec) for lbl, _, rec, _ in records], label, problems)
     sites = []
-    for row_label, row, record, found in records:
+    for row_label, row, record, cell_problems in records:
         site_label = str(record.get("id") or row_label)
-        problems += [Problem(label, site_label, p.field, p.message) for p in found]
-        site = _validate(record, label, site_label, problems)
-        if site is not None:
-            _check_declared(site, row, label, problems)
-            sites.append(site)
+        problems += [Problem(label, site_label, p.field, p.message) for p in cell_problems]
+        built = _validate(record, label, site_label, problems)
+        if built is not None:
+            _check_declared(built, row, label, problems)
+            sites.append(built)
     return _finish(label, sites, problems)
+
+
+def _unmapped_coordinates(raw, records, column_map, label, problems) -> None:
+    # Rows that all came without a geometry while columns look like coordinates: say so,
+    # rather than import every site as unlocated without a word.
+    if not records or any(rec.get("geometry") is not None for _, _, rec, _ in records):
+        return
+    mapped = set(column_map.values())
+    columns = dict.fromkeys(k for _, _, row in raw for k in row if k not in mapped)
+    looks = [c for c in columns if COORDINATE_LIKE.search(c)]
+    if looks:
+        problems.append(
+            Problem(
+                label,
+                "-",
+                "geometry",
+                f"no geometry, so all {len(records)} site(s) would be unlocated; columns "
+                f"{', '.join(map(repr, looks))} look like coordinates: map them "
+                "(--map lon=COLUMN --map lat=COLUMN, or --map wkt=COLUMN)",
+                "warning",
+            )
+        )
 
 
 def _finish(label: str, sites: list[Site], problems: list[Problem]) -> ImportResult:
@@ -288,7 +320,7 @@ def _validate(record, label, site_label, problems) -> Site | None:
     except RecordError as err:
         for where, message in err.problems:
             if message == "required field is missing":
-                message += " (map a column to it with --map)"
+                message += " (map a column to it with --map, or use a recipe: docs/import.md)"
             problems.append(Problem(label, site_label, where or "site", message))
         return None
 
@@ -384,9 +416,9 @@ def _drop_repeated_geometry_columns(row: dict[str, Any], geometry: dict[str, Any
             if name in WKT_NAMES:
                 same = isinstance(value, str) and geometries.from_wkt(value) == geometry
             elif name in LON_NAMES:
-                same = point is not None and float(value) == point[0]
+                same = point is not None and abs(float(value) - point[0]) < _SAME_DEGREES
             elif name in LAT_NAMES:
-                same = point is not None and float(value) == point[1]
+                same = point is not None and abs(float(value) - point[1]) < _SAME_DEGREES
             else:
                 continue
         except (TypeError, ValueError):

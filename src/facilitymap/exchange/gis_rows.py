@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from facilitymap.exchange.kml import BALLOON_START
 from facilitymap.problems import Problem
 
 # Fields GDAL's LIBKML driver adds to every KML layer it reads, with the values they have
@@ -35,8 +36,13 @@ NEW_ROW_PLACEHOLDERS: dict[str, Any] = {
     "confidence": "low",
     "confidence_note": "Not assessed yet: added in a GIS tool without a note.",
 }
-NEW_ROW_LOCATION = {"basis": "analyst-estimate", "note": "Placed by hand in a GIS tool."}
-BALLOON_START = "<h3>"  # our KML balloon (kml.balloon) starts with the site's name
+NEW_ROW_LOCATION = {
+    "basis": "analyst-estimate",
+    "note": "Placed by hand in a GIS tool; the radius is a placeholder until reviewed.",
+}
+# A point needs a radius that contains the site; a hand-placed one states none, so a coarse
+# placeholder (50 km) that the warning names, rather than a precision nobody claimed.
+NEW_ROW_PRECISION_M = 50_000
 
 
 def undo_gis_columns(row: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +117,9 @@ def complete_new_sites(
             if not location.get(name):
                 location[name] = value
                 filled.append(f"location {name}")
+        if record["geometry"].get("type") == "Point" and location.get("precision_m") is None:
+            location["precision_m"] = NEW_ROW_PRECISION_M
+            filled.append(f"location precision_m {NEW_ROW_PRECISION_M}")
         base = "-".join(
             p for p in (str(record.get("country") or "").lower(), slug(str(record["name"]))) if p
         )

@@ -263,6 +263,16 @@ def children_by_site(
     return {k: [r for _, r in sorted(v, key=lambda item: item[0])] for k, v in grouped.items()}
 
 
+def _all_have_ids(path: Path, layers: list[str]) -> bool:
+    from facilitymap.exchange.ogr import pyogrio_module
+
+    pyogrio = pyogrio_module()
+    try:
+        return all("id" in pyogrio.read_info(str(path), layer=name)["fields"] for name in layers)
+    except Exception:  # unreadable layers: the caller's error names the layers
+        return False
+
+
 def read_gpkg(path: Path, problems: list[Problem]) -> Reading:
     """The ``sites`` layer (or the only layer: a copy renamed with ``-nln``), with claims and
     sources from their tables when the file has them (what an analyst edits in QGIS)."""
@@ -271,6 +281,19 @@ def read_gpkg(path: Path, problems: list[Problem]) -> Reading:
         table = "sites"
     elif len(layers) == 1:
         table = layers[0]
+    elif _all_have_ids(path, layers):
+        # One layer in parts: GDAL copies a KML's folders (one per status) as layers.
+        problems.append(
+            Problem(
+                str(path),
+                "-",
+                "file",
+                f"{len(layers)} layers, each with an id column ({', '.join(layers)}), read as one layer",
+                "notice",
+            )
+        )
+        rows = [row for layer in layers for row in read_table(path, layer, problems)]
+        return Reading(label_rows(rows))
     else:
         raise FacilitymapError(
             f"{path}: {len(layers)} layers ({', '.join(layers)}); expected one or 'sites'"

@@ -29,6 +29,7 @@ from facilitymap.status import STATUS_INFO, derive_site, position_words
 from facilitymap.validate import url_problem
 
 KML_NS = "http://www.opengis.net/kml/2.2"
+BALLOON_START = "<h3>"  # every balloon starts with the site's name as a heading
 # The map's status colours (#rrggbb), from the one place the map takes them.
 STATUS_COLORS = {status: str(STATUS_STYLE[status]["color"]) for status in STATUSES}
 assert tuple(STATUS_COLORS) == STATUSES
@@ -81,7 +82,7 @@ def balloon(site: Site, as_of=None) -> str:
     e = html.escape
     derived = derive_site(site, as_of=as_of)
     sources = site.source_map()
-    parts = [f"<h3>{e(site.name)}</h3>"]
+    parts = [f"{BALLOON_START}{e(site.name)}</h3>"]
     if site.local_names:
         names = "; ".join(f"{e(n.name)} ({e(n.lang)})" for n in site.local_names)
         parts.append(f"<p>{names}</p>")
@@ -267,10 +268,11 @@ def read_kml(path: Path) -> list[tuple[str, dict[str, Any] | None, dict[str, Any
         row: dict[str, Any] = {}
         for extended in _children(placemark, "ExtendedData"):
             for item in extended.iter():
-                if _local(item.tag) == "Data" and item.get("name"):
-                    row[item.get("name")] = _child_text(item, "value") or ""
-                elif _local(item.tag) == "SimpleData" and item.get("name"):
-                    row[item.get("name")] = item.text or ""
+                name = item.get("name")
+                if _local(item.tag) == "Data" and name:
+                    row[name] = _child_text(item, "value") or ""
+                elif _local(item.tag) == "SimpleData" and name:
+                    row[name] = item.text or ""
         # Our own export (and GDAL's copies of it) carries every flat column in ExtendedData
         # ("n_claims" among them): then the balloon and the TimeSpan are views of those
         # columns, not data. A copy of the layer itself has no n_claims: its <description>
@@ -278,8 +280,11 @@ def read_kml(path: Path) -> list[tuple[str, dict[str, Any] | None, dict[str, Any
         ours = "n_claims" in row
         if "site_description" in row:
             row["description"] = row.pop("site_description")
-        elif not ours and _child_text(placemark, "description"):
-            row["description"] = _child_text(placemark, "description")
+        elif (text := _child_text(placemark, "description")) and not (
+            ours and text.startswith(BALLOON_START)
+        ):
+            # GDAL writes the description column as <description>; ours is the balloon.
+            row["description"] = text
         name = _child_text(placemark, "name")
         if name is not None:
             row["name"] = name

@@ -37,6 +37,7 @@ shows the changed ones as conflicts instead of duplicating them.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import os
@@ -583,6 +584,7 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug.strip("-")
 
 
+@functools.lru_cache(maxsize=4096)
 def country_code(value: str) -> str | None:
     """ISO 3166-1 alpha-2 for a country name, alpha-3 or alpha-2 code (pycountry), else None.
 
@@ -803,14 +805,14 @@ def read_feature_rows(path: Path, problems: list[Problem]) -> tuple[list[str], l
 def read_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[RawRow]]:
     """Header and rows of any file the import reads (CSV and GeoJSON here, the other formats
     through the exchange readers)."""
-    from facilitymap.exchange import _raw_rows, format_of
+    from facilitymap.exchange.registry import FORMATS, format_of
 
     fmt = format_of(path)
     if fmt == "csv":
         return read_csv_rows(path)
     if fmt == "geojson":
         return read_feature_rows(path, problems)
-    raw, _ = _raw_rows(path, fmt, problems)
+    raw = FORMATS[fmt].read(path, problems).rows
     rows = [RawRow(f"#{i}", dict(cells), geometry) for i, (_, geometry, cells) in enumerate(raw)]
     columns: dict[str, None] = {}
     for row in rows:
@@ -843,7 +845,6 @@ class RecipeResult:
     rows: int = 0
 
 
-_LAT_LON_LIKE = re.compile(r"lat|lon|lng|coord|^x$|^y$|easting|northing", re.IGNORECASE)
 _LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 _LAT_NAMES = ("lat", "latitude", "y")
 _WKT_NAMES = ("wkt", "geometry", "the_geom", "geom", "wkt_geom")
@@ -875,7 +876,7 @@ def read_with_recipe(
     LayerError
         Any row has an error and ``skip_invalid`` is False; ``problems`` holds all of them.
     """
-    from facilitymap.exchange import format_of
+    from facilitymap.exchange.registry import format_of
 
     path = Path(path)
     if not path.is_file():
@@ -1000,11 +1001,13 @@ class _RowBuilder:
         self.header = list(header)
         self.slug_counts: Counter[str] = Counter()
         self.ids_seen: dict[str, str] = {}
-        self.decoded = 0
+        self.decoded: set[tuple[str, str]] = set()  # (row, column): a cell read twice counts once
         self.lookalike_rows: list[str] = []
-        self.lookalikes_fixed = 0
+        self.lookalikes_fixed: set[tuple[str, str]] = set()
         self.z_dropped = 0
         used = {c.strip().casefold() for c in recipe.columns()}
+        if "id" not in recipe.site and resolve("id"):
+            used.add("id")  # the ids' column when the recipe names none
         geometry = {"lon", "lat", "wkt"} & set(recipe.site)
         self.auto_geometry = {}
         if not geometry:
@@ -1027,7 +1030,9 @@ class _RowBuilder:
         has_geometry = {"lon", "lat", "wkt"} & set(self.recipe.site) or self.auto_geometry
         if has_geometry or any(r.geometry for r in rows):
             return []
-        candidates = [c for c in self.header if _LAT_LON_LIKE.search(c)]
+        from facilitymap.exchange.flat import COORDINATE_LIKE
+
+        candidates = [c for c in self.header if COORDINATE_LIKE.search(c)]
         if not candidates:
             return []
         names = ", ".join(repr(c) for c in candidates)
@@ -1045,20 +1050,20 @@ class _RowBuilder:
 
     # -- cells
 
-    def _text(self, value: Any, row_label: str) -> Any:
+    def _text(self, value: Any, row_label: str, column: str = "") -> Any:
         if not isinstance(value, str):
             return value
         value = value.strip()
         if self.recipe.decode_html and "&" in value:
             decoded = html.unescape(value)
             if decoded != value:
-                self.decoded += 1
+                self.decoded.add((row_label, column))
                 value = decoded
         if _CYRILLIC.search(value) and mixed_script_words(value):
             if self.recipe.fix_lookalikes:
                 fixed = fix_lookalikes(value)
                 if fixed != value:
-                    self.lookalikes_fixed += 1
+                    self.lookalikes_fixed.add((row_label, column))
                     value = fixed
             if mixed_script_words(value):
                 self.lookalike_rows.append(row_label)
@@ -1067,7 +1072,7 @@ class _RowBuilder:
     def cell(self, row: RawRow, column: str) -> Any:
         name = self.resolve(column)
         value = row.cells.get(name) if name is not None else None
-        return self._text(value, row.label)
+        return self._text(value, row.label, name or "")
 
     def value(self, row: RawRow, spec: FieldSpec) -> Any:
         """The spec's value for the row (None when blank and no default)."""
@@ -1118,7 +1123,7 @@ class _RowBuilder:
         self._country(row, fields, built)
         self._sources_and_claims(row, built)
         for column in self.kept:
-            value = self._text(row.cells.get(column), row.label)
+            value = self._text(row.cells.get(column), row.label, column)
             if value not in (None, ""):
                 built.extra[column if column not in _RESERVED else f"source_{column}"] = value
         if built.geometry is None:
@@ -1193,13 +1198,11 @@ class _RowBuilder:
 
         wkt, lon, lat = pick("wkt"), pick("lon"), pick("lat")
         if wkt not in (None, ""):
-            import shapely
-
-            from facilitymap.exchange.ogr import geometry_dict
+            from facilitymap.exchange.geometries import from_wkt
 
             try:
-                geometry = geometry_dict(shapely.from_wkt(str(wkt)))
-            except Exception as err:  # shapely.errors.GEOSException
+                geometry = from_wkt(str(wkt))
+            except ValueError as err:
                 built.problem("wkt", f"not WKT: {err}")
                 return
             built.geometry = self._drop_z(geometry)
@@ -1293,9 +1296,13 @@ class _RowBuilder:
                 value = self._date(value, spec, f"source.{name}", built.problems, row)
             if value not in (None, ""):
                 source_fields[name] = str(value)
+            elif name in REQUIRED_SOURCE_FIELDS:
+                built.problem(f"source.{name}", "blank: the source needs it")
         for i, url in enumerate(urls, start=1):
             built.sources.append({"id": f"s{i}", **_ordered(source_fields, url)})
         if not recipe.claim:
+            if _refused_for(built, ("source.",)):
+                built.sources.clear()
             return
         claim: dict[str, Any] = {"id": "c1"}
         for name in CLAIM_FIELDS:
@@ -1310,8 +1317,8 @@ class _RowBuilder:
             elif name in REQUIRED_CLAIM_FIELDS:
                 built.problem(f"claim.{name}", "blank: the claim needs it")
         claim["sources"] = [s["id"] for s in built.sources]
-        if any(p.field.startswith("claim.") for p in built.problems):
-            built.sources.clear()  # the row is refused for what its claim lacks
+        if _refused_for(built, ("source.", "claim.")):
+            built.sources.clear()  # the row is refused for what its source or claim lacks
         else:
             built.claims.append(claim)
 
@@ -1324,7 +1331,7 @@ class _RowBuilder:
                     self.file_label,
                     "-",
                     "text",
-                    f"HTML entities decoded in {self.decoded} cell(s) (&aacute; → á)",
+                    f"HTML entities decoded in {len(self.decoded)} cell(s) (&aacute; → á)",
                     "notice",
                 )
             )
@@ -1345,7 +1352,7 @@ class _RowBuilder:
                     "-",
                     "text",
                     "Cyrillic look-alike letters "
-                    f"replaced by Latin ones in {self.lookalikes_fixed} cell(s)",
+                    f"replaced by Latin ones in {len(self.lookalikes_fixed)} cell(s)",
                     "notice",
                 )
             )
@@ -1391,6 +1398,10 @@ _RESERVED = frozenset(
 )
 
 
+def _refused_for(built: _Built, prefixes: tuple[str, ...]) -> bool:
+    return any(p.severity == "error" and p.field.startswith(prefixes) for p in built.problems)
+
+
 def _prefixed(prefix: str, slug: str) -> str:
     if not prefix:
         return slug
@@ -1427,7 +1438,7 @@ def _layer_rules(built: Sequence[_Built], by_site: Mapping[str, _Built], label: 
 # --------------------------------------------------------------------------- output
 
 
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d+(?:\.\d+)?")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d+(?:[.\-]\d+)*")
 
 
 def problem_kind(problem: Problem) -> tuple[str, str, str]:
@@ -1474,7 +1485,7 @@ def write_rejects(
     own columns as read (and ``wkt`` when the rows had a geometry), so they can be fixed and
     imported again."""
     from facilitymap.atomic import write_atomic
-    from facilitymap.exchange.tabular import to_wkt
+    from facilitymap.exchange.geometries import to_wkt
 
     extra = list(dict.fromkeys(k for r in rejected for k in r.cells if k not in columns))
     with_geometry = any(r.geometry for r in rejected)
@@ -1505,8 +1516,3 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return orjson.dumps(value).decode() if isinstance(value, dict | list) else str(value)
-
-
-def with_defaults(recipe: Recipe, **changes: Any) -> Recipe:
-    """A copy of ``recipe`` with some attributes changed."""
-    return replace(recipe, **changes)

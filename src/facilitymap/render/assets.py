@@ -105,6 +105,7 @@ PAGE_SCRIPT_PARTS = (
     "app.js",
     "controls.js",
     "list.js",
+    "timeline.js",
     "permalink.js",
     "start.js",
     "close.js",

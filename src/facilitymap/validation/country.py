@@ -3,6 +3,8 @@ context layer, :mod:`facilitymap.context`)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from facilitymap.model import Site
 from facilitymap.problems import Problem
 
@@ -24,7 +26,7 @@ def check_countries(sites: list[Site]) -> list[tuple[str, str, str]]:
 
     if not sites:
         return []
-    positions = [s.geometry["coordinates"] for s in sites]
+    positions = [cast(dict, s.geometry)["coordinates"] for s in sites]
     lons = [position[0] for position in positions]
     lats = [position[1] for position in positions]
     results = context.check_countries(lons, lats, [s.country for s in sites])

@@ -119,7 +119,7 @@ def _check_position(pos: Any, field: str) -> tuple[str, str] | None:
     return None
 
 
-def _check_parts(gtype: str, coords: list) -> list[tuple[str, str]]:
+def _check_parts(gtype: str, coords: Any) -> list[tuple[str, str]]:
     if gtype == "LineString":
         lines = {"geometry.coordinates": coords}
         rings: dict[str, list] = {}

@@ -8,10 +8,11 @@ import contextlib
 import functools
 from collections import Counter
 from datetime import date
+from typing import cast
 
 from facilitymap.model import Layer, Site
 from facilitymap.parallel import map_chunks
-from facilitymap.problems import Problem
+from facilitymap.problems import Problem, Severity
 from facilitymap.validation.country import country_problems
 from facilitymap.validation.geometry import check_geometries, check_geometry, check_location
 from facilitymap.validation.records import (
@@ -22,7 +23,7 @@ from facilitymap.validation.records import (
     check_urls,
 )
 from facilitymap.validation.references import archive_notices, check_references, duplicate_ids
-from facilitymap.validation.status import check_confidence, check_derived
+from facilitymap.validation.status import check_confidence, check_derived, check_governments
 
 
 def validate_layer(
@@ -63,7 +64,7 @@ def check_sites(
             geometry_problems=geometry_problems,
         )
         if found:
-            problems += [Problem(path, site.id, f, m, s) for f, m, s in found]
+            problems += [Problem(path, site.id, f, m, cast(Severity, s)) for f, m, s in found]
         geometry_ok = not found or not any(
             f.startswith("geometry") and s == "error" for f, _, s in found
         )
@@ -103,4 +104,5 @@ def check_site(
     with contextlib.suppress(ValueError):
         found += check_derived(site)
     found += check_confidence(site)
+    found += check_governments(site)
     return found

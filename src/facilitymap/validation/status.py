@@ -1,5 +1,6 @@
 """What a site declares about its standing agrees with its claims: the derived fields
-(official status, evidence, status) and ICD 203 high confidence."""
+(official status, evidence, status), whom official claims speak for, and ICD 203 high
+confidence."""
 
 from __future__ import annotations
 
@@ -26,6 +27,43 @@ def check_derived(site: Site) -> list[tuple[str, str, str]]:
                     f"says {declared!r} but the claims give {computed!r}; derived fields are "
                     "computed, not typed (save the layer to rewrite them)",
                     "error",
+                )
+            )
+    return out
+
+
+_OFFICIAL_ACTORS = ("host-government", "foreign-government")
+# Stances that would set a position (no-comment and context never do).
+_POSITION_STANCES = ("affirms", "announces", "acknowledges-other-role", "denies")
+
+
+def check_governments(site: Site) -> list[tuple[str, str, str]]:
+    """A claim's ``government`` must be one the site names as concerned, or it sets no
+    position (the usual slip: a PRC statement coded with ``CN`` on a site without
+    ``"governments": ["CN"]``); and only an official actor speaks for a government."""
+    concerned = {site.country, *site.governments}
+    out = []
+    for i, claim in enumerate(site.claims):
+        code = claim.government
+        if code is None:
+            continue
+        if claim.actor_type not in _OFFICIAL_ACTORS:
+            out.append(
+                (
+                    f"claims[{i}].government",
+                    f"{code!r} on a {claim.actor_type!r} claim: only a host-government or "
+                    "foreign-government statement speaks for a government",
+                    "warning",
+                )
+            )
+        elif code not in concerned and claim.stance in _POSITION_STANCES:
+            out.append(
+                (
+                    f"claims[{i}].government",
+                    f"{code!r} is neither the site's country ({site.country}) nor in its "
+                    f"governments, so this statement sets no official position; add {code!r} "
+                    "to governments if that government is concerned",
+                    "warning",
                 )
             )
     return out

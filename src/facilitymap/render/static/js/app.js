@@ -16,35 +16,12 @@
       return true;
     });
     this.selected = -1;
-    this.counts = VOCAB.statuses.map(function () {
-      return 0;
-    });
-    this.sites.forEach(function (s) {
-      self.counts[s.status]++;
-    });
     var located = this.sites.filter(function (s) {
       return s.located;
     });
-    var rank = VOCAB.statuses.length;
-    this.glyphOrder = located
-      .slice()
-      .sort(function (a, b) {
-        return rank - a.status - (rank - b.status) || a.conf - b.conf || a.i - b.i;
-      })
-      .map(function (s) {
-        return s.i;
-      });
-    this.areaOrder = located
-      .filter(function (s) {
-        return s.area || s.radius;
-      })
-      .sort(function (a, b) {
-        return rank - a.status - (rank - b.status) || b.radius - a.radius || a.i - b.i;
-      })
-      .map(function (s) {
-        return s.i;
-      });
     this.located = located;
+    this.prepareTimeline();
+    this.applyDate(null, true);
     this.latestClaim = '';
     this.sites.forEach(function (s) {
       var dates = isText(s.last) ? [s.last] : asArray(s.p.claims).map(function (c) {
@@ -114,10 +91,11 @@
       return new StatusToggle(self, k);
     });
     VOCAB.statuses.forEach(function (s, k) {
-      if (!self.counts[k]) return;
+      if (!self.everCounts[k]) return;
       var name =
         '<img class="fm-glyph" alt="" width="18" height="18" src="' + glyphImage(k, VOCAB.confidence.length - 1) +
-        '"> ' + escapeHTML(s.label) + ' <span class="fm-count">(' + self.counts[k] + ')</span>';
+        '"> ' + escapeHTML(s.label) + ' <span class="fm-count" data-status-count="' + k + '">(' +
+        self.counts[k] + ')</span>';
       overlays[name] = self.toggles[k];
       self.toggles[k].addTo(map);
     });
@@ -131,36 +109,44 @@
     L.control.scale({ position: 'bottomleft', imperial: true }).addTo(map);
     this.addCoordinates();
     this.addFullscreen();
+    this.dense = this.denseBounds();
+    if (this.dense) this.addShowAll();
     this.addLegend();
     this.addTileBanner();
+    this.addTimeline();
 
     map.on('click', function (e) {
-      // The glyph the reader clicked on, as shown: finishing a redraw under way first would
+      // The glyphs the reader clicked on, as shown: finishing a redraw under way first would
       // freeze a 100,000-site page for half a second before the popup.
-      var hit = self.siteLayer.shownAt(e.layerPoint);
-      if (hit >= 0) self.openSite(self.sites[hit], { pan: false });
+      var hits = self.siteLayer.shownAllAt(e.layerPoint, STACK_MAX + 1);
+      if (hits.length === 1) self.openSite(self.sites[hits[0]], { pan: false });
+      else if (hits.length > 1) self.openStack(hits);
     });
     var tooltip = L.tooltip({ direction: 'top', offset: [0, -10], className: 'fm-tip' });
-    var hovering = -1;
+    var hovering = '';
     map.on('mousemove', function (e) {
       // What is on screen, without finishing a redraw under way.
-      var hit = self.siteLayer.shownAt(e.layerPoint);
-      if (hit === hovering) return;
-      hovering = hit;
-      map.getContainer().classList.toggle('fm-over-site', hit >= 0);
-      if (hit < 0) {
+      var hits = self.siteLayer.shownAllAt(e.layerPoint, STACK_MAX + 1);
+      if (hits.join() === hovering) return;
+      hovering = hits.join();
+      map.getContainer().classList.toggle('fm-over-site', hits.length > 0);
+      if (!hits.length) {
         map.closeTooltip(tooltip);
         return;
       }
-      var site = self.sites[hit];
-      var content = el('span');
-      add(content, dataText('strong', null, site.name), ' \u2014 ' + VOCAB.statuses[site.status].label);
-      tooltip.setLatLng([site.lat, site.lon]).setContent(content);
+      var site = self.sites[hits[0]];
+      tooltip.setLatLng([site.lat, site.lon]).setContent(self.hoverLabel(hits));
       map.openTooltip(tooltip);
     });
     map.on('mouseout', function () {
-      hovering = -1;
+      hovering = '';
       map.closeTooltip(tooltip);
+    });
+    window.addEventListener('resize', function () {
+      self.layoutControls();
+    });
+    map.on('fm-legend-toggle overlayadd overlayremove', function () {
+      self.layoutControls();
     });
     map.on('popupclose', function (e) {
       if (e.popup === self.popup) {
@@ -180,13 +166,92 @@
     map.on('zoomend', function () {
       map.getContainer().classList.toggle('fm-zoomed-out', map.getZoom() < 4);
     });
-    this.fitAll();
+    this.layoutControls();
+    if (this.dense) this.fitBounds(this.dense);
+    else this.fitAll();
+  };
+
+  // The hover label: every site under the pointer, topmost first.
+  App.prototype.hoverLabel = function (hits) {
+    var self = this;
+    function line(i) {
+      var site = self.sites[i];
+      return add(el('span'), dataText('strong', null, site.name), ' \u2014 ' + VOCAB.statuses[site.status].label);
+    }
+    if (hits.length === 1) return line(hits[0]);
+    var box = el('div');
+    var more = hits.length > STACK_MAX;
+    add(box, el('div', null, (more ? 'More than ' + STACK_MAX : hits.length) + ' sites here (click to choose):'));
+    var list = el('ul', 'fm-tip-list');
+    hits.slice(0, STACK_MAX).forEach(function (i) {
+      add(list, add(el('li'), line(i)));
+    });
+    return add(box, list);
+  };
+
+  // Several glyphs under one click: a popup that lists them, each a button to its details.
+  App.prototype.openStack = function (hits) {
+    var self = this;
+    var first = this.sites[hits[0]];
+    var box = el('article', 'fm-detail fm-stack');
+    box.setAttribute('data-stack', String(hits.length));
+    var more = hits.length > STACK_MAX;
+    add(box, el('h2', null, (more ? 'More than ' + STACK_MAX : hits.length) + ' sites at this spot'));
+    var list = el('ul');
+    hits.slice(0, STACK_MAX).forEach(function (i) {
+      var site = self.sites[i];
+      var button = el('button', 'fm-item-button');
+      button.type = 'button';
+      button.setAttribute('data-site', site.id);
+      var text = el('span', 'fm-item-text');
+      add(text, dataText('span', 'fm-item-name', site.name), el('span', 'fm-item-sub', VOCAB.statuses[site.status].label));
+      add(button, glyphImg(site.status, site.conf), text);
+      button.addEventListener('click', function () {
+        self.openSite(site, { pan: false });
+      });
+      add(list, add(el('li'), button));
+    });
+    add(box, list);
+    if (more) add(box, el('p', 'fm-small', 'Zoom in to tell the others apart.'));
+    this.showPopup(first, box, {});
+    this.selected = -1;
+    this.updateRing();
+    var focusable = box.querySelector('button');
+    if (focusable) focusable.focus({ preventScroll: true });
+  };
+
+  // Puts `content` in the one popup, at `site`, sized to the room the controls leave.
+  App.prototype.showPopup = function (site, content, opts) {
+    var map = this.map;
+    if (window.innerWidth <= 700 && this.legendDetails && this.legendDetails.open) {
+      this.legendDetails.open = false; // on a phone the legend would leave the popup no room
+      this.layoutControls();
+    }
+    var size = map.getSize();
+    var room = this.popupRoom();
+    var width = Math.max(160, Math.min(420, room.right - room.left - 32));
+    var offset = VOCAB.statuses[site.status].size;
+    var popup = (this.popup = this.popup || L.popup({ className: 'fm-popup' }));
+    L.setOptions(popup, {
+      minWidth: Math.min(280, width),
+      maxWidth: width,
+      // Content margins, the tip and the glyph's offset come on top of the content's height.
+      maxHeight: Math.max(120, room.bottom - room.top - 60 - offset),
+      autoPan: opts.autoPan !== false,
+      autoPanPaddingTopLeft: [room.left, room.top],
+      autoPanPaddingBottomRight: [size.x - room.right, size.y - room.bottom],
+      offset: [0, -offset],
+    });
+    popup.fmSite = content.classList.contains('fm-stack') ? null : site.id;
+    popup.setLatLng([site.lat, site.lon]).setContent(content);
+    if (!map.hasLayer(popup)) popup.openOn(map);
+    else popup.update();
   };
 
   // The ring follows the selection: on the selected site, if it is on the map and shown.
   App.prototype.updateRing = function () {
     var site = this.selected >= 0 ? this.sites[this.selected] : null;
-    if (!site || !site.located || !this.visible[site.status]) {
+    if (!site || !site.located || !site.present || !this.visible[site.status]) {
       if (this.ring) this.map.removeLayer(this.ring);
       return;
     }
@@ -224,6 +289,61 @@
     this.countriesLayer.addTo(this.map);
   };
 
+  // The view the page opens on, when most sites are far from a few others: the box around
+  // the four in five nearest their median point, if it is much smaller than the box around
+  // all of them (one exercise range in Orenburg would otherwise shrink eight Tajik sites to
+  // a few pixels). Null when every site fits well enough; "show all" fits them all.
+  App.prototype.denseBounds = function () {
+    var located = this.located;
+    var n = located.length;
+    if (n < 5) return null;
+    var xs = new Float64Array(n);
+    var ys = new Float64Array(n);
+    for (var k = 0; k < n; k++) {
+      xs[k] = located[k].mx;
+      ys[k] = located[k].my;
+    }
+    var mx = median(xs);
+    var my = median(ys);
+    var far = new Float64Array(n);
+    for (k = 0; k < n; k++) far[k] = Math.max(Math.abs(located[k].mx - mx), Math.abs(located[k].my - my));
+    var sorted = far.slice().sort();
+    var reach = sorted[Math.ceil(0.8 * n) - 1];
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    var all = [Infinity, Infinity, -Infinity, -Infinity];
+    for (k = 0; k < n; k++) {
+      var s = located[k];
+      all = [Math.min(all[0], s.mx), Math.min(all[1], s.my), Math.max(all[2], s.mx), Math.max(all[3], s.my)];
+      if (far[k] <= reach) {
+        box = [Math.min(box[0], s.mx), Math.min(box[1], s.my), Math.max(box[2], s.mx), Math.max(box[3], s.my)];
+      }
+    }
+    var side = Math.max(box[2] - box[0], box[3] - box[1], 1e-6);
+    var allSide = Math.max(all[2] - all[0], all[3] - all[1]);
+    if (allSide < 2 * side) return null;
+    return L.latLngBounds(unproject(box[0], box[3]), unproject(box[2], box[1]));
+  };
+
+  function median(values) {
+    var sorted = values.slice().sort();
+    return sorted[sorted.length >> 1];
+  }
+
+  // Normalised Web Mercator (sites.js) back to latitude and longitude.
+  function unproject(x, y) {
+    var lat = (Math.atan(Math.exp(Math.PI * (1 - 2 * y))) * 360) / Math.PI - 90;
+    return L.latLng(lat, (x - 0.5) * 360);
+  }
+
+  App.prototype.fitBounds = function (bounds) {
+    this.map.fitBounds(bounds.pad(0.1), {
+      maxZoom: 8,
+      animate: false,
+      paddingTopLeft: [60, 20],
+      paddingBottomRight: [this.rightControlsWidth(), 20],
+    });
+  };
+
   App.prototype.fitAll = function () {
     var map = this.map;
     if (!this.located.length) {
@@ -241,13 +361,7 @@
       west = Math.min(west, s.lon);
       east = Math.max(east, s.lon);
     }
-    var bounds = L.latLngBounds([south, west], [north, east]);
-    map.fitBounds(bounds.pad(0.1), {
-      maxZoom: 8,
-      animate: false,
-      paddingTopLeft: [60, 20],
-      paddingBottomRight: [this.rightControlsWidth(), 20],
-    });
+    this.fitBounds(L.latLngBounds([south, west], [north, east]));
   };
 
   App.prototype.setStatusVisible = function (k, on) {
@@ -299,6 +413,7 @@
       }, showError);
       return;
     }
+    if (!site.present) return; // not on record at the timeline's date
     if (!site.located) {
       this.showPanelDetail(site);
       return;
@@ -319,17 +434,7 @@
     }
     this.selected = site.i;
     // One popup, moved from site to site: never two detail cards at once.
-    var popup = (this.popup = this.popup || L.popup({ className: 'fm-popup', minWidth: 280, maxWidth: 420 }));
-    L.setOptions(popup, {
-      maxHeight: Math.max(220, Math.round(this.map.getSize().y * 0.62)),
-      autoPan: opts.autoPan !== false,
-      autoPanPaddingTopLeft: [56, 24],
-      autoPanPaddingBottomRight: [this.rightControlsWidth(), 24],
-      offset: [0, -VOCAB.statuses[site.status].size],
-    });
-    popup.fmSite = site.id;
-    popup.setLatLng([site.lat, site.lon]).setContent(buildDetail(site, this.meta));
-    if (!this.map.hasLayer(popup)) popup.openOn(this.map);
+    this.showPopup(site, buildDetail(site, this.meta, this.asOf()), opts);
     this.updateRing();
     this.saveHash();
   };

@@ -2,6 +2,7 @@
 // safe links, text checks, the date ordering key, vocabulary labels.
 
   var GLYPH_TOLERANCE = 4; // extra pixels around a glyph that still count as a click on it
+  var STACK_MAX = 12; // sites a click on overlapping glyphs offers to choose from
   var LIST_PAGE = 100; // list items shown at once (the list pages at 100,000 sites)
   var MAX_FOCUS_ZOOM = 16;
   var CIRCLE_BATCH = 256; // precision circles filled as one path

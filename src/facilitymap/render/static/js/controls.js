@@ -88,6 +88,7 @@
         VOCAB.statuses.forEach(function (s, k) {
           var li = el('li', self.counts[k] ? null : 'fm-zero');
           li.setAttribute('data-status', s.key);
+          li.setAttribute('data-status-index', String(k));
           li.title = s.description;
           add(li, glyphImg(k), el('span', 'fm-legend-label', s.label),
             el('span', 'fm-count', ' (' + self.counts[k] + ')'),
@@ -134,7 +135,7 @@
 
   App.prototype.addTileBanner = function () {
     var self = this;
-    var banner = (this.banner = el('div', 'fm-banner'));
+    var banner = (this.banner = el('div', 'leaflet-control fm-banner'));
     banner.setAttribute('role', 'status');
     banner.hidden = true;
     add(banner, el('span', null,
@@ -145,10 +146,146 @@
     close.addEventListener('click', function () {
       self.bannerDismissed = true;
       banner.hidden = true;
+      self.layoutControls();
     });
     add(banner, close);
     L.DomEvent.disableClickPropagation(banner);
-    this.map.getContainer().appendChild(banner);
+    // Added after the legend, so Leaflet stacks it right above it, in the same column.
+    var Banner = L.Control.extend({
+      options: { position: 'bottomright' },
+      onAdd: function () {
+        return banner;
+      },
+    });
+    new Banner().addTo(this.map);
+  };
+
+  // The "show all" button: the first view frames where most sites are; this fits them all.
+  App.prototype.addShowAll = function () {
+    var self = this;
+    var ShowAll = L.Control.extend({
+      options: { position: 'topleft' },
+      onAdd: function () {
+        var bar = el('div', 'leaflet-bar leaflet-control');
+        var button = el('a', 'fm-show-all');
+        button.appendChild(showAllIcon());
+        button.href = '#';
+        button.setAttribute('role', 'button');
+        button.title = 'Show all ' + self.located.length + ' sites on the map';
+        button.setAttribute('aria-label', button.title);
+        L.DomEvent.on(button, 'click', function (e) {
+          L.DomEvent.preventDefault(e);
+          L.DomEvent.stopPropagation(e);
+          self.fitAll();
+        });
+        return add(bar, button);
+      },
+    });
+    this.showAllControl = new ShowAll().addTo(this.map);
+  };
+
+  function showAllIcon() {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 16 16');
+    svg.setAttribute('width', '16');
+    svg.setAttribute('height', '16');
+    svg.setAttribute('aria-hidden', 'true');
+    [[3, 4], [12, 3], [8, 9], [2, 13], [13, 12]].forEach(function (p) {
+      var dot = document.createElementNS(ns, 'circle');
+      dot.setAttribute('cx', p[0]);
+      dot.setAttribute('cy', p[1]);
+      dot.setAttribute('r', '1.8');
+      dot.setAttribute('fill', 'currentColor');
+      svg.appendChild(dot);
+    });
+    return svg;
+  }
+
+  // ---------------------------------------------------------------- layout
+  // Boxes of the controls on the map (Leaflet's corners, and the Sites button), in map
+  // pixels, each with its corner ('tl', 'tr', 'bl', 'br').
+  App.prototype.controlBoxes = function () {
+    var container = this.map.getContainer();
+    var origin = container.getBoundingClientRect();
+    var boxes = [];
+    function push(node, corner) {
+      if (!node || !node.getClientRects().length) return; // not shown
+      var r = node.getBoundingClientRect();
+      if (!r.width || !r.height) return;
+      boxes.push({
+        node: node,
+        corner: corner,
+        left: r.left - origin.left,
+        top: r.top - origin.top,
+        right: r.right - origin.left,
+        bottom: r.bottom - origin.top,
+      });
+    }
+    var corners = this.map._controlCorners;
+    ['topleft', 'topright', 'bottomleft', 'bottomright'].forEach(function (name) {
+      var corner = (name.charAt(0) === 't' ? 't' : 'b') + (name.indexOf('left') > 0 ? 'l' : 'r');
+      var children = corners[name].children;
+      for (var k = 0; k < children.length; k++) push(children[k], corner);
+    });
+    if (this.panelToggle && this.panelToggle.offsetParent) push(this.panelToggle, 'tr');
+    if (this.timeline) push(this.timeline.bar, 'bl'); // across the bottom of the map
+    return boxes;
+  };
+
+  // The legend scrolls within the height left between it and the controls above it, so no
+  // two controls overlap at any window size. Called whenever a control changes size.
+  App.prototype.layoutControls = function () {
+    if (!this.legend || !this.map) return;
+    var box = this.legend.getContainer();
+    var height = this.map.getSize().y;
+    box.style.maxHeight = height + 'px'; // measure at its natural height first
+    var boxes = this.controlBoxes();
+    var mine = null;
+    var limit = 10; // the top margin of the map
+    boxes.forEach(function (b) {
+      if (b.node === box) mine = b;
+    });
+    if (!mine) return;
+    var stackTop = mine.top; // the controls stacked above the legend (the banner) move with it
+    boxes.forEach(function (b) {
+      if (b.corner.charAt(0) === 't' && b.right > mine.left - 10 && b.left < mine.right + 10) {
+        limit = Math.max(limit, b.bottom + 10);
+      }
+      if (b.corner === 'br') stackTop = Math.min(stackTop, b.top);
+    });
+    box.style.maxHeight = Math.max(40, Math.floor(mine.bottom - limit - (mine.top - stackTop))) + 'px';
+  };
+
+  // Where a popup may sit without touching a control: either the band beside the right-hand
+  // controls (wide maps), or the band between the top and bottom controls (narrow ones),
+  // whichever leaves the larger popup. Returns its edges in map pixels.
+  App.prototype.popupRoom = function () {
+    var size = this.map.getSize();
+    var gap = 8;
+    var boxes = this.controlBoxes();
+    var top = gap;
+    var bottom = size.y - gap;
+    var leftOfRight = size.x - gap;
+    var rightOfTopLeft = gap;
+    boxes.forEach(function (b) {
+      if (b.corner.charAt(0) === 't') top = Math.max(top, b.bottom + gap);
+      else bottom = Math.min(bottom, b.top - gap);
+      if (b.corner.charAt(1) === 'r') leftOfRight = Math.min(leftOfRight, b.left - gap);
+      if (b.corner === 'tl') rightOfTopLeft = Math.max(rightOfTopLeft, b.right + gap);
+    });
+    var between = { left: gap, right: size.x - gap, top: top, bottom: bottom };
+    var besideBottom = size.y - gap;
+    boxes.forEach(function (b) {
+      if (b.corner === 'bl' && b.right > rightOfTopLeft) besideBottom = Math.min(besideBottom, b.top - gap);
+    });
+    var beside = { left: rightOfTopLeft, right: leftOfRight, top: gap, bottom: besideBottom };
+    function area(room) {
+      var w = Math.min(room.right - room.left, 450);
+      var h = room.bottom - room.top;
+      return w >= 240 && h >= 160 ? w * h : 0;
+    }
+    return area(beside) >= area(between) ? beside : between;
   };
 
   // Until a tile of the current basemap loads, a tile error means no basemap at all: say
@@ -161,6 +298,7 @@
     this.map.getContainer().classList.toggle('fm-no-tiles', !ok);
     if (this.contextLayer) this.contextLayer.setFillOpacity(ok ? CONTEXT_FILL : 0.92);
     this.banner.hidden = ok || this.bannerDismissed;
+    this.layoutControls();
   };
 
 

@@ -81,7 +81,8 @@
     return li;
   }
 
-  function buildDetail(site, meta) {
+  // `asOf`: the date the status is shown at (the timeline's, or the map's), or null.
+  function buildDetail(site, meta, asOf) {
     var p = site.p;
     var root = el('article', 'fm-detail');
     root.setAttribute('data-site', site.id);
@@ -113,17 +114,26 @@
     status.style.borderLeftColor = style.color;
     var title = el('p', 'fm-status-title');
     add(title, glyphImg(site.status, site.conf), ' ', el('strong', null, style.label));
-    add(title, el('span', 'fm-asof', meta.as_of ? ' as of ' + meta.as_of : ' (all claims on record)'));
+    add(title, el('span', 'fm-asof', asOf ? ' as of ' + asOf : ' (all claims on record)'));
     add(status, title, el('p', 'fm-status-desc', style.description));
     add(status, el('p', 'fm-axes',
-      'Official position: ' + label('official', p.official_status) +
-      (site.officialWords ? ' (' + site.officialWords + ')' : '') + '. Evidence: ' +
-      label('evidence', p.evidence) + '.'));
+      'Official position: ' + label('official', site.official || p.official_status) +
+      (site.officialWords && !site.official ? ' (' + site.officialWords + ')' : '') + '. Evidence: ' +
+      label('evidence', site.evidence || p.evidence) + '.'));
     if (site.deciding.length) {
       add(status, el('p', 'fm-decided',
         'Decided by the claim' + (site.deciding.length > 1 ? 's' : '') + ' marked \u2605 below.'));
     }
     add(root, status);
+    if (site.changes.length && isText(meta.since)) {
+      var changes = el('section', 'fm-changes');
+      add(changes, el('h3', null, 'Changes since ' + meta.since));
+      var changeList = el('ul', null);
+      site.changes.forEach(function (line) {
+        add(changeList, dataText('li', null, line));
+      });
+      add(root, add(changes, changeList));
+    }
 
     var conf = el('p', 'fm-confidence');
     var confStyle = VOCAB.confidence[site.conf];
@@ -136,13 +146,13 @@
     asArray(p.sources).forEach(function (s) {
       if (s && typeof s === 'object') sourceMap[s.id] = s;
     });
-    var claims = asArray(p.claims).filter(function (c) {
+    // In the order the page is given them (by date, as facilitymap.maps orders them); the
+    // timeline shows those known at its date, the first `site.known`.
+    var given = asArray(p.claims);
+    var known = site.known >= 0 ? given.slice(0, site.known) : given;
+    var later = site.later + given.length - known.length;
+    var claims = known.filter(function (c) {
       return c && typeof c === 'object';
-    });
-    claims.sort(function (a, b) {
-      var ka = dateEndKey(a.date);
-      var kb = dateEndKey(b.date);
-      return ka < kb ? -1 : ka > kb ? 1 : String(a.id) < String(b.id) ? -1 : 1;
     });
     add(root, el('h3', null, 'Claims (' + claims.length + ')'));
     var list = el('ol', 'fm-timeline');
@@ -151,10 +161,10 @@
     });
     if (!claims.length) add(list, el('li', 'fm-empty', 'No claims on record.'));
     add(root, list);
-    if (site.later) {
+    if (later) {
       add(root, el('p', 'fm-later',
-        site.later + ' later claim' + (site.later > 1 ? 's are' : ' is') +
-        ' not shown: this map shows what was on record on ' + meta.as_of + '.'));
+        later + ' later claim' + (later > 1 ? 's are' : ' is') +
+        ' not shown: this map shows what was on record on ' + asOf + '.'));
     }
 
     // Location.

@@ -7,13 +7,23 @@
     var head = el('header', 'fm-head');
     add(head, dataText('h1', null, this.meta.title));
     var facts = el('p', 'fm-facts');
-    add(facts, el('span', 'fm-asof-line', this.meta.as_of
-      ? 'Status as of ' + this.meta.as_of + ' (later claims ignored).'
-      : 'Status from all claims on record' + (this.latestClaim ? ' (latest: ' + this.latestClaim + ').' : '.')));
+    this.asOfLine = el('span', 'fm-asof-line', this.asOfWords());
+    add(facts, this.asOfLine);
+    if (isText(this.meta.since)) {
+      var changed = this.sites.filter(function (s) {
+        return s.changes.length;
+      }).length;
+      var removed = asArray(this.meta.since_removed).filter(isText);
+      add(facts, ' ', dataText('span', 'fm-since-line', 'Ringed and badged: ' + changed +
+        ' site' + (changed === 1 ? '' : 's') + ' new or changed since ' + this.meta.since + '.' +
+        (removed.length ? ' Removed since then: ' + removed.join(', ') + '.' : '')));
+    }
     if (isText(this.meta.data_version)) {
       add(facts, ' ', dataText('span', 'fm-version', 'Data: ' + this.meta.data_version + '.'));
     }
     add(head, facts);
+    var filters = filterWords(this.meta.filters);
+    if (filters) add(head, el('p', 'fm-filters-line', 'Only sites with ' + filters + '.'));
     var toggle = (this.panelToggle = el('button', 'fm-panel-toggle', 'Sites'));
     toggle.type = 'button';
     if (window.innerWidth <= 700) document.body.classList.add('fm-panel-closed');
@@ -24,6 +34,15 @@
       self.map.invalidateSize();
     });
     document.getElementById('fm-app').appendChild(toggle);
+    // On a phone the open list covers the map and its Sites button: it has its own way back.
+    var back = el('button', 'fm-panel-close', '\u00d7 Map');
+    back.type = 'button';
+    back.setAttribute('aria-label', 'Close the list and show the map');
+    back.addEventListener('click', function () {
+      if (!document.body.classList.contains('fm-panel-closed')) toggle.click();
+      toggle.focus();
+    });
+    panel.appendChild(back);
 
     var search = (this.searchBox = el('input', 'fm-search'));
     search.type = 'search';
@@ -52,6 +71,35 @@
     add(panel, head, search, this.countLine, this.detailNode, this.listNode, this.moreButton);
     this.refreshList();
   };
+
+  // The map's filters in words ("status Attested, officially denied or …; country TJ"), or ''.
+  function filterWords(filters) {
+    filters = filters && typeof filters === 'object' ? filters : {};
+    var words = [];
+    var statuses = asArray(filters.statuses).map(function (key) {
+      for (var k = 0; k < VOCAB.statuses.length; k++) if (VOCAB.statuses[k].key === key) return VOCAB.statuses[k].label;
+      return String(key);
+    });
+    if (statuses.length) words.push('status ' + statuses.join(' or '));
+    var kinds = asArray(filters.kinds).map(function (k) {
+      return label('kind', k);
+    });
+    if (kinds.length) words.push('kind ' + kinds.join(' or '));
+    if (asArray(filters.countries).length) words.push('country ' + asArray(filters.countries).join(' or '));
+    if (isText(filters.min_confidence)) words.push('confidence ' + filters.min_confidence + ' or higher');
+    return words.join('; ');
+  }
+
+  // What an empty map says: which filters and which date left nothing to show.
+  function emptyMapWords(meta, asOf) {
+    var why = [];
+    var filters = filterWords(meta.filters);
+    if (filters) why.push(filters);
+    if (asOf) why.push('a claim made by ' + asOf);
+    return why.length
+      ? 'No site on this map: none has ' + why.join(' and ') + '.'
+      : 'No site on this map: the layer has none.';
+  }
 
   // List order: alphabetical, located first; unlocated sites follow under their own heading.
   var collator = null;
@@ -84,11 +132,12 @@
   App.prototype.refreshList = function () {
     if (!this.listNode) return;
     var query = normalise((this.searchBox.value || '').trim());
+    var present = this.presentSites();
     var found = query
-      ? this.sites.filter(function (s) {
+      ? present.filter(function (s) {
         return searchText(s).indexOf(query) >= 0;
       })
-      : this.sites;
+      : present;
     // The page shown (and the first match, which Enter opens).
     var matches = (this.matches = firstInOrder(found, this.listLimit, listOrder));
     this.listNode.textContent = '';
@@ -102,8 +151,10 @@
       }
       add(this.listNode, this.listItem(site));
     }
-    this.countLine.textContent = (query ? found.length + ' of ' : '') + this.sites.length + ' sites' +
-      (shown < found.length ? ', showing ' + shown : '');
+    this.countLine.textContent = !present.length
+      ? emptyMapWords(this.meta, this.asOf())
+      : (query ? found.length + ' of ' : '') + present.length + ' sites' +
+        (shown < found.length ? ', showing ' + shown : '');
     this.moreButton.hidden = shown >= found.length;
   };
 
@@ -115,8 +166,13 @@
     button.setAttribute('data-site', site.id);
     var text = el('span', 'fm-item-text');
     add(text, dataText('span', 'fm-item-name', site.name));
-    add(text, el('span', 'fm-item-sub',
-      VOCAB.statuses[site.status].label + (site.located ? '' : ' \u00b7 not located')));
+    // Who denies, when someone does: official_words lists the denial first.
+    var denied = site.officialWords.indexOf('denied by ') === 0 ? site.officialWords.split('; ')[0] : '';
+    add(text, el('span', 'fm-item-sub', VOCAB.statuses[site.status].label +
+      (denied ? ' \u00b7 ' + denied : '') + (site.located ? '' : ' \u00b7 not located')));
+    if (site.changes.length) {
+      add(text, el('span', 'fm-badge', site.changes[0].indexOf('new since ') === 0 ? 'new' : 'changed'));
+    }
     add(button, glyphImg(site.status, site.conf), text);
     button.addEventListener('click', function () {
       self.openSite(site, { pan: true });
@@ -124,7 +180,8 @@
     return add(li, button);
   };
 
-  App.prototype.showPanelDetail = function (site) {
+  // `refresh`: the same site at another date (the panel stays where it is).
+  App.prototype.showPanelDetail = function (site, refresh) {
     var self = this;
     var box = this.detailNode;
     box.textContent = '';
@@ -136,9 +193,10 @@
       self.panelSite = null;
       self.saveHash();
     });
-    add(box, close, buildDetail(site, this.meta));
+    add(box, close, buildDetail(site, this.meta, this.asOf()));
     box.hidden = false;
     this.panelSite = site.id;
+    if (refresh) return;
     this.map.closePopup();
     box.scrollIntoView({ block: 'start' });
     this.saveHash();

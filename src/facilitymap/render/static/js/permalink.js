@@ -11,11 +11,12 @@
     var self = this;
     var active = [];
     VOCAB.statuses.forEach(function (s, k) {
-      if (self.visible[k] && self.counts[k]) active.push(s.key);
+      if (self.visible[k] && self.everCounts[k]) active.push(s.key);
     });
     if (this.countriesLayer && map.hasLayer(this.countriesLayer)) active.push('countries');
     parts.push('layers=' + active.join(','));
     parts.push('base=' + this.currentBase);
+    if (this.date) parts.push('date=' + this.date);
     return '#' + parts.join('&');
   };
 
@@ -48,7 +49,7 @@
     if (layers !== null) {
       var wanted = layers.split(',');
       VOCAB.statuses.forEach(function (s, k) {
-        if (!self.counts[k]) return;
+        if (!self.everCounts[k]) return;
         var on = wanted.indexOf(s.key) >= 0;
         if (on !== self.map.hasLayer(self.toggles[k])) {
           if (on) self.toggles[k].addTo(self.map);
@@ -68,6 +69,10 @@
       this.map.removeLayer(this.baseLayers[this.currentBase]);
       this.baseLayers[base].addTo(this.map);
       this.currentBase = base;
+    }
+    var day = params.get('date');
+    if (this.timeline && (day || !initial)) {
+      this.setDate(/^\d{4}-\d{2}-\d{2}$/.test(day || '') ? day : null);
     }
     var view = /^(\d{1,2}(?:\.\d+)?)\/(-?\d{1,2}(?:\.\d+)?)\/(-?\d{1,3}(?:\.\d+)?)$/.exec(params.get('map') || '');
     if (view) this.map.setView([+view[2], +view[3]], +view[1], { animate: false });

@@ -15,6 +15,7 @@
   // up to four times the slice's for large translucent circles): a slice shrinks while
   // frames come late, and grows back while they come on time.
   var SLICE_MS = 10; // the most script per frame
+  var CHANGED_RING = '#000000'; // around the glyph of a site changed since --since
   var SLICE_MIN_MS = 2;
   // A draw starts small: its first slices are the translucent precision areas, the costliest
   // to rasterise, and a first slice of 10 ms made the longest frame of a zoom (35-60 ms).
@@ -276,7 +277,7 @@
           return false;
         }
         var site = sites[areas[a]];
-        if (!visible[site.status]) continue;
+        if (!visible[site.status] || !site.present) continue;
         var style = VOCAB.statuses[site.status];
         if (site.area) {
           // Skip areas out of view, or too small to show beside their glyph.
@@ -379,7 +380,7 @@
           return false;
         }
         var s = sites[order[g]];
-        if (!visible[s.status]) continue;
+        if (!visible[s.status] || !s.present) continue;
         var gx = s.mx * scale - ox;
         var gy = s.my * scale - oy;
         if (gx < view.minX || gx > view.maxX || gy < view.minY || gy > view.maxY) continue;
@@ -392,6 +393,14 @@
           Math.round(gx * ratio + dx) - sprite.half,
           Math.round(gy * ratio + dy) - sprite.half
         );
+        if (s.changes.length) {
+          // Changed since the version the map compares with (--since): a ring, not a colour.
+          ctx.beginPath();
+          ctx.arc(Math.round(gx * ratio + dx), Math.round(gy * ratio + dy), sprite.half + 2 * ratio, 0, 2 * Math.PI);
+          ctx.lineWidth = 2 * ratio;
+          ctx.strokeStyle = CHANGED_RING;
+          ctx.stroke();
+        }
         ids[n] = s.i;
         hx[n] = gx;
         hy[n] = gy;
@@ -438,8 +447,15 @@
     // first), without finishing a draw under way (a click or the pointer moving): the shown
     // image may be a previous view's, moved and scaled.
     shownAt: function (point) {
+      var all = this.shownAllAt(point, 1);
+      return all.length ? all[0] : -1;
+    },
+
+    // Every site whose glyph is under a layer point, topmost first (at most `limit`).
+    shownAllAt: function (point, limit) {
+      var found = [];
       var shown = this._shown;
-      if (!shown || !this._map) return -1;
+      if (!shown || !this._map) return found;
       var map = this._map;
       // The point in the shown image's layer pixels.
       var scale = map.getZoomScale(map.getZoom(), shown.zoom);
@@ -453,9 +469,12 @@
         var reach = (VOCAB.statuses[site.status].size * 1.3 + GLYPH_TOLERANCE) / scale;
         var dx = hits.x[k] - px;
         var dy = hits.y[k] - py;
-        if (dx * dx + dy * dy <= reach * reach) return site.i;
+        if (dx * dx + dy * dy <= reach * reach) {
+          found.push(site.i);
+          if (found.length === limit) break;
+        }
       }
-      return -1;
+      return found;
     },
 
     drawnIds: function () {
