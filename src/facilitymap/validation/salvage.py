@@ -70,6 +70,7 @@ def salvaged_problems(
     """The problems of the site ``part`` (properties, id, geometry, members) beyond the
     model's ``refused`` ones (and beyond its geometry's, reported with them)."""
     from facilitymap.validation.country import country_problems
+    from facilitymap.validation.geometry import check_geometry
     from facilitymap.validation.layer import check_site
 
     properties, site_id, geometry, members = part
@@ -84,15 +85,17 @@ def salvaged_problems(
         )
     except (_CannotStandIn, RecordError):
         return []  # nothing more can be said until the record's own problems are fixed
+    reported = set(check_geometry(geometry))  # with the refused values, by shape.py
     found = [
         (f, m, s)
         for f, m, s in check_site(site, today or date.today())
-        if not f.startswith("geometry") and not _reads_refused(f, fields)
+        if (f, m) not in reported and not _reads_refused(f, fields)
     ]
     if any(f.startswith(("claims", "sources")) for f in fields):
         found += _derived_problems(site, fields)
     point = isinstance(geometry, dict) and geometry.get("type") == "Point"
-    if point and "country" not in fields and not any(f.startswith("geometry") for f, _, _ in found):
+    geometry_ok = not reported and not any(f.startswith("geometry") and s == "error" for f, _, s in found)  # fmt: skip
+    if point and "country" not in fields and geometry_ok:
         found += [(p.field, p.message, "error") for p in country_problems([site], [True], path)]
     return [Problem(path, label, f, m, s) for f, m, s in found]
 
@@ -132,7 +135,7 @@ def _stand_in(data: Any, steps: list[str | int]) -> None:
             if not isinstance(info, msgspec.inspect.StructType) or not isinstance(target, dict):
                 raise _CannotStandIn
             match = [f for f in info.fields if f.encode_name == step]
-            if not match:  # a key the model reserves, or an unknown one: left out
+            if not match or step.startswith("__facilitymap"):  # a reserved key: left out
                 target.pop(step, None)
                 return
             info = match[0].type
