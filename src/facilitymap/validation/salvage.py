@@ -17,7 +17,7 @@ import copy
 import itertools
 import re
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -34,7 +34,7 @@ from facilitymap.model import (
     Site,
     site_from_properties,
 )
-from facilitymap.problems import Problem
+from facilitymap.problems import Problem, Severity
 
 _STAND_IN_TEXT = {
     DATE_PATTERN: "2000",
@@ -97,7 +97,7 @@ def salvaged_problems(
     geometry_ok = not reported and not any(f.startswith("geometry") and s == "error" for f, _, s in found)  # fmt: skip
     if point and "country" not in fields and geometry_ok:
         found += [(p.field, p.message, "error") for p in country_problems([site], [True], path)]
-    return [Problem(path, label, f, m, s) for f, m, s in found]
+    return [Problem(path, label, f, m, cast(Severity, s)) for f, m, s in found]
 
 
 def _steps(field: str) -> list[str | int]:
@@ -168,7 +168,7 @@ def _value_of(info: Any) -> Any:
     if isinstance(info, inspect.LiteralType):
         return info.values[0]
     if isinstance(info, inspect.StrType):
-        text = _STAND_IN_TEXT.get(info.pattern, "x")
+        text = _STAND_IN_TEXT.get(info.pattern or "", "x")
         return text * max(1, (info.min_length or 0))
     if isinstance(info, inspect.IntType | inspect.FloatType):
         low = info.ge if info.ge is not None else (info.gt + 1 if info.gt is not None else 1)
