@@ -76,8 +76,10 @@ def test_admin1_layer_names_the_required_divisions():
     for fid, feature in features.items():
         geom = shape(feature["geometry"])
         assert geom.is_valid, fid
+        # The world's countries are simplified ten times as coarsely as the divisions: their
+        # outlines part by up to a few hundred metres along the borders (1 % of Sughd's area).
         outside = geom.difference(countries[feature["properties"]["iso_a2"]]).area
-        assert outside < 1e-4 * geom.area, fid
+        assert outside < 1e-2 * geom.area, fid
     where = {
         "TJ-GB": MURGHAB,
         "TJ-KT": KULOB,
@@ -90,8 +92,10 @@ def test_admin1_layer_names_the_required_divisions():
 
 
 def test_files_are_small():
+    # The world's countries at 1:10m simplified (3.7 MB, 1.3 MB deflated as git stores it);
+    # geodata/context/README.md says why this scale and simplification.
     total = sum(p.stat().st_size for p in DATA.glob("*.geojson"))
-    assert total < 1_000_000
+    assert total < 4_500_000
 
 
 def test_files_are_plain_rfc7946():
@@ -189,9 +193,9 @@ def test_swapped_coordinates_are_caught_and_recognised():
 
 
 def test_unknown_country_and_unjudgeable_points_pass():
-    assert context.country_check(*KULOB, "FR") is None  # not in the layer: unknown, no error
+    assert context.country_check(*KULOB, "XX") is None  # not in the layer: unknown, no error
     assert context.country_check(*KULOB, "") is None
-    assert context.country_check(37.62, 55.75, "RU") is None  # Moscow: Russia is cut by the box
+    assert context.country_check(37.62, 55.75, "RU") is None  # Moscow
     assert context.country_check(math.nan, 38.0, "TJ") is None
 
 
