@@ -391,14 +391,17 @@ def data_version(layer: Layer) -> str:
     return text
 
 
-def default_context() -> dict[str, Any] | None:
-    """Country borders to draw under the sites, when the context layer is available."""
+def default_context(layer: Layer | None = None) -> dict[str, Any] | None:
+    """Country borders to draw under the sites, when the context layer is available: those
+    around the layer's sites (:func:`facilitymap.context.borders_for`), all without a layer."""
     try:
-        from facilitymap.context import load_countries
+        from facilitymap.context import borders_for, extent_of, load_countries
     except ImportError:  # the context capability is optional
         return None
     try:
-        return load_countries()
+        if layer is None:
+            return load_countries()
+        return borders_for(extent_of(site.geometry for site in layer.sites))
     except FileNotFoundError:
         return None
 
@@ -439,7 +442,7 @@ def make_map(
 
 def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
     if context is True:
-        context = default_context()
+        context = default_context(layer)
     title = spec.title or str(layer.extra_members.get("name") or DEFAULT_TITLE)
     since = with_changes_since(layer, spec).since_changes
     return build_html(
@@ -623,7 +626,7 @@ def build_maps(
     """
     out = output_dir or config.output_dir
     out.mkdir(parents=True, exist_ok=True)
-    context = default_context()
+    context = default_context(layer)
     built = []
     for number, spec in enumerate(config.maps, 1):
         started = perf_counter()
