@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from facilitymap.cli.exchange import add
+from facilitymap.cli.add import add
 from facilitymap.edit import add_claim, add_source, next_claim_id, open_layer
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.io import load_layer
@@ -39,24 +39,18 @@ def test_add_dry_run_prints_the_diff_and_writes_nothing(runner, two_sites):
 def test_add_site_point_and_unlocated(runner, tmp_path):
     layer = tmp_path / "new.geojson"
     common = ["--kind", "base", "--country", "tj", "--confidence", "low",
-              "--confidence-note", "One report.", "--location-note", "Town centre.",
+              "--confidence-note", "One report.", "--location-note", "Town centre.", "--create",
               "--layer", str(layer)]  # fmt: skip
     done = runner.invoke(add, ["site", "--id", "tj-a-b", "--name", "Пост Б",
                                "--lon", "74.1", "--lat", "37.5", "--precision-m", "20000",
                                "--location-basis", "reference-place",
                                "--local-name", "zh-Hans=哨所", *common])  # fmt: skip
-    assert done.exit_code == 1 and "country" in done.output  # TJ must be upper case
-    common[3] = "TJ"
-    done = runner.invoke(add, ["site", "--id", "tj-a-b", "--name", "Пост Б",
-                               "--lon", "74.1", "--lat", "37.5", "--precision-m", "20000",
-                               "--location-basis", "reference-place",
-                               "--local-name", "zh-Hans=哨所", *common])  # fmt: skip
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == 0, done.output  # "tj" is taken as TJ
     done = runner.invoke(add, ["site", "--id", "tj-c", "--name", "C", *common])
     assert done.exit_code == 0, done.output
     a, c = load_layer(layer).sites
     assert a.geometry == {"type": "Point", "coordinates": [74.1, 37.5]}
-    assert a.local_names[0].name == "哨所" and a.status == "unverified"
+    assert a.local_names[0].name == "哨所" and a.status == "unverified" and a.country == "TJ"
     assert c.geometry is None and c.location.basis == "unlocated"
     again = runner.invoke(add, ["site", "--id", "tj-c", "--name", "C", *common])
     assert again.exit_code == 1 and "already exists" in again.output

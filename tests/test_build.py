@@ -39,7 +39,7 @@ def test_render_refuses_to_overwrite(runner, layer, tmp_path):
     out = tmp_path / "map.html"
     out.write_text("precious", encoding="utf-8")
     result = runner.invoke(cli, ["render", str(layer), "-o", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (#18.9)
     assert "exists; pass --overwrite" in result.stderr
     assert out.read_text(encoding="utf-8") == "precious"
     result = runner.invoke(cli, ["render", str(layer), "-o", str(out), "--overwrite"])

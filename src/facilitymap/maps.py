@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -37,12 +37,13 @@ from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
-from facilitymap.io import Layer
+from facilitymap.io import Layer, site_to_feature
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES, Claim, LocalName, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites
+from facilitymap.status import Derived, derive_site, position_words
 
 DEFAULT_CONFIG = Path("maps.toml")
 DEFAULT_TITLE = "facilitymap"
@@ -61,6 +62,10 @@ class MapSpec:
     min_confidence: str | None = None
     as_of: date | None = None
     offline: bool = True
+    # Mark the sites changed since this git revision or date (facilitymap.diff.changes_since);
+    # ``since_changes`` holds what changed, filled by :func:`with_changes_since`.
+    since: str | None = None
+    since_changes: Any = field(default=None, compare=False, hash=False, repr=False)
 
     def filters(self) -> dict[str, Any]:
         """The filters this map applies, by name (only those set): what the page header and
@@ -92,6 +97,15 @@ _FILTER_WORDS = {
 
 def _listed(value: Any) -> str:
     return " or ".join(value) if isinstance(value, list) else str(value)
+
+
+def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
+    """``spec`` with the changes since ``spec.since`` worked out (git is read once per map)."""
+    if spec.since is None or spec.since_changes is not None:
+        return spec
+    from facilitymap.diff import changes_since
+
+    return replace(spec, since_changes=changes_since(layer, spec.since))
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,7 @@ def _selected(layer: Layer, spec: MapSpec) -> list[tuple[Site, list[PageStep]]]:
         as_of=spec.as_of,
     ):
         steps = status_steps(site, spec.as_of)
-        statuses = [step.status for step in steps] or [site.derive(as_of=spec.as_of).status]
+        statuses = [step.status for step in steps] or [derive_site(site, as_of=spec.as_of).status]
         if not spec.statuses or any(status in spec.statuses for status in statuses):
             chosen.append((site, steps))
     return chosen
@@ -171,6 +185,7 @@ class PageStep(msgspec.Struct, array_like=True, frozen=True, gc=False):
     evidence: str
     claims: int  # how many of the site's claims, in page order, are known by then
     deciding_claims: list[str]
+    official_words: str | None  # who holds which position, when that says more (see below)
 
 
 def claims_in_page_order(claims: Sequence[Claim]) -> list[Claim]:
@@ -189,7 +204,7 @@ def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
             break
         if k + 1 < len(claims) and date_end(claims[k + 1].date) == day:
             continue  # the step begins with the day's last claim
-        derived = site.derive(as_of=day)
+        derived = derive_site(site, as_of=day)
         steps.append(
             PageStep(
                 date=day.isoformat(),
@@ -198,6 +213,7 @@ def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
                 evidence=derived.evidence,
                 claims=k + 1,
                 deciding_claims=list(derived.deciding_claims),
+                official_words=official_words(derived),
             )
         )
     return steps
@@ -206,20 +222,28 @@ def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
 def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list[dict[str, Any]]:
     """The sites of a map as GeoJSON Features, status and claims as of ``spec.as_of``.
 
-    Each Feature carries two foreign members the page shows: ``deciding_claims`` (the ids
-    of the claims that decide its status) and, on an as-of map, ``later_claims`` (how many
-    claims were left out because they came later). Claims are in page order
-    (:func:`claims_in_page_order`). With ``timeline``, also the sites the page's timeline
-    can show (:func:`_selected`), each with ``steps`` (:class:`PageStep` as lists): what the
-    page is given.
+    Each Feature carries foreign members the page shows: ``deciding_claims`` (the ids
+    of the claims that decide its status), ``official_words`` (who holds which official
+    position, when a government denies or more than one is concerned) and, on an as-of map,
+    ``later_claims`` (how many claims were left out because they came later). Claims are in
+    page order (:func:`claims_in_page_order`). With ``timeline``, also the sites the page's
+    timeline can show (:func:`_selected`), each with ``steps`` (:class:`PageStep` as lists):
+    what the page is given.
     """
+    changes = _changes(layer, spec)
     features = []
     for site, steps in _selected(layer, spec):
         if not (timeline or _shown(steps, spec)):
             continue
         known = _known(site, steps)
-        feature = site.replace(claims=known).to_feature(as_of=spec.as_of)
-        feature["deciding_claims"] = list(site.derive(as_of=spec.as_of).deciding_claims)
+        feature = site_to_feature(site.replace(claims=known), as_of=spec.as_of)
+        derived = derive_site(site, as_of=spec.as_of)
+        feature["deciding_claims"] = list(derived.deciding_claims)
+        if site.id in changes:
+            feature["changes"] = list(changes[site.id])
+        words = official_words(derived)
+        if words is not None:
+            feature["official_words"] = words
         if len(known) < len(site.claims):
             feature["later_claims"] = len(site.claims) - len(known)
         if timeline:
@@ -244,13 +268,24 @@ class _IndexProperties(msgspec.Struct, omit_defaults=True, gc=False):
     location: _IndexLocation | None = None
 
 
+def official_words(derived: Derived) -> str | None:
+    """Who holds which official position ("denied by Tajikistan and China"), for the page;
+    None when no government denies and only the host is concerned (the label says it all,
+    and a large layer's page stays small)."""
+    if derived.denied_by or len(derived.positions) > 1:
+        return position_words(derived.positions)
+    return None
+
+
 class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
     # What the page draws a site by (render.page._index_record gives the same from a dict).
     id: str
     c: list[float] | None = None
     g: dict[str, Any] | None = None
     deciding_claims: list[str] = []
+    official_words: str | None = None
     later_claims: int | None = None
+    changes: list[str] | None = None
     properties: _IndexProperties | None = None
     last: str | None = None
     steps: list[PageStep] = []
@@ -267,7 +302,8 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     page does not show; several times faster for large layers, where building a dict per
     site dominated a render. Large layers are encoded in chunks over the cores.
     """
-    parts = map_chunks(functools.partial(_encode_page_sites, spec=spec), _selected(layer, spec))
+    encode = functools.partial(_encode_page_sites, spec=spec, changes=_changes(layer, spec) or None)
+    parts = map_chunks(encode, _selected(layer, spec))
     encoded = EncodedSites(_join_arrays([index for index, _, _ in parts]))
     encoded.details = _join_arrays([details for _, details, _ in parts])
     encoded.count = sum(count for _, _, count in parts)
@@ -279,8 +315,14 @@ def _join_arrays(arrays: list[bytes]) -> bytes:
     return b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
 
 
+def _changes(layer: Layer, spec: MapSpec) -> dict[str, tuple[str, ...]]:
+    return with_changes_since(layer, spec).since_changes.changes if spec.since else {}
+
+
 def _encode_page_sites(
-    sites: list[tuple[Site, list[PageStep]]], spec: MapSpec
+    sites: list[tuple[Site, list[PageStep]]],
+    spec: MapSpec,
+    changes: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[bytes, bytes, int]:
     """The index and details JSON arrays of ``sites``, and how many the map shows at its
     own date."""
@@ -290,7 +332,7 @@ def _encode_page_sites(
     areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
     for site, steps in sites:
         shown += _shown(steps, spec)
-        derived = site.derive(as_of=as_of)
+        derived = derive_site(site, as_of=as_of)
         claims = _known(site, steps)
         later = (len(site.claims) - len(claims)) or None
         properties = site.replace(
@@ -307,7 +349,9 @@ def _encode_page_sites(
         record = _PageSite(
             id=site.id,
             deciding_claims=list(derived.deciding_claims),
+            official_words=official_words(derived),
             later_claims=later,
+            changes=list(changes[site.id]) if changes and site.id in changes else None,
             properties=_IndexProperties(
                 name=site.name,
                 local_names=site.local_names,
@@ -330,7 +374,9 @@ def _encode_page_sites(
                 record.g = geometry
                 areas.append(record)
         records.append(record)
-    for record, (lon, lat) in zip(areas, representative_points([r.g for r in areas]), strict=True):
+    for record, (lon, lat) in zip(
+        areas, representative_points([r.g for r in areas if r.g]), strict=True
+    ):
         record.c = [round(lon, 6), round(lat, 6)]
     return _ENCODE.encode(records), _ENCODE.encode(details), shown
 
@@ -386,6 +432,7 @@ def make_map(
     layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | None = True
 ) -> MadeMap:
     """:func:`render_map`, with the number of sites the page shows."""
+    spec = with_changes_since(layer, spec)
     with gc_paused():
         sites = page_sites(layer, spec)
         return MadeMap(_page(layer, spec, sites, context), sites.count)
@@ -395,10 +442,13 @@ def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
     if context is True:
         context = default_context()
     title = spec.title or str(layer.extra_members.get("name") or DEFAULT_TITLE)
+    since = with_changes_since(layer, spec).since_changes
     return build_html(
         features,
         title=title,
         as_of=spec.as_of,
+        since=since.label if since else None,
+        since_removed=since.removed if since else (),
         data_version=data_version(layer),
         context=context or None,
         offline=spec.offline,
@@ -420,6 +470,7 @@ _MAP_KEYS = frozenset(
         "min_confidence",
         "as_of",
         "offline",
+        "since",
     }
 )
 _SHOT_KEYS = frozenset({"map", "output", "width", "height"})
@@ -526,6 +577,9 @@ def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
     offline = entry.get("offline", True)
     if not isinstance(offline, bool):
         raise fail(f"{where}.offline", "must be true or false")
+    since = entry.get("since")
+    if since is not None and (not isinstance(since, str) or not since):
+        raise fail(f"{where}.since", "must be a git revision or a date, as a string")
     return MapSpec(
         name=name,
         output=_file_name(entry.get("output"), ".html", fail, f"{where}.output"),
@@ -536,6 +590,7 @@ def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
         min_confidence=confidence,
         as_of=as_of,
         offline=offline,
+        since=since,
     )
 
 
@@ -574,6 +629,7 @@ def build_maps(
     for number, spec in enumerate(config.maps, 1):
         started = perf_counter()
         with gc_paused():
+            spec = with_changes_since(layer, spec)
             sites = page_sites(layer, spec)
             data = _page(layer, spec, sites, context).encode("utf-8")
         path = out / spec.output
@@ -611,8 +667,11 @@ def _screenshot(
     try:
         take_screenshot(source.path, png, width=shot.width, height=shot.height)
     except ScreenshotUnavailable as err:
-        if force:
-            raise
+        if force or png.is_file():  # a PNG of the previous map must not pass for this one
+            raise ScreenshotUnavailable(
+                f"{png}: not updated, so it shows the previous map: {err}; "
+                "install it, or pass --no-screenshot"
+            ) from None
         progress(f"{png}: screenshot skipped: {err}")
         return
     progress(f"{png}: screenshot of {source.path.name}")

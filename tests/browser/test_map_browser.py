@@ -118,7 +118,7 @@ def test_legend_is_visible_and_explains_every_cue(map_page, sample_maps):
         "Opacity = confidence",
         "location precision",
         "Shape = official position",
-        "host-government denial",  # the status rule, one sentence
+        "shown as denied when any of them denies it",  # the status rule, one sentence
     ):
         assert words in text
     assert legend.locator("li[data-status]").count() == 7

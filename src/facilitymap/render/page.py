@@ -13,7 +13,7 @@ import base64
 import hashlib
 import html
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
@@ -41,7 +41,7 @@ _JSON_ESCAPES = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
-_PASSED_MEMBERS = ("deciding_claims", "later_claims", "steps")
+_PASSED_MEMBERS = ("deciding_claims", "official_words", "later_claims", "changes", "steps")
 
 
 # What the page needs of a site before it draws (the rest waits in the details element).
@@ -54,7 +54,7 @@ class EncodedSites(bytes):
     caller with many sites skip building dicts per site."""
 
     details: bytes = b"[]"
-    count: int = 0  # how many sites
+    count: int = 0  # type: ignore[assignment]  # how many sites (hides bytes.count)
 
 
 # Stands in for an EncodedSites array while the payload around it is serialized.
@@ -66,6 +66,8 @@ def build_html(
     *,
     title: str,
     as_of: date | str | None = None,
+    since: str | None = None,
+    since_removed: Sequence[str] = (),
     data_version: str = "",
     context: Mapping[str, Any] | None = None,
     offline: bool = True,
@@ -77,15 +79,20 @@ def build_html(
     Parameters
     ----------
     features : iterable of GeoJSON Feature dicts
-        Already selected, derived fields computed as of ``as_of``. Two optional foreign
+        Already selected, derived fields computed as of ``as_of``. Optional foreign
         members are shown too: ``deciding_claims`` (ids of the claims that decide the
-        status), ``later_claims`` (how many claims after ``as_of`` were left out) and
+        status), ``official_words`` (who holds which official position: "denied by
+        Tajikistan and China"), ``later_claims`` (how many claims after ``as_of`` were
+        left out), ``changes`` (what changed in the site since ``since``, in words) and
         ``steps`` (the status from each claim date on, for the timeline: lists as
         :class:`facilitymap.maps.PageStep` defines them; without it there is no timeline).
     title : str
         Page title and heading.
     as_of : date or ISO string, optional
         The date the statuses are evaluated at; None means all claims.
+    since : str, optional
+        The version changes are marked against (``HEAD~3``, ``2024-01-01 (commit 1a2b3c4)``);
+        ``since_removed`` names the sites removed since then.
     data_version : str
         Words that identify the data (file hash, last update), shown on the page.
     context : GeoJSON FeatureCollection, optional
@@ -119,6 +126,8 @@ def build_html(
             "offline": offline,
             "leaflet": assets.LEAFLET_VERSION,
             "filters": dict(filters or {}),
+            # Only on maps that mark changes: other pages stay byte for byte as they were.
+            **({"since": since, "since_removed": list(since_removed)} if since else {}),
         },
         "vocab": page_vocabulary(),
         "sites": _SITES_SLOT if isinstance(features, EncodedSites) else index,
@@ -280,7 +289,9 @@ def _csp(inline_scripts: list[str], offline: bool) -> str:
     )
     cdn = "" if offline else f" {assets.leaflet_js().cdn_url}"
     cdn_css = "" if offline else f" {assets.leaflet_css().cdn_url}"
-    cdn_img = "" if offline else f" {assets.leaflet_css().cdn_url.rsplit('/', 1)[0]}/images/"
+    cdn_img = (
+        "" if offline else f" {(assets.leaflet_css().cdn_url or '').rsplit('/', 1)[0]}/images/"
+    )
     return (
         "default-src 'none'; "
         f"script-src {hashes}{cdn}; "

@@ -117,13 +117,23 @@
     add(title, el('span', 'fm-asof', asOf ? ' as of ' + asOf : ' (all claims on record)'));
     add(status, title, el('p', 'fm-status-desc', style.description));
     add(status, el('p', 'fm-axes',
-      'Official position: ' + label('official', site.official || p.official_status) + '. Evidence: ' +
+      'Official position: ' + label('official', site.official || p.official_status) +
+      (site.officialWords ? ' (' + site.officialWords + ')' : '') + '. Evidence: ' +
       label('evidence', site.evidence || p.evidence) + '.'));
     if (site.deciding.length) {
       add(status, el('p', 'fm-decided',
         'Decided by the claim' + (site.deciding.length > 1 ? 's' : '') + ' marked \u2605 below.'));
     }
     add(root, status);
+    if (site.changes.length && isText(meta.since)) {
+      var changes = el('section', 'fm-changes');
+      add(changes, el('h3', null, 'Changes since ' + meta.since));
+      var changeList = el('ul', null);
+      site.changes.forEach(function (line) {
+        add(changeList, dataText('li', null, line));
+      });
+      add(root, add(changes, changeList));
+    }
 
     var conf = el('p', 'fm-confidence');
     var confStyle = VOCAB.confidence[site.conf];

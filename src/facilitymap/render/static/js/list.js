@@ -9,6 +9,15 @@
     var facts = el('p', 'fm-facts');
     this.asOfLine = el('span', 'fm-asof-line', this.asOfWords());
     add(facts, this.asOfLine);
+    if (isText(this.meta.since)) {
+      var changed = this.sites.filter(function (s) {
+        return s.changes.length;
+      }).length;
+      var removed = asArray(this.meta.since_removed).filter(isText);
+      add(facts, ' ', dataText('span', 'fm-since-line', 'Ringed and badged: ' + changed +
+        ' site' + (changed === 1 ? '' : 's') + ' new or changed since ' + this.meta.since + '.' +
+        (removed.length ? ' Removed since then: ' + removed.join(', ') + '.' : '')));
+    }
     if (isText(this.meta.data_version)) {
       add(facts, ' ', dataText('span', 'fm-version', 'Data: ' + this.meta.data_version + '.'));
     }
@@ -157,8 +166,13 @@
     button.setAttribute('data-site', site.id);
     var text = el('span', 'fm-item-text');
     add(text, dataText('span', 'fm-item-name', site.name));
-    add(text, el('span', 'fm-item-sub',
-      VOCAB.statuses[site.status].label + (site.located ? '' : ' \u00b7 not located')));
+    // Who denies, when someone does: official_words lists the denial first.
+    var denied = site.officialWords.indexOf('denied by ') === 0 ? site.officialWords.split('; ')[0] : '';
+    add(text, el('span', 'fm-item-sub', VOCAB.statuses[site.status].label +
+      (denied ? ' \u00b7 ' + denied : '') + (site.located ? '' : ' \u00b7 not located')));
+    if (site.changes.length) {
+      add(text, el('span', 'fm-badge', site.changes[0].indexOf('new since ') === 0 ? 'new' : 'changed'));
+    }
     add(button, glyphImg(site.status, site.conf), text);
     button.addEventListener('click', function () {
       self.openSite(site, { pan: true });

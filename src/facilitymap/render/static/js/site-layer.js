@@ -15,6 +15,7 @@
   // up to four times the slice's for large translucent circles): a slice shrinks while
   // frames come late, and grows back while they come on time.
   var SLICE_MS = 10; // the most script per frame
+  var CHANGED_RING = '#000000'; // around the glyph of a site changed since --since
   var SLICE_MIN_MS = 2;
   // A draw starts small: its first slices are the translucent precision areas, the costliest
   // to rasterise, and a first slice of 10 ms made the longest frame of a zoom (35-60 ms).
@@ -392,6 +393,14 @@
           Math.round(gx * ratio + dx) - sprite.half,
           Math.round(gy * ratio + dy) - sprite.half
         );
+        if (s.changes.length) {
+          // Changed since the version the map compares with (--since): a ring, not a colour.
+          ctx.beginPath();
+          ctx.arc(Math.round(gx * ratio + dx), Math.round(gy * ratio + dy), sprite.half + 2 * ratio, 0, 2 * Math.PI);
+          ctx.lineWidth = 2 * ratio;
+          ctx.strokeStyle = CHANGED_RING;
+          ctx.stroke();
+        }
         ids[n] = s.i;
         hx[n] = gx;
         hy[n] = gy;

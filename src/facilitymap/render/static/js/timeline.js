@@ -3,8 +3,8 @@
 // of the map, legend counts, list and details that a date change makes.
 
   // ---------------------------------------------------------------- timeline
-  // A step is [day, status, official_status, evidence, claims known, deciding claim ids],
-  // day an ISO date (YYYY-MM-DD), so days compare as strings. A site's state at a date is
+  // A step is [day, status, official_status, evidence, claims known, deciding claim ids,
+  // official words] (facilitymap.maps.PageStep), day an ISO date (YYYY-MM-DD), so days compare as strings. A site's state at a date is
   // its last step on or before it; before its first step it was not on record.
   var STEP_DAY = 0;
   var STEP_STATUS = 1;
@@ -12,6 +12,7 @@
   var STEP_EVIDENCE = 3;
   var STEP_CLAIMS = 4;
   var STEP_DECIDING = 5;
+  var STEP_WORDS = 6; // who holds which official position, when that says more than the label
   var PLAY_MS = 900; // time on each date while playing
   var LIST_SETTLE_MS = 120; // the list follows the date once it stops changing this long
 
@@ -36,6 +37,7 @@
       var site = this.sites[i];
       site.indexStatus = site.status;
       site.indexDeciding = site.deciding;
+      site.indexWords = site.officialWords;
       if (!site.steps.length) ever[site.status]++;
       for (var k = 0; k < site.steps.length; k++) {
         var step = site.steps[k];
@@ -99,12 +101,14 @@
         site.official = isText(step[STEP_OFFICIAL]) ? step[STEP_OFFICIAL] : null;
         site.evidence = isText(step[STEP_EVIDENCE]) ? step[STEP_EVIDENCE] : null;
         site.deciding = asArray(step[STEP_DECIDING]);
+        site.officialWords = isText(step[STEP_WORDS]) ? step[STEP_WORDS] : '';
         site.known = +step[STEP_CLAIMS] >= 0 ? +step[STEP_CLAIMS] : -1;
         site.present = !only || only[site.status];
       } else {
         // No step: a site without claims is on the map at its own date only.
         site.status = site.indexStatus;
         site.deciding = site.indexDeciding;
+        site.officialWords = site.indexWords;
         site.official = site.evidence = null;
         site.known = -1;
         site.present = day === null && !steps.length;
