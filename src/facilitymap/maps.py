@@ -33,7 +33,7 @@ from facilitymap.mapconfig import load_config as load_config
 from facilitymap.model import Claim, LocalName, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
-from facilitymap.render.page import EncodedSites
+from facilitymap.render.page import EncodedSites, latest_claim
 from facilitymap.status import Derived, derive_site, position_words
 
 DEFAULT_TITLE = "facilitymap"
@@ -206,7 +206,6 @@ class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
     later_claims: int | None = None
     changes: list[str] | None = None
     properties: _IndexProperties | None = None
-    last: str | None = None
     steps: list[PageStep] = []
 
 
@@ -223,9 +222,10 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     """
     encode = functools.partial(_encode_page_sites, spec=spec, changes=_changes(layer, spec) or None)
     parts = map_chunks(encode, _selected(layer, spec))
-    encoded = EncodedSites(_join_arrays([index for index, _, _ in parts]))
-    encoded.details = _join_arrays([details for _, details, _ in parts])
-    encoded.count = sum(count for _, _, count in parts)
+    encoded = EncodedSites(_join_arrays([part[0] for part in parts]))
+    encoded.details = _join_arrays([part[1] for part in parts])
+    encoded.count = sum(part[2] for part in parts)
+    encoded.latest_claim = latest_claim(part[3] for part in parts)
     return encoded
 
 
@@ -242,9 +242,9 @@ def _encode_page_sites(
     sites: list[tuple[Site, list[PageStep]]],
     spec: MapSpec,
     changes: dict[str, tuple[str, ...]] | None = None,
-) -> tuple[bytes, bytes, int]:
-    """The index and details JSON arrays of ``sites``, and how many the map shows at its
-    own date."""
+) -> tuple[bytes, bytes, int, str | None]:
+    """The index and details JSON arrays of ``sites``, how many the map shows at its own
+    date, and the latest claim date among them."""
     as_of = spec.as_of
     records, details = [], []
     shown = 0
@@ -281,7 +281,6 @@ def _encode_page_sites(
                 confidence=site.confidence,
                 location=_IndexLocation(radius) if radius is not None else None,
             ),
-            last=max((c.date for c in claims), key=date_end, default=None),
             steps=steps,
         )
         details.append(properties)
@@ -297,7 +296,8 @@ def _encode_page_sites(
         areas, representative_points([r.g for r in areas if r.g]), strict=True
     ):
         record.c = [round(lon, 6), round(lat, 6)]
-    return _ENCODE.encode(records), _ENCODE.encode(details), shown
+    latest = latest_claim(c.date for site, steps in sites for c in _known(site, steps))
+    return _ENCODE.encode(records), _ENCODE.encode(details), shown, latest
 
 
 def data_version(layer: Layer) -> str:

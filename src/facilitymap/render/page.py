@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 import orjson
 
+from facilitymap.dates import date_end
 from facilitymap.geometry import representative_point
 from facilitymap.parallel import workers
 from facilitymap.render import assets
@@ -55,6 +56,7 @@ class EncodedSites(bytes):
 
     details: bytes = b"[]"
     count: int = 0  # type: ignore[assignment]  # how many sites (hides bytes.count)
+    latest_claim: str | None = None  # the latest claim's date (:func:`latest_claim`)
 
 
 # Stands in for an EncodedSites array while the payload around it is serialized.
@@ -113,10 +115,12 @@ def build_html(
     """
     if isinstance(features, EncodedSites):
         details: bytes = features.details
+        latest = features.latest_claim
     else:
         records = [_site_record(feature) for feature in features]
         index = [_index_record(record) for record in records]
         details = orjson.dumps([record["properties"] for record in records])
+        latest = latest_claim(_claim_dates(records))
     payload = {
         "v": PAYLOAD_VERSION,
         "meta": {
@@ -126,6 +130,7 @@ def build_html(
             "offline": offline,
             "leaflet": assets.LEAFLET_VERSION,
             "filters": dict(filters or {}),
+            "latest_claim": latest,
             # Only on maps that mark changes: other pages stay byte for byte as they were.
             **({"since": since, "since_removed": list(since_removed)} if since else {}),
         },
@@ -210,20 +215,31 @@ def _index_record(record: dict[str, Any]) -> dict[str, Any]:
     if isinstance(location, dict) and "precision_m" in location:
         lite["location"] = {"precision_m": location["precision_m"]}
     index["properties"] = lite
-    claims = props.get("claims")
-    dates = (
-        [c["date"] for c in claims if isinstance(c, dict) and isinstance(c.get("date"), str)]
-        if isinstance(claims, list)
-        else []
-    )
-    if dates:
-        index["last"] = max(dates, key=_date_key)
     return index
 
 
-def _date_key(text: str) -> str:
-    # The latest claim by the end of its period, as the page orders them ("2019" after "2019-06").
-    return text + "-99" * (2 - text.count("-"))
+def latest_claim(dates: Iterable[Any]) -> str | None:
+    """The latest of some claim dates, by the end of their period (:func:`dates.date_end`,
+    the one ordering of dates): what the page header names. Values that are not ISO dates
+    are passed over (a feature handed to :func:`build_html` may carry anything)."""
+    latest, latest_end = None, None
+    for text in dates:
+        try:
+            end = date_end(text)
+        except (TypeError, ValueError):
+            continue
+        if latest_end is None or end > latest_end:
+            latest, latest_end = text, end
+    return latest
+
+
+def _claim_dates(records: list[dict[str, Any]]) -> Iterable[Any]:
+    for record in records:
+        props = record.get("properties")
+        claims = props.get("claims") if isinstance(props, dict) else None
+        for claim in claims if isinstance(claims, list) else ():
+            if isinstance(claim, dict):
+                yield claim.get("date")
 
 
 def _data_element(

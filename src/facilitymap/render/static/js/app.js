@@ -22,15 +22,8 @@
     this.located = located;
     this.prepareTimeline();
     this.applyDate(null, true);
-    this.latestClaim = '';
-    this.sites.forEach(function (s) {
-      var dates = isText(s.last) ? [s.last] : asArray(s.p.claims).map(function (c) {
-        return c && c.date;
-      });
-      dates.forEach(function (d) {
-        if (isText(d) && dateEndKey(d) > dateEndKey(self.latestClaim)) self.latestClaim = d;
-      });
-    });
+    // Ordered in Python (facilitymap.dates.date_end), like every date the page shows.
+    this.latestClaim = isText(this.meta.latest_claim) ? this.meta.latest_claim : '';
     this.detailChunks = Array.prototype.map.call(document.querySelectorAll('script.fm-details'), function (node) {
       return { node: node, first: +node.getAttribute('data-first') || 0, promise: null };
     });

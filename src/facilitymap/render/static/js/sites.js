@@ -68,7 +68,6 @@
         full: false, // p holds the index's few properties until the site's details are read
         deciding: asArray(record.deciding_claims),
         officialWords: isText(record.official_words) ? record.official_words : '',
-        last: record.last,
         later: +record.later_claims || 0,
         // The status from each claim date on (Python's facilitymap.status): [day, status,
         // official_status, evidence, claims known, deciding claim ids, official words];
