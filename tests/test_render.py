@@ -357,3 +357,14 @@ def test_the_latest_claim_is_ordered_by_the_end_of_its_period():
     feature["properties"]["claims"] = [{"date": "2021"}, {"date": "2021-07-04"}, {"date": "x"}]
     payload = _element_json(build_html([feature], title="t"), "fm-data")
     assert payload["meta"]["latest_claim"] == "2021"
+
+
+def test_the_page_script_reads_every_field_of_the_payload():
+    """The payload is defined once (render.payload); the script names each of its fields."""
+    from facilitymap.render.payload import PageSite, PageStep
+
+    script = assets.page_script().text
+    for field in PageSite.__struct_fields__:
+        assert f"record.{field}" in script, field
+    positions = {m[1].lower(): int(m[2]) for m in re.finditer(r"var STEP_(\w+) = (\d+);", script)}
+    assert positions == {field: k for k, field in enumerate(PageStep.__struct_fields__)}

@@ -30,10 +30,11 @@ from facilitymap.mapconfig import BuildConfig as BuildConfig
 from facilitymap.mapconfig import MapSpec as MapSpec
 from facilitymap.mapconfig import ScreenshotSpec as ScreenshotSpec
 from facilitymap.mapconfig import load_config as load_config
-from facilitymap.model import Claim, LocalName, Site
+from facilitymap.model import Claim, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites, latest_claim
+from facilitymap.render.payload import IndexLocation, IndexProperties, PageSite, PageStep
 from facilitymap.status import Derived, derive_site, position_words
 
 DEFAULT_TITLE = "facilitymap"
@@ -92,19 +93,6 @@ def _known(site: Site, steps: list[PageStep]) -> list[Claim]:
     """The site's claims known at the map's date, in page order."""
     claims = claims_in_page_order(site.claims)
     return claims[: steps[-1].claims] if steps else claims
-
-
-class PageStep(msgspec.Struct, array_like=True, frozen=True, gc=False):
-    """A site's status from one day on, as :mod:`facilitymap.status` derives it: the page's
-    timeline shows the last step on or before the chosen day (JSON: an array in this order)."""
-
-    date: str  # ISO day: the end of the claim date(s) the step begins with
-    status: str
-    official_status: str
-    evidence: str
-    claims: int  # how many of the site's claims, in page order, are known by then
-    deciding_claims: list[str]
-    official_words: str | None  # who holds which position, when that says more (see below)
 
 
 def claims_in_page_order(claims: Sequence[Claim]) -> list[Claim]:
@@ -171,22 +159,6 @@ def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list
     return features
 
 
-class _IndexLocation(msgspec.Struct, omit_defaults=True, gc=False):
-    precision_m: float | None = None
-
-
-class _IndexProperties(msgspec.Struct, omit_defaults=True, gc=False):
-    # render.page.INDEX_PROPERTIES, in that order.
-    name: str
-    local_names: list[LocalName] = []
-    admin1: str | None = None
-    admin2: str | None = None
-    admin3: str | None = None
-    status: str | None = None
-    confidence: str | None = None
-    location: _IndexLocation | None = None
-
-
 def official_words(derived: Derived) -> str | None:
     """Who holds which official position ("denied by Tajikistan and China"), for the page;
     None when no government denies and only the host is concerned (the label says it all,
@@ -194,19 +166,6 @@ def official_words(derived: Derived) -> str | None:
     if derived.denied_by or len(derived.positions) > 1:
         return position_words(derived.positions)
     return None
-
-
-class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
-    # What the page draws a site by (render.page._index_record gives the same from a dict).
-    id: str
-    c: list[float] | None = None
-    g: dict[str, Any] | None = None
-    deciding_claims: list[str] = []
-    official_words: str | None = None
-    later_claims: int | None = None
-    changes: list[str] | None = None
-    properties: _IndexProperties | None = None
-    steps: list[PageStep] = []
 
 
 _ENCODE = msgspec.json.Encoder()
@@ -248,7 +207,7 @@ def _encode_page_sites(
     as_of = spec.as_of
     records, details = [], []
     shown = 0
-    areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
+    areas: list[PageSite] = []  # lines and polygons: their label point is found in bulk
     for site, steps in sites:
         shown += _shown(steps, spec)
         derived = derive_site(site, as_of=as_of)
@@ -265,13 +224,13 @@ def _encode_page_sites(
             extra_members={},
         )
         radius = site.location.precision_m
-        record = _PageSite(
+        record = PageSite(
             id=site.id,
             deciding_claims=list(derived.deciding_claims),
             official_words=official_words(derived),
             later_claims=later,
             changes=list(changes[site.id]) if changes and site.id in changes else None,
-            properties=_IndexProperties(
+            properties=IndexProperties(
                 name=site.name,
                 local_names=site.local_names,
                 admin1=site.admin1,
@@ -279,7 +238,7 @@ def _encode_page_sites(
                 admin3=site.admin3,
                 status=derived.status,
                 confidence=site.confidence,
-                location=_IndexLocation(radius) if radius is not None else None,
+                location=IndexLocation(radius) if radius is not None else None,
             ),
             steps=steps,
         )

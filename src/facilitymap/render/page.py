@@ -25,6 +25,7 @@ from facilitymap.dates import date_end
 from facilitymap.geometry import representative_point
 from facilitymap.parallel import workers
 from facilitymap.render import assets
+from facilitymap.render.payload import INDEX_PROPERTIES, SITE_MEMBERS
 from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
 
 # Data larger than this (bytes of JSON) is embedded deflated and base64-encoded; the page
@@ -42,11 +43,6 @@ _JSON_ESCAPES = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
-_PASSED_MEMBERS = ("deciding_claims", "official_words", "later_claims", "changes", "steps")
-
-
-# What the page needs of a site before it draws (the rest waits in the details element).
-INDEX_PROPERTIES = ("name", "local_names", "admin1", "admin2", "admin3", "status", "confidence")
 
 
 class EncodedSites(bytes):
@@ -87,7 +83,7 @@ def build_html(
         Tajikistan and China"), ``later_claims`` (how many claims after ``as_of`` were
         left out), ``changes`` (what changed in the site since ``since``, in words) and
         ``steps`` (the status from each claim date on, for the timeline: lists as
-        :class:`facilitymap.maps.PageStep` defines them; without it there is no timeline).
+        :class:`facilitymap.render.payload.PageStep` defines them; without it there is no timeline).
     title : str
         Page title and heading.
     as_of : date or ISO string, optional
@@ -187,7 +183,7 @@ def _site_record(feature: Mapping[str, Any]) -> dict[str, Any]:
             lon, lat = representative_point(geometry)  # type: ignore[misc]
             record["c"] = [round(lon, 6), round(lat, 6)]
             record["g"] = geometry
-    for key in _PASSED_MEMBERS:
+    for key in SITE_MEMBERS:
         if key in feature:
             record[key] = feature[key]
     return record

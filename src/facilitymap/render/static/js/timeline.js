@@ -6,13 +6,13 @@
   // A step is [day, status, official_status, evidence, claims known, deciding claim ids,
   // official words] (facilitymap.maps.PageStep), day an ISO date (YYYY-MM-DD), so days compare as strings. A site's state at a date is
   // its last step on or before it; before its first step it was not on record.
-  var STEP_DAY = 0;
+  var STEP_DATE = 0;
   var STEP_STATUS = 1;
-  var STEP_OFFICIAL = 2;
+  var STEP_OFFICIAL_STATUS = 2;
   var STEP_EVIDENCE = 3;
   var STEP_CLAIMS = 4;
-  var STEP_DECIDING = 5;
-  var STEP_WORDS = 6; // who holds which official position, when that says more than the label
+  var STEP_DECIDING_CLAIMS = 5;
+  var STEP_OFFICIAL_WORDS = 6; // who holds which official position, when that says more than the label
   var PLAY_MS = 900; // time on each date while playing
   var LIST_SETTLE_MS = 120; // the list follows the date once it stops changing this long
 
@@ -41,8 +41,8 @@
       if (!site.steps.length) ever[site.status]++;
       for (var k = 0; k < site.steps.length; k++) {
         var step = site.steps[k];
-        if (!Array.isArray(step) || !isText(step[STEP_DAY])) continue;
-        days[step[STEP_DAY]] = true;
+        if (!Array.isArray(step) || !isText(step[STEP_DATE])) continue;
+        days[step[STEP_DATE]] = true;
         var st = Object.prototype.hasOwnProperty.call(statusIndex, step[STEP_STATUS]) ? statusIndex[step[STEP_STATUS]] : 0;
         if (!this.onlyStatuses || this.onlyStatuses[st]) ever[st]++;
       }
@@ -89,7 +89,7 @@
         if (day === null) step = steps[steps.length - 1];
         else {
           for (var k = steps.length - 1; k >= 0; k--) {
-            if (Array.isArray(steps[k]) && steps[k][STEP_DAY] <= day) {
+            if (Array.isArray(steps[k]) && steps[k][STEP_DATE] <= day) {
               step = steps[k];
               break;
             }
@@ -98,10 +98,10 @@
       }
       if (step) {
         site.status = has.call(statusIndex, step[STEP_STATUS]) ? statusIndex[step[STEP_STATUS]] : site.indexStatus;
-        site.official = isText(step[STEP_OFFICIAL]) ? step[STEP_OFFICIAL] : null;
+        site.official = isText(step[STEP_OFFICIAL_STATUS]) ? step[STEP_OFFICIAL_STATUS] : null;
         site.evidence = isText(step[STEP_EVIDENCE]) ? step[STEP_EVIDENCE] : null;
-        site.deciding = asArray(step[STEP_DECIDING]);
-        site.officialWords = isText(step[STEP_WORDS]) ? step[STEP_WORDS] : '';
+        site.deciding = asArray(step[STEP_DECIDING_CLAIMS]);
+        site.officialWords = isText(step[STEP_OFFICIAL_WORDS]) ? step[STEP_OFFICIAL_WORDS] : '';
         site.known = +step[STEP_CLAIMS] >= 0 ? +step[STEP_CLAIMS] : -1;
         site.present = !only || only[site.status];
       } else {
