@@ -199,7 +199,10 @@
       var text = el('span', 'fm-item-text');
       add(text, dataText('span', 'fm-item-name', site.name), el('span', 'fm-item-sub', VOCAB.statuses[site.status].label));
       add(button, glyphImg(site.status, site.conf), text);
-      button.addEventListener('click', function () {
+      button.addEventListener('click', function (e) {
+        // The details replace this button before the click reaches the map, which would
+        // then take it for a click on the map and close them.
+        L.DomEvent.stopPropagation(e);
         self.openSite(site, { pan: false });
       });
       add(list, add(el('li'), button));
