@@ -311,7 +311,10 @@ def test_every_kind_of_change_in_markdown(result):
     assert "| site | from | to | by |" in md
     assert (
         f"| {VAKHON} |" not in md  # the row names the site by its name
-        and "| reported-denied | acknowledged-other-role | c2 re-coded" in md
+        and "| Rapid-response unit base, Vakhon | reported-denied; official\\_status: denied; "
+        "positions: TJ: denied | acknowledged-other-role; official\\_status: "
+        "acknowledged-other-role; positions: TJ: acknowledged-other-role | c2 re-coded"
+        in md
     )
     # text from the layer cannot open HTML or break the table
     assert "Test post &lt;b&gt;\\|new\\|&lt;/b&gt;" in md
@@ -331,7 +334,11 @@ def test_html_is_escaped(result):
     page = to_html(result)
     assert "<b>|new|</b>" not in page
     assert "Test post &lt;b&gt;|new|&lt;/b&gt;" in page
-    assert "<td>reported-denied</td><td>acknowledged-other-role</td>" in page
+    assert (
+        "<td>reported-denied; official_status: denied; positions: TJ: denied</td>"
+        "<td>acknowledged-other-role; official_status: acknowledged-other-role; "
+        "positions: TJ: acknowledged-other-role</td>" in page
+    )
     assert "default-src 'none'" in page
 
 
@@ -628,3 +635,32 @@ def test_maps_toml_declares_since(tmp_path):
         FacilitymapError, match=r"map\[0\]\.since: must be a git revision or a date"
     ):
         load_config(config)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_build_since_marks_every_map(versions, tmp_path, monkeypatch):
+    old, new = versions
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    save_layer(old, repo / "sites.geojson")
+    _git(repo, "add", "sites.geojson")
+    _git(repo, "commit", "-qm", "first")
+    save_layer(new, repo / "sites.geojson")
+    (repo / "maps.toml").write_text(
+        'layer = "sites.geojson"\noutput_dir = "out"\n'
+        '[[map]]\nname = "all"\noutput = "all.html"\n'
+        '[[map]]\nname = "denied"\noutput = "denied.html"\nstatuses = ["reported-denied"]\n',
+        encoding="utf-8",
+    )
+    (repo / "out").mkdir()
+    monkeypatch.chdir(repo)
+    run = CliRunner().invoke(cli, ["build", "--since", "HEAD", "--no-screenshot"])
+    assert run.exit_code == 0, run.output
+    for name in ("all.html", "denied.html"):
+        page = (repo / "out" / name).read_text(encoding="utf-8")
+        assert '"since":"HEAD","since_removed":["Undisclosed exercise grounds"]' in page
+    assert '"changes":["new since HEAD"]' in (repo / "out" / "all.html").read_text(encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["build", "--no-screenshot"])
+    assert plain.exit_code == 0, plain.output
+    assert '"since"' not in (repo / "out" / "all.html").read_text(encoding="utf-8")

@@ -62,10 +62,14 @@ def filtered(
 
 
 class MapHTML(str):
-    """The HTML text of a map page (a ``str``); a notebook displays it as the map itself."""
+    """The HTML text of a map page (a ``str``); a notebook displays it as the map itself.
 
-    sites: int = 0  # how many sites the map shows
-    summary: str = ""  # that number, with the filters and date that chose them, in words
+    ``sites`` is how many sites the page shows at its own date, ``shows`` the same in words
+    with the filters ("3 sites (status attested; as of 2018-12-31)").
+    """
+
+    sites: int = 0
+    shows: str = ""
 
     def _repr_html_(self) -> str:
         # The page is a whole document with its own Content-Security-Policy: it goes into an
@@ -127,7 +131,7 @@ def render(
     )
     made = make_map(as_layer(layer_or_path), spec)
     page = MapHTML(made.html)
-    page.sites, page.summary = made.sites, spec.describe(made.sites)
+    page.sites, page.shows = made.sites, spec.describe(made.sites)
     return page
 
 

@@ -92,7 +92,7 @@ def _latest(sources: Iterable[Source]) -> Source:
 
     listed = list(sources)
     dated = [s for s in listed if s.accessed]
-    return max(dated, key=lambda s: date_end(s.accessed)) if dated else listed[0]
+    return max(dated, key=lambda s: date_end(s.accessed or "")) if dated else listed[0]
 
 
 def _date_parts(value: str) -> dict[str, Any]:

@@ -653,10 +653,8 @@ def _geometry_phrase(g: GeometryChange) -> str:
     return "; ".join(parts) or "geometry reshaped in place"
 
 
-def transition_phrase(change: StatusChange) -> str:
-    """``reported-denied → acknowledged-other-role, by c10 re-coded (...)``."""
-    old_status, new_status = change.old["status"], change.new["status"]
-    arrow = new_status if old_status == new_status else f"{old_status} → {new_status}"
+def _changed_fields(change: StatusChange) -> list[str]:
+    """The derived fields besides the headline status that differ, in the rule's order."""
     changed = [
         name
         for name in _ordered_keys(change.old, change.new)
@@ -664,11 +662,36 @@ def transition_phrase(change: StatusChange) -> str:
     ]
     if "positions" in changed and "denied_by" in changed:
         changed.remove("denied_by")  # who denies is read off the positions
-    details = [f"{n}: {_short(change.old.get(n))} → {_short(change.new.get(n))}" for n in changed]
+    return changed
+
+
+def transition_phrase(change: StatusChange) -> str:
+    """``reported-denied → acknowledged-other-role, by c10 re-coded (...)``."""
+    old_status, new_status = change.old["status"], change.new["status"]
+    arrow = new_status if old_status == new_status else f"{old_status} → {new_status}"
+    details = [
+        f"{n}: {_short(change.old.get(n))} → {_short(change.new.get(n))}"
+        for n in _changed_fields(change)
+    ]
     if details:
         arrow += " (" + "; ".join(details) + ")"
     by = ", ".join(change.causes) if change.causes else "no claim changed"
     return f"{arrow}, by {by}"
+
+
+def _state_cells(change: StatusChange) -> tuple[str, str]:
+    """The "from" and "to" cells of a transitions table: the headline status, then the
+    other derived fields that changed (a change of positions keeps the headline)."""
+    changed = _changed_fields(change)
+
+    def words(value: Any) -> str:
+        return value if isinstance(value, str) else _short(value)
+
+    def cell(state: dict[str, Any]) -> str:
+        parts = [f"{n}: {words(state.get(n))}" for n in changed]
+        return "; ".join([state["status"], *parts])
+
+    return cell(change.old), cell(change.new)
 
 
 def _claim_line(claim: Claim) -> str:
@@ -697,7 +720,9 @@ def change_words(old: Any, new: Any, limit: int = SHORT_VALUE_CHARS) -> str:
     if isinstance(old, str) and isinstance(new, str):
         old_text, new_text = " ".join(old.split()), " ".join(new.split())
         pairs = zip(old_text, new_text, strict=False)
-        same = next((i for i, (a, b) in enumerate(pairs) if a != b), min(map(len, (old_text, new_text))))
+        same = next(
+            (i for i, (a, b) in enumerate(pairs) if a != b), min(map(len, (old_text, new_text)))
+        )
         if same > limit // 2 and max(len(old_text), len(new_text)) > limit:
             # Both would be cut before they differ: show each from a little before that.
             start = same - 20
@@ -826,7 +851,7 @@ def to_markdown(diff: LayerDiff) -> str:
         out += ["", "| site | from | to | by |", "|---|---|---|---|"]
         for site, change in diff.transitions:
             by = ", ".join(change.causes) or "no claim changed"
-            cells = [site.name, change.old["status"], change.new["status"], by]
+            cells = [site.name, *_state_cells(change), by]
             out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
     if diff.added:
         out += ["", "**Added sites**", ""]
@@ -868,7 +893,7 @@ def to_html(diff: LayerDiff) -> str:
         body.append("<th>to</th><th>by</th></tr>")
         for site, change in diff.transitions:
             by = ", ".join(change.causes) or "no claim changed"
-            cells = [site.name, change.old["status"], change.new["status"], by]
+            cells = [site.name, *_state_cells(change), by]
             body.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
         body.append("</table>")
     for title, items, css in (

@@ -17,7 +17,7 @@ class _DiffFailed(click.ClickException):
 
 @click.command("diff", short_help="What changed between two versions of the layer.")
 @click.argument("old", metavar="OLD")
-@click.argument("new", metavar="NEW", required=False, default="geodata/sites.geojson")
+@click.argument("new", metavar="[NEW]", required=False, default="geodata/sites.geojson")
 @click.option(
     "--format",
     "fmt",
@@ -68,13 +68,13 @@ def diff(old: str, new: str, fmt: str, check: bool) -> None:
     for spec in (old, new):
         try:
             layers.append(read_version(spec))
-        except DiffError as err:
-            failures.append(err)
+        except DiffError as unreadable:
+            failures.append(unreadable)
     if failures:
-        for err in failures:
-            for problem in err.problems:
+        for failure in failures:
+            for problem in failure.problems:
                 click.echo(terminal_safe(problem), err=True)
-        raise _DiffFailed("; ".join(terminal_safe(err) for err in failures))
+        raise _DiffFailed("; ".join(terminal_safe(failure) for failure in failures))
     (old_layer, old_label), (new_layer, new_label) = layers
     result = diff_layers(old_layer, new_layer, old_label, new_label)
     if check:

@@ -78,9 +78,11 @@ def render(
         page.save(output, overwrite=overwrite)
     except FacilitymapError as err:
         raise fail(err) from err
-    click.echo(f"{output}: written, {page.summary}", err=True)
+    click.echo(f"{output}: written, {page.shows}", err=True)
     if not page.sites:
-        click.echo(f"warning: {output} shows no site: nothing passes the filters", err=True)
+        click.echo(
+            f"warning: {output} shows no site: nothing in the layer passes the filters", err=True
+        )
 
 
 @click.command(short_help="Regenerate every map declared in maps.toml.")
