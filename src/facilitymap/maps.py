@@ -14,6 +14,14 @@ into ``outputs/``::
     as_of = 2018-12-31                # evaluate claims as known that day
     statuses = ["attested-denied"]    # also: kinds, countries, min_confidence, offline
 
+A map may draw other layers than the top-level one: ``layer = "geodata/other.geojson"``, or a
+list of files drawn together in one view (their site ids must not clash)::
+
+    [[map]]
+    name = "tajikistan-and-cambodia"
+    output = "shaymak-and-ream.html"
+    layer = ["geodata/sites.geojson", "geodata/china-overseas.geojson"]
+
 A map is: the sites that pass the filters (:func:`facilitymap.listing.select_sites`), each as
 a GeoJSON Feature with its status derived as of the map's date and the claims known by then,
 drawn by :func:`facilitymap.render.build_html`.
@@ -37,7 +45,7 @@ from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
-from facilitymap.io import Layer, site_to_feature
+from facilitymap.io import Layer, load_layer, site_to_feature
 from facilitymap.listing import select_sites
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES, Claim, LocalName, Site
 from facilitymap.parallel import map_chunks
@@ -66,6 +74,8 @@ class MapSpec:
     # ``since_changes`` holds what changed, filled by :func:`with_changes_since`.
     since: str | None = None
     since_changes: Any = field(default=None, compare=False, hash=False, repr=False)
+    # The layer files this map draws (resolved paths); empty: the config's top-level layer.
+    layers: tuple[Path, ...] = ()
 
     def filters(self) -> dict[str, Any]:
         """The filters this map applies, by name (only those set): what the page header and
@@ -91,9 +101,52 @@ def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
     """``spec`` with the changes since ``spec.since`` worked out (git is read once per map)."""
     if spec.since is None or spec.since_changes is not None:
         return spec
-    from facilitymap.diff import changes_since
+    from facilitymap.diff import SinceChanges, changes_since
 
-    return replace(spec, since_changes=changes_since(layer, spec.since))
+    if not isinstance(layer, CombinedLayer):
+        return replace(spec, since_changes=changes_since(layer, spec.since))
+    # Each file has its own history: the map marks what changed in any of them.
+    parts = [changes_since(part, spec.since) for part in layer.parts]
+    merged = SinceChanges(
+        parts[0].label,
+        {site: lines for part in parts for site, lines in part.changes.items()},
+        frozenset().union(*(part.added for part in parts)),
+        tuple(name for part in parts for name in part.removed),
+    )
+    return replace(spec, since_changes=merged)
+
+
+@dataclass
+class CombinedLayer(Layer):
+    """Several layers drawn in one map: their sites together, each file still named."""
+
+    parts: tuple[Layer, ...] = ()
+
+
+def combine_layers(layers: Sequence[Layer]) -> Layer:
+    """One layer holding the sites of ``layers`` in order (a single layer is returned as is).
+
+    Raises
+    ------
+    FacilitymapError
+        When two layers hold a site with the same id (the page could not tell them apart).
+    """
+    if len(layers) == 1:
+        return layers[0]
+    where: dict[str, Path | None] = {}
+    for part in layers:
+        for site in part.sites:
+            if site.id in where:
+                raise FacilitymapError(
+                    f"site {site.id!r} is in both {where[site.id]} and {part.path}: "
+                    "layers drawn together need distinct site ids"
+                )
+            where[site.id] = part.path
+    return CombinedLayer(
+        sites=[site for part in layers for site in part.sites],
+        extra_members=dict(layers[0].extra_members),
+        parts=tuple(layers),
+    )
 
 
 _FILTER_WORDS = {
@@ -382,6 +435,8 @@ def _encode_page_sites(
 
 def data_version(layer: Layer) -> str:
     """Words that identify the data: file name, SHA-256 prefix, latest record update."""
+    if isinstance(layer, CombinedLayer):
+        return "; ".join(data_version(part) for part in layer.parts)
     name = layer.path.name if layer.path else "layer"
     digest = layer.sha256[:12] if layer.sha256 else "not recorded"
     updates = [site.updated for site in layer.sites if site.updated]
@@ -470,6 +525,7 @@ _MAP_KEYS = frozenset(
         "as_of",
         "offline",
         "since",
+        "layer",
     }
 )
 _SHOT_KEYS = frozenset({"map", "output", "width", "height"})
@@ -498,7 +554,8 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> BuildConfig:
     maps = data.get("map")
     if not isinstance(maps, list) or not maps:
         raise fail("map", "declare at least one [[map]]")
-    specs = tuple(_map_spec(entry, i, fail) for i, entry in enumerate(maps))
+    root = path.parent
+    specs = tuple(_map_spec(entry, i, fail, root) for i, entry in enumerate(maps))
     for attr in ("name", "output"):
         seen = [getattr(s, attr) for s in specs]
         dupes = sorted({v for v in seen if seen.count(v) > 1})
@@ -518,7 +575,6 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> BuildConfig:
             width=int(shot.get("width", 1280)),
             height=int(shot.get("height", 800)),
         )
-    root = path.parent
     return BuildConfig(
         path=path,
         layer=root / str(data.get("layer", "geodata/sites.geojson")),
@@ -550,7 +606,19 @@ def _choices(entry: dict, key: str, allowed: Sequence[str], fail: Callable, wher
     return tuple(values)
 
 
-def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
+def _map_files(value: Any, root: Path, fail: Callable, where: str) -> tuple[Path, ...]:
+    """A map's ``layer``: one path or a list of paths, relative to maps.toml's folder."""
+    if value is None:
+        return ()
+    files = [value] if isinstance(value, str) else value
+    if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
+        raise fail(where, "must be a layer file or a list of layer files (paths as strings)")
+    if len(set(files)) != len(files):
+        raise fail(where, "names a layer file twice")
+    return tuple(root / f for f in files)
+
+
+def _map_spec(entry: Any, index: int, fail: Callable, root: Path = Path(".")) -> MapSpec:
     where = f"map[{index}]"
     if not isinstance(entry, dict):
         raise fail(where, "must be a table")
@@ -590,6 +658,7 @@ def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
         as_of=as_of,
         offline=offline,
         since=since,
+        layers=_map_files(entry.get("layer"), root, fail, f"{where}.layer"),
     )
 
 
@@ -624,13 +693,27 @@ def build_maps(
     out = output_dir or config.output_dir
     out.mkdir(parents=True, exist_ok=True)
     context = default_context()
+    loaded = {config.layer.resolve(): layer}
+
+    def layer_of(spec: MapSpec) -> Layer:
+        """The layer(s) a map draws, each file read once per build."""
+        parts = []
+        for file in spec.layers or (config.layer,):
+            key = file.resolve()
+            if key not in loaded:
+                progress(f"{file}: loading")
+                loaded[key] = load_layer(file)
+            parts.append(loaded[key])
+        return combine_layers(parts)
+
     built = []
     for number, spec in enumerate(config.maps, 1):
         started = perf_counter()
+        map_layer = layer_of(spec)
         with gc_paused():
-            spec = with_changes_since(layer, spec)
-            sites = page_sites(layer, spec)
-            data = _page(layer, spec, sites, context).encode("utf-8")
+            spec = with_changes_since(map_layer, spec)
+            sites = page_sites(map_layer, spec)
+            data = _page(map_layer, spec, sites, context).encode("utf-8")
         path = out / spec.output
         changed = not path.is_file() or path.read_bytes() != data
         if changed:
