@@ -25,6 +25,10 @@ EXPECTED_SITES = {
     "lk-hambantota-port",
     "ki-phoenix-kanton-airstrip",
     "mm-coco-islands-great-coco",
+    "cu-mayabeque-bejucal",
+    "cu-santiago-el-salao",
+    "ae-abu-dhabi-khalifa-port",
+    "gq-litoral-bata",
 }
 
 
@@ -100,6 +104,26 @@ POSITIONS = {
         # PRC foreign ministry (10 Apr 2023): "sheer nonsense".
         None: ({"MM": "acknowledged-other-role", "CN": "denied"}, "reported-denied"),
     },
+    "ae-abu-dhabi-khalifa-port": {
+        "2020-12-31": ({"AE": NONE, "CN": NONE}, "unverified"),
+        # The embassy denied any base (19 Nov 2021); Gargash (9 Dec 2021) confirmed halting a
+        # Chinese facility he says was not military. No complete PRC statement was found.
+        None: ({"AE": "acknowledged-other-role", "CN": NONE}, "acknowledged-other-role"),
+    },
+    "gq-litoral-bata": {
+        "2020-12-31": ({"GQ": NONE, "CN": NONE}, "unverified"),
+        # "For now, there is no such agreement" (2021); no proposal received (2023). China: none.
+        None: ({"GQ": "denied", "CN": NONE}, "reported-denied"),
+    },
+    "cu-mayabeque-bejucal": {
+        "2020-12-31": ({"CU": NONE, "CN": NONE}, "unverified"),
+        # Rodríguez and Fernández de Cossío (3 Jul 2024); Mao Ning (4 Jul 2024).
+        None: ({"CU": "denied", "CN": "denied"}, "reported-denied"),
+    },
+    "cu-santiago-el-salao": {
+        "2020-12-31": ({"CU": NONE, "CN": NONE}, "unverified"),
+        None: ({"CU": "denied", "CN": "denied"}, "reported-denied"),
+    },
 }
 
 
@@ -145,6 +169,19 @@ def test_unnamed_officials_and_no_comment_set_no_position(layer):
     assert lu_kang.stance == "no-comment"
 
 
+def test_csis_coordinates_are_kept_as_published(layer):
+    # 22° 56' 54.5"N 82° 21' 46.29"W and 20° 0'19.16"N 75°44'48.49"W, to the rounding that a
+    # 1 km radius justifies (a hundredth of the radius).
+    for site_id, (lon, lat) in {
+        "cu-mayabeque-bejucal": (-(82 + 21 / 60 + 46.29 / 3600), 22 + 56 / 60 + 54.5 / 3600),
+        "cu-santiago-el-salao": (-(75 + 44 / 60 + 48.49 / 3600), 20 + 0 / 60 + 19.16 / 3600),
+    }.items():
+        site = layer.site(site_id)
+        assert (
+            _km(site.geometry["coordinates"], (lon, lat)) * 1000 <= site.location.precision_m / 100
+        )
+
+
 def test_only_the_concerned_governments_speak(layer):
     for site in layer.sites:
         assert site.governments == ["CN"], site.id
@@ -184,6 +221,8 @@ ACCOUNTS = {
     "mm-coco-islands-great-coco": [(93.35, 14.05), (93.367, 14.117)],
     # Wikipedia (via a mirror) and remote-islands.com.
     "ki-phoenix-kanton-airstrip": [(-171.67556, -2.81056), (-171.71667, -2.83333)],
+    # Swahili Wikipedia and the Croatian and Italian encyclopedia copies.
+    "gq-litoral-bata": [(9.77, 1.865), (9.75, 1.85), (9.76667, 1.85)],
 }
 
 
@@ -198,10 +237,18 @@ def test_conflicting_coordinates_are_both_inside_the_circle(layer, site_id):
 
 def test_locations_are_honest(layer):
     for site in layer.sites:
-        assert site.geometry["type"] == "Point", site.id
-        assert site.location.basis == "reference-place", site.id  # no primary coordinates
-        assert site.location.precision_m >= 1000, site.id
         assert site.location.sources, site.id
+        if site.location.basis == "published-coordinates":
+            # Only CSIS, a primary source, publishes a site's own coordinates.
+            assert site.id.startswith("cu-"), site.id
+            assert any(s.id == "csis-2024-07-01" for s in site.sources), site.id
+        else:
+            assert site.location.basis == "reference-place", site.id
+        if site.geometry["type"] == "Point":
+            assert site.location.precision_m >= 1000, site.id
+    # Khalifa's port island lies beyond the 1:10m coastline: an area, said so in the note.
+    khalifa = layer.site("ae-abu-dhabi-khalifa-port")
+    assert khalifa.geometry["type"] == "Polygon" and "1:10m" in khalifa.location.note
     kanton = layer.site("ki-phoenix-kanton-airstrip").geometry["coordinates"]
     assert kanton[0] < -170  # west of Greenwich, near the antimeridian, not wrapped
 
