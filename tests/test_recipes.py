@@ -690,3 +690,41 @@ def test_value_id_and_country_options_complete_a_recipe_file(tmp_path, runner):
         ("tj-dushanbe-post", "base", "TJ"),
         ("tj-kulob-post", "border-post", "TJ"),
     ]
+
+
+@pytest.mark.gdal
+def test_a_recipe_reads_a_geopackage_written_by_ogr2ogr(tmp_path):
+    import os
+    import subprocess
+
+    if shutil.which("ogr2ogr") is None and not os.environ.get("CI"):
+        pytest.skip("ogr2ogr (gdal-bin) is not installed")  # in CI it must run
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [68.78, 38.56]},
+         "properties": {"Title": "Dushanbe post", "Kind": "garrison"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [69.78, 37.91]},
+         "properties": {"Title": "Kulob post", "Kind": "checkpoint"}},
+    ]  # fmt: skip
+    source = tmp_path / "posts.geojson"
+    source.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features}))
+    gpkg = tmp_path / "posts.gpkg"
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(gpkg), str(source)], check=True)
+    text = """
+[site]
+id = { from_name = true }
+name = { column = "title" }
+country = { from_point = true }
+location_basis = "analyst-estimate"
+precision_m = 5000
+location_note = "n"
+confidence = "low"
+confidence_note = "c"
+[site.kind]
+column = "kind"
+map = { garrison = "base" }
+"""
+    result = read_with_recipe(gpkg, parse_recipe(text))
+    assert [(s.id, s.kind, s.country) for s in result.sites] == [
+        ("dushanbe-post", "base", "TJ"),
+        ("kulob-post", "checkpoint", "TJ"),
+    ]

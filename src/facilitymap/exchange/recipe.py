@@ -54,6 +54,7 @@ from typing import Any
 import orjson
 
 from facilitymap.errors import FacilitymapError, LayerError
+from facilitymap.exchange.flat import COORDINATE_LIKE, LAT_NAMES, LON_NAMES, WKT_NAMES
 from facilitymap.model import (
     ACTOR_TYPES,
     CLAIM_BASES,
@@ -845,11 +846,6 @@ class RecipeResult:
     rows: int = 0
 
 
-_LON_NAMES = ("lon", "lng", "long", "longitude", "x")
-_LAT_NAMES = ("lat", "latitude", "y")
-_WKT_NAMES = ("wkt", "geometry", "the_geom", "geom", "wkt_geom")
-
-
 def read_with_recipe(
     path: str | os.PathLike[str], recipe: Recipe, *, skip_invalid: bool = False
 ) -> RecipeResult:
@@ -1011,7 +1007,7 @@ class _RowBuilder:
         geometry = {"lon", "lat", "wkt"} & set(recipe.site)
         self.auto_geometry = {}
         if not geometry:
-            for name, candidates in (("wkt", _WKT_NAMES), ("lon", _LON_NAMES), ("lat", _LAT_NAMES)):
+            for name, candidates in (("wkt", WKT_NAMES), ("lon", LON_NAMES), ("lat", LAT_NAMES)):
                 for candidate in candidates:
                     column = resolve(candidate)
                     if column and candidate not in used:
@@ -1030,8 +1026,6 @@ class _RowBuilder:
         has_geometry = {"lon", "lat", "wkt"} & set(self.recipe.site) or self.auto_geometry
         if has_geometry or any(r.geometry for r in rows):
             return []
-        from facilitymap.exchange.flat import COORDINATE_LIKE
-
         candidates = [c for c in self.header if COORDINATE_LIKE.search(c)]
         if not candidates:
             return []
