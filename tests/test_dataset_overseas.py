@@ -29,6 +29,7 @@ EXPECTED_SITES = {
     "cu-santiago-el-salao",
     "ae-abu-dhabi-khalifa-port",
     "gq-litoral-bata",
+    "sb-china-security-agreement",
 }
 
 
@@ -119,6 +120,14 @@ POSITIONS = {
         "2020-12-31": ({"CU": NONE, "CN": NONE}, "unverified"),
         # Rodríguez and Fernández de Cossío (3 Jul 2024); Mao Ning (4 Jul 2024).
         None: ({"CU": "denied", "CN": "denied"}, "reported-denied"),
+    },
+    "sb-china-security-agreement": {
+        "2020-12-31": ({"SB": NONE, "CN": NONE}, "unverified"),
+        # Both acknowledge the agreement and deny a base: Sogavare (2022, 2023), Wang Yi (2022).
+        None: (
+            {"SB": "acknowledged-other-role", "CN": "acknowledged-other-role"},
+            "acknowledged-other-role",
+        ),
     },
     "cu-santiago-el-salao": {
         "2020-12-31": ({"CU": NONE, "CN": NONE}, "unverified"),
@@ -237,6 +246,9 @@ def test_conflicting_coordinates_are_both_inside_the_circle(layer, site_id):
 
 def test_locations_are_honest(layer):
     for site in layer.sites:
+        if site.geometry is None:  # the Solomon Islands agreement: no place is reported
+            assert site.location.basis == "unlocated" and site.id == "sb-china-security-agreement"
+            continue
         assert site.location.sources, site.id
         if site.location.basis == "published-coordinates":
             # Only CSIS, a primary source, publishes a site's own coordinates.
