@@ -30,6 +30,7 @@ EXPECTED_SITES = {
     "ae-abu-dhabi-khalifa-port",
     "gq-litoral-bata",
     "sb-china-security-agreement",
+    "ar-neuquen-espacio-lejano",
 }
 
 
@@ -126,6 +127,18 @@ POSITIONS = {
         # Both acknowledge the agreement and deny a base: Sogavare (2022, 2023), Wang Yi (2022).
         None: (
             {"SB": "acknowledged-other-role", "CN": "acknowledged-other-role"},
+            "acknowledged-other-role",
+        ),
+    },
+    "ar-neuquen-espacio-lejano": {
+        # The 2016 protocol (both governments): exclusively peaceful use; Argentina's science
+        # minister (Feb 2020): the agreement stands; the PRC embassy (April 2024): civil.
+        "2020-12-31": (
+            {"AR": "acknowledged-other-role", "CN": "acknowledged-other-role"},
+            "acknowledged-other-role",
+        ),
+        None: (
+            {"AR": "acknowledged-other-role", "CN": "acknowledged-other-role"},
             "acknowledged-other-role",
         ),
     },
@@ -232,6 +245,8 @@ ACCOUNTS = {
     "ki-phoenix-kanton-airstrip": [(-171.67556, -2.81056), (-171.71667, -2.83333)],
     # Swahili Wikipedia and the Croatian and Italian encyclopedia copies.
     "gq-litoral-bata": [(9.77, 1.865), (9.75, 1.85), (9.76667, 1.85)],
+    # Wikipedia (via a mirror) and Wikimapia, about 17 km apart.
+    "ar-neuquen-espacio-lejano": [(-70.1495, -38.1914), (-69.96667, -38.13056)],
 }
 
 
