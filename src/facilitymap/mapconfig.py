@@ -49,6 +49,8 @@ class MapSpec:
     # ``since_changes`` holds what changed, filled by :func:`with_changes_since`.
     since: str | None = None
     since_changes: Any = field(default=None, compare=False, hash=False, repr=False)
+    # The layer files this map draws (resolved paths); empty: the config's top-level layer.
+    layers: tuple[Path, ...] = ()
 
     def filters(self) -> dict[str, Any]:
         """The filters this map applies, by name (only those set): what the page header and
@@ -116,6 +118,7 @@ _MAP_KEYS = frozenset(
         "as_of",
         "offline",
         "since",
+        "layer",
     }
 )
 _SHOT_KEYS = frozenset({"map", "output", "width", "height"})
@@ -144,7 +147,8 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> BuildConfig:
     maps = data.get("map")
     if not isinstance(maps, list) or not maps:
         raise fail("map", "declare at least one [[map]]")
-    specs = tuple(_map_spec(entry, i, fail) for i, entry in enumerate(maps))
+    root = path.parent
+    specs = tuple(_map_spec(entry, i, fail, root) for i, entry in enumerate(maps))
     for attr in ("name", "output"):
         seen = [getattr(s, attr) for s in specs]
         dupes = sorted({v for v in seen if seen.count(v) > 1})
@@ -164,7 +168,6 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> BuildConfig:
             width=int(shot.get("width", 1280)),
             height=int(shot.get("height", 800)),
         )
-    root = path.parent
     return BuildConfig(
         path=path,
         layer=root / str(data.get("layer", "geodata/sites.geojson")),
@@ -196,7 +199,19 @@ def _choices(entry: dict, key: str, allowed: Sequence[str], fail: Callable, wher
     return tuple(values)
 
 
-def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
+def _map_files(value: Any, root: Path, fail: Callable, where: str) -> tuple[Path, ...]:
+    """A map's ``layer``: one path or a list of paths, relative to maps.toml's folder."""
+    if value is None:
+        return ()
+    files = [value] if isinstance(value, str) else value
+    if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
+        raise fail(where, "must be a layer file or a list of layer files (paths as strings)")
+    if len(set(files)) != len(files):
+        raise fail(where, "names a layer file twice")
+    return tuple(root / f for f in files)
+
+
+def _map_spec(entry: Any, index: int, fail: Callable, root: Path = Path(".")) -> MapSpec:
     where = f"map[{index}]"
     if not isinstance(entry, dict):
         raise fail(where, "must be a table")
@@ -236,4 +251,5 @@ def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
         as_of=as_of,
         offline=offline,
         since=since,
+        layers=_map_files(entry.get("layer"), root, fail, f"{where}.layer"),
     )

@@ -1,5 +1,13 @@
 """How one map is made from a layer, and how ``build`` makes every declared one.
 
+A map may draw other layers than the top-level one: ``layer = "geodata/other.geojson"``, or a
+list of files drawn together in one view (their site ids must not clash)::
+
+    [[map]]
+    name = "tajikistan-and-cambodia"
+    output = "shaymak-and-ream.html"
+    layer = ["geodata/sites.geojson", "geodata/china-overseas.geojson"]
+
 A map is: the sites that pass the filters (:func:`facilitymap.listing.select_sites`), each as
 a GeoJSON Feature with its status derived as of the map's date and the claims known by then,
 and its status at each earlier claim date for the timeline (:func:`status_steps`), drawn by
@@ -21,9 +29,10 @@ import msgspec
 
 from facilitymap.atomic import write_atomic
 from facilitymap.dates import date_end
+from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
-from facilitymap.io import Layer, site_to_feature
+from facilitymap.io import Layer, load_layer, site_to_feature
 from facilitymap.listing import select_sites
 from facilitymap.mapconfig import DEFAULT_CONFIG as DEFAULT_CONFIG
 from facilitymap.mapconfig import BuildConfig as BuildConfig
@@ -44,9 +53,52 @@ def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
     """``spec`` with the changes since ``spec.since`` worked out (git is read once per map)."""
     if spec.since is None or spec.since_changes is not None:
         return spec
-    from facilitymap.diff import changes_since
+    from facilitymap.diff import SinceChanges, changes_since
 
-    return replace(spec, since_changes=changes_since(layer, spec.since))
+    if not isinstance(layer, CombinedLayer):
+        return replace(spec, since_changes=changes_since(layer, spec.since))
+    # Each file has its own history: the map marks what changed in any of them.
+    parts = [changes_since(part, spec.since) for part in layer.parts]
+    merged = SinceChanges(
+        parts[0].label,
+        {site: lines for part in parts for site, lines in part.changes.items()},
+        frozenset().union(*(part.added for part in parts)),
+        tuple(name for part in parts for name in part.removed),
+    )
+    return replace(spec, since_changes=merged)
+
+
+@dataclass
+class CombinedLayer(Layer):
+    """Several layers drawn in one map: their sites together, each file still named."""
+
+    parts: tuple[Layer, ...] = ()
+
+
+def combine_layers(layers: Sequence[Layer]) -> Layer:
+    """One layer holding the sites of ``layers`` in order (a single layer is returned as is).
+
+    Raises
+    ------
+    FacilitymapError
+        When two layers hold a site with the same id (the page could not tell them apart).
+    """
+    if len(layers) == 1:
+        return layers[0]
+    where: dict[str, Path | None] = {}
+    for part in layers:
+        for site in part.sites:
+            if site.id in where:
+                raise FacilitymapError(
+                    f"site {site.id!r} is in both {where[site.id]} and {part.path}: "
+                    "layers drawn together need distinct site ids"
+                )
+            where[site.id] = part.path
+    return CombinedLayer(
+        sites=[site for part in layers for site in part.sites],
+        extra_members=dict(layers[0].extra_members),
+        parts=tuple(layers),
+    )
 
 
 @dataclass(frozen=True)
@@ -261,6 +313,8 @@ def _encode_page_sites(
 
 def data_version(layer: Layer) -> str:
     """Words that identify the data: file name, SHA-256 prefix, latest record update."""
+    if isinstance(layer, CombinedLayer):
+        return "; ".join(data_version(part) for part in layer.parts)
     name = layer.path.name if layer.path else "layer"
     digest = layer.sha256[:12] if layer.sha256 else "not recorded"
     updates = [site.updated for site in layer.sites if site.updated]
@@ -367,14 +421,32 @@ def build_maps(
     """
     out = output_dir or config.output_dir
     out.mkdir(parents=True, exist_ok=True)
-    context = default_context(layer)
+    loaded = {config.layer.resolve(): layer}
+    contexts: dict[tuple[Path, ...], dict[str, Any] | None] = {}
+
+    def layer_of(spec: MapSpec) -> tuple[Layer, dict[str, Any] | None]:
+        """The layer(s) a map draws, each file read once per build, and the borders around
+        their sites (worked out once per set of files)."""
+        files = tuple(file.resolve() for file in spec.layers or (config.layer,))
+        parts = []
+        for file, key in zip(spec.layers or (config.layer,), files, strict=True):
+            if key not in loaded:
+                progress(f"{file}: loading")
+                loaded[key] = load_layer(file)
+            parts.append(loaded[key])
+        combined = combine_layers(parts)
+        if files not in contexts:
+            contexts[files] = default_context(combined)
+        return combined, contexts[files]
+
     built = []
     for number, spec in enumerate(config.maps, 1):
         started = perf_counter()
+        map_layer, context = layer_of(spec)
         with gc_paused():
-            spec = with_changes_since(layer, spec)
-            sites = page_sites(layer, spec)
-            data = _page(layer, spec, sites, context).encode("utf-8")
+            spec = with_changes_since(map_layer, spec)
+            sites = page_sites(map_layer, spec)
+            data = _page(map_layer, spec, sites, context).encode("utf-8")
         path = out / spec.output
         changed = not path.is_file() or path.read_bytes() != data
         if changed:
