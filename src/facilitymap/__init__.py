@@ -19,6 +19,7 @@ thin wrapper over one of them)::
 import importlib
 import sys
 import types
+from typing import cast
 
 from facilitymap.errors import FacilitymapError, LayerError, OutputExistsError
 from facilitymap.io import Layer, dump_layer, load_layer, parse_layer, save_layer
@@ -56,7 +57,7 @@ class _Package(types.ModuleType):
         package = importlib.import_module("facilitymap.render")
         if not isinstance(package, _RenderPackage):
             package.__class__ = _RenderPackage
-        return package
+        return cast(_RenderPackage, package)
 
     @render.setter
     def render(self, value: types.ModuleType) -> None:

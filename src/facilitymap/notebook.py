@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from facilitymap.api import LayerLike, as_layer, filtered
 from facilitymap.dates import parse_as_of
@@ -139,7 +139,7 @@ def folium_payload(
     from facilitymap.render.style import CONFIDENCE_STYLE, STATUS_STYLE
 
     cutoff = parse_as_of(as_of)
-    layer = filtered(layer_or_path, as_of=cutoff, **filters)
+    layer = filtered(layer_or_path, as_of=cutoff, **cast(dict[str, Any], filters))
     sites = []
     for site in layer.sites:
         derived = derive_site(site, as_of=cutoff)
