@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from facilitymap.api import LayerLike, as_layer, filtered
 from facilitymap.dates import parse_as_of
