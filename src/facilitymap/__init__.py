@@ -19,7 +19,6 @@ thin wrapper over one of them)::
 import importlib
 import sys
 import types
-from typing import cast
 
 from facilitymap.errors import FacilitymapError, LayerError, OutputExistsError
 from facilitymap.io import Layer, dump_layer, load_layer, parse_layer, save_layer
