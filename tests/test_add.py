@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from facilitymap.cli.exchange import add
+from facilitymap.cli.add import add
 from facilitymap.edit import add_claim, add_source, next_claim_id, open_layer
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.io import load_layer
@@ -39,24 +39,18 @@ def test_add_dry_run_prints_the_diff_and_writes_nothing(runner, two_sites):
 def test_add_site_point_and_unlocated(runner, tmp_path):
     layer = tmp_path / "new.geojson"
     common = ["--kind", "base", "--country", "tj", "--confidence", "low",
-              "--confidence-note", "One report.", "--location-note", "Town centre.",
+              "--confidence-note", "One report.", "--location-note", "Town centre.", "--create",
               "--layer", str(layer)]  # fmt: skip
     done = runner.invoke(add, ["site", "--id", "tj-a-b", "--name", "Пост Б",
                                "--lon", "74.1", "--lat", "37.5", "--precision-m", "20000",
                                "--location-basis", "reference-place",
                                "--local-name", "zh-Hans=哨所", *common])  # fmt: skip
-    assert done.exit_code == 1 and "country" in done.output  # TJ must be upper case
-    common[3] = "TJ"
-    done = runner.invoke(add, ["site", "--id", "tj-a-b", "--name", "Пост Б",
-                               "--lon", "74.1", "--lat", "37.5", "--precision-m", "20000",
-                               "--location-basis", "reference-place",
-                               "--local-name", "zh-Hans=哨所", *common])  # fmt: skip
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == 0, done.output  # "tj" is taken as TJ
     done = runner.invoke(add, ["site", "--id", "tj-c", "--name", "C", *common])
     assert done.exit_code == 0, done.output
     a, c = load_layer(layer).sites
     assert a.geometry == {"type": "Point", "coordinates": [74.1, 37.5]}
-    assert a.local_names[0].name == "哨所" and a.status == "unverified"
+    assert a.local_names[0].name == "哨所" and a.status == "unverified" and a.country == "TJ"
     assert c.geometry is None and c.location.basis == "unlocated"
     again = runner.invoke(add, ["site", "--id", "tj-c", "--name", "C", *common])
     assert again.exit_code == 1 and "already exists" in again.output
@@ -104,3 +98,49 @@ def test_concurrent_edit_is_refused(runner, two_sites, monkeypatch):
     monkeypatch.setattr(edit, "layer_diff", meanwhile)
     done = runner.invoke(add, ["source", "tj-test-denied", *SOURCE, "--layer", str(two_sites)])
     assert done.exit_code == 1 and "changed on disk" in done.output
+
+
+def test_add_site_asks_in_a_real_terminal(tmp_path):
+    # No --interactive: a terminal on stdin is enough (a pseudo-terminal, as a user's shell).
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    layer = tmp_path / "new.geojson"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "facilitymap", "add", "site", "--layer", str(layer), "--create"],
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+
+    def answer(prompt: bytes, text: str) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 30
+        while prompt not in seen:
+            assert time.monotonic() < deadline, (prompt, seen.decode(errors="replace"))
+            if select.select([master], [], [], 0.5)[0]:
+                seen += os.read(master, 4096)
+        seen = seen[seen.index(prompt) + len(prompt) :]
+        os.write(master, text.encode("utf-8") + b"\r")
+
+    answer(b"site id:", "tj-pty")
+    answer(b"name:", "Пост")
+    answer(b"kind (", "checkpoint")
+    answer(b"country:", "tjk")  # asked again
+    answer(b"country:", "TJ")
+    answer(b"confidence (", "moderate")
+    answer(b"confidence note:", "Two reports.")
+    answer(b"(empty if unlocated):", "73.9 38.1")
+    answer(b"precision m", "5000")
+    answer(b"location basis (", "analyst-estimate")
+    answer(b"location note:", "Read off a published map.")
+    assert proc.wait(timeout=60) == 0
+    os.close(master)
+    site = load_layer(layer).site("tj-pty")
+    assert site.name == "Пост" and site.geometry["coordinates"] == [73.9, 38.1]
+    assert (site.location.precision_m, site.location.basis) == (5000, "analyst-estimate")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -37,7 +39,7 @@ def test_render_refuses_to_overwrite(runner, layer, tmp_path):
     out = tmp_path / "map.html"
     out.write_text("precious", encoding="utf-8")
     result = runner.invoke(cli, ["render", str(layer), "-o", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error (#18.9)
     assert "exists; pass --overwrite" in result.stderr
     assert out.read_text(encoding="utf-8") == "precious"
     result = runner.invoke(cli, ["render", str(layer), "-o", str(out), "--overwrite"])
@@ -48,11 +50,28 @@ def test_render_refuses_to_overwrite(runner, layer, tmp_path):
 def test_render_filters_and_as_of(runner, layer, tmp_path):
     out = tmp_path / "map.html"
     args = ["render", str(layer), "-o", str(out), "--status", "reported", "--as-of", "2018-12-31"]
-    assert runner.invoke(cli, args).exit_code == 0
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0
+    assert "1 site (status reported; as of 2018-12-31)" in result.stderr
     page = out.read_text(encoding="utf-8")
-    assert '"as_of":"2018-12-31"' in page
-    assert '"id":"tj-sample-denied-post"' in page
-    assert '"id":"tj-sample-attested"' not in page
+    payload = json.loads(re.search(r'id="fm-data">(.*?)</script>', page).group(1))
+    assert payload["meta"]["as_of"] == "2018-12-31"
+    assert payload["meta"]["filters"] == {"statuses": ["reported"]}
+    # On the map's date (its last step) only the reported site; the attested one is in the
+    # page because it was reported earlier, when the timeline shows it.
+    last = {site["id"]: site["steps"][-1][1] for site in payload["sites"]}
+    assert last["tj-sample-denied-post"] == "reported"
+    assert last["tj-sample-attested"] != "reported"
+    assert "reported" in [step[1] for step in payload["sites"][1]["steps"]]
+
+
+def test_an_empty_map_says_so_and_names_its_filters(runner, layer, tmp_path):
+    out = tmp_path / "empty.html"
+    args = ["render", str(layer), "-o", str(out), "--status", "attested-denied"]
+    result = runner.invoke(cli, [*args, "--as-of", "2015-01-01"])
+    assert result.exit_code == 0
+    assert "0 sites (status attested-denied; as of 2015-01-01)" in result.stderr
+    assert f"warning: {out} shows no site" in result.stderr
 
 
 def test_render_cdn_mode(runner, layer, tmp_path):

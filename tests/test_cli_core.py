@@ -24,12 +24,14 @@ def test_list_table_shows_every_site(runner, two_sites):
         "KIND",
         "COUNTRY",
         "STATUS",
+        "DENIED_BY",
         "CONFIDENCE",
         "PRECISION",
         "CLAIMS",
         "SOURCES",
     ]
     assert "tj-test-denied" in lines[1] and "attested-denied" in lines[1] and "±30 km" in lines[1]
+    assert "Tajikistan" in lines[1], "who denies"
     assert "tj-test-programme" in lines[2] and "unlocated" in lines[2]
     assert "2 site(s)" in result.stderr
 

@@ -47,8 +47,8 @@ def test_cli_refuses_and_keeps_the_other_edit(
 ):
     real_open = edit.open_layer
 
-    def open_then_race(path):
-        layer = real_open(path)
+    def open_then_race(path, **options):
+        layer = real_open(path, **options)
         _edit_in_another_process(Path(path))  # lands between our read and our write
         return layer
 

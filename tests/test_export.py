@@ -18,7 +18,7 @@ from facilitymap.errors import FacilitymapError, OutputExistsError
 from facilitymap.exchange import FLAT_COLUMNS, export_layer
 from facilitymap.exchange.flat import JSON_COLUMNS
 from facilitymap.exchange.kml import STATUS_COLORS, kml_color
-from facilitymap.exchange.ogr import SHP_FIELDS
+from facilitymap.exchange.shp import SHP_FIELDS
 from facilitymap.exchange.tabular import CSV_COLUMNS, excel_escape, excel_unescape
 from facilitymap.io import load_layer
 from facilitymap.render.style import STATUS_STYLE
@@ -113,8 +113,10 @@ def test_ogrinfo_opens_every_export(tmp_path, fixture_layer, fmt, suffix):
     main = layers["sites"] if fmt == "gpkg" else next(iter(layers.values()))
     assert main["count"] == 2
     if fmt == "csv":
-        # GDAL's CSV driver reads every column as String and the wkt column as geometry.
-        assert main["fields"] == dict.fromkeys(CSV_COLUMNS, STRING)
+        # The .csvt beside the CSV gives GDAL the numbers' types; the rest is String.
+        numbers = {"precision_m": "Real", "lon": "Real", "lat": "Real"}
+        numbers |= {"n_claims": "Integer", "n_sources": "Integer"}
+        assert main["fields"] == dict.fromkeys(CSV_COLUMNS, STRING) | numbers
     elif fmt == "geojson":
         # Nested members (claims, sources, location) are JSON-subtype strings to GDAL.
         assert main["fields"]["claims"] == main["fields"]["location"] == "String(JSON)"
@@ -124,6 +126,9 @@ def test_ogrinfo_opens_every_export(tmp_path, fixture_layer, fmt, suffix):
         assert main["fields"] == EXPECTED_TYPES | dict.fromkeys(JSON_COLUMNS, "String(JSON)")
     else:
         assert main["fields"] == EXPECTED_TYPES
+    if fmt in ("gpkg", "fgb"):
+        # Every located site is a point: GDAL (and QGIS) see a point layer, not "Unknown".
+        assert main["geometry"] == "Point"
     if fmt == "gpkg":
         assert layers["claims"]["count"] == 4 and layers["sources"]["count"] == 4
         assert layers["claims"]["geometry"] == "None"
@@ -153,8 +158,14 @@ def test_ogrinfo_opens_exports_of_the_real_layer(tmp_path, fmt, suffix):
     layer = load_layer(REAL)
     out = tmp_path / f"sites{suffix}"
     report = export_layer(layer, out, fmt)
-    layers = ogr_layers(ogrinfo(out))
-    counted = sum(v["count"] for k, v in layers.items() if k not in ("claims", "sources"))
+    # A Shapefile holds one geometry family: the layer's areas are in sites_polygons.shp.
+    files = sorted(tmp_path.glob("sites*.shp")) if fmt == "shp" else [out]
+    counted = sum(
+        v["count"]
+        for path in files
+        for k, v in ogr_layers(ogrinfo(path)).items()
+        if k not in ("claims", "sources")
+    )
     assert counted == len(layer.sites)
     assert report.sites == len(layer.sites)
 
@@ -241,12 +252,12 @@ def test_shp_refuses_when_any_file_of_the_set_exists(tmp_path, fixture_layer):
 
 
 def test_failed_export_leaves_nothing(tmp_path, fixture_layer, monkeypatch):
-    from facilitymap.exchange import ogr
+    from facilitymap.exchange import gpkg
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ogr, "_add_gpkg_schema", boom)
+    monkeypatch.setattr(gpkg, "_add_gpkg_schema", boom)
     with pytest.raises(FacilitymapError, match="disk full"):
         export_layer(fixture_layer, tmp_path / "sites.gpkg", "gpkg")
     assert list(tmp_path.iterdir()) == []
@@ -400,7 +411,7 @@ def test_cli_export_filters_and_reports(runner, two_sites, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(pyogrio.read_dataframe(out, layer="sites")) == 1
     again = runner.invoke(export, [str(two_sites), "--to", "gpkg", "-o", str(out)])
-    assert again.exit_code == 1 and "--overwrite" in again.output
+    assert again.exit_code == 2 and "--overwrite" in again.output
 
 
 def test_cli_export_reports_unlocated_sites_and_usage_errors(runner, two_sites, tmp_path):
@@ -417,3 +428,23 @@ def test_cli_export_shp_warns_about_cut_text(runner, two_sites, tmp_path):
     result = runner.invoke(export, [str(two_sites), "--to", "shp", "-o", str(tmp_path / "s.shp")])
     assert result.exit_code == 0
     assert "cut to 254 bytes" in result.stderr
+
+
+def test_the_registry_is_the_one_list_of_formats(runner, two_sites, tmp_path):
+    """Every registered format has a reader, a writer, its docs; the CLI offers exactly them."""
+    from facilitymap.exchange import FORMATS as EXPORTED
+    from facilitymap.exchange.registry import FORMATS, SUFFIXES, format_of
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "exchange.md").read_text("utf-8")
+    assert tuple(FORMATS) == EXPORTED
+    for name, fmt in FORMATS.items():
+        assert fmt.name == name and callable(fmt.read) and callable(fmt.write)
+        assert f"| `{name}` |" in docs, f"{name} is not described in docs/exchange.md"
+        assert all(format_of(f"x{suffix}") == name for suffix in fmt.suffixes)
+    assert set(SUFFIXES.values()) == set(FORMATS)
+    result = runner.invoke(export, [str(two_sites), "--to", "nope", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert all(f"'{name}'" in result.output for name in FORMATS)
+    # Format options come from the registry too.
+    result = runner.invoke(export, [str(two_sites), "--to", "kml", "--flat", "-o", str(tmp_path / "x.kml")])  # fmt: skip
+    assert result.exit_code == 2 and "--to geojson" in result.output

@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 
 from facilitymap.errors import ConcurrentEditError, LayerError
 from facilitymap.geometry import decimals_for_precision, is_right_hand
-from facilitymap.io import Layer, dump_layer, layer_to_dict, load_layer, parse_layer, save_layer
+from facilitymap.io import (
+    Layer,
+    dump_layer,
+    layer_to_dict,
+    load_layer,
+    parse_layer,
+    save_layer,
+    site_to_feature,
+)
 from facilitymap.model import (
     ACTOR_TYPES,
     CLAIM_BASES,
@@ -78,7 +86,7 @@ def test_coordinates_are_rounded_to_what_precision_justifies(precision_m, decima
         geometry={"type": "Point", "coordinates": [73.123456789, 38.987654321]},
         precision_m=precision_m,
     )
-    lon, lat = site.to_feature()["geometry"]["coordinates"]
+    lon, lat = site_to_feature(site)["geometry"]["coordinates"]
     assert lon == round(73.123456789, decimals) and lat == round(38.987654321, decimals)
     # The rounding never moves the point by more than a hundredth of the stated radius.
     assert abs(lon - 73.123456789) * 111_320 <= precision_m / 100
@@ -92,7 +100,7 @@ def test_clockwise_polygon_is_rewound_to_the_right_hand_rule():
         basis="analyst-estimate",
     )
     assert not is_right_hand(site.geometry)
-    assert is_right_hand(site.to_feature()["geometry"])
+    assert is_right_hand(site_to_feature(site)["geometry"])
 
 
 def test_derived_fields_are_written_from_claims_not_copied(two_sites: Path):

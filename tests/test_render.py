@@ -15,7 +15,7 @@ import xstatic.pkg.leaflet as xleaflet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facilitymap.render import build_html, script_json
+from facilitymap.render import assets, build_html, script_json
 from facilitymap.render.assets import leaflet_css, leaflet_js
 from facilitymap.render.style import VOCABULARIES, page_vocabulary
 
@@ -321,3 +321,50 @@ def test_many_details_chunks_compressed_by_threads_come_out_whole_and_in_order(m
     assert pages[0].count('class="fm-details"') == 10
     details = _details_json(pages[0])
     assert [d["name"] for d in details] == [f"Site {i}" for i in range(9_500)]
+
+
+def test_page_script_is_its_parts_joined_in_order_without_their_headers():
+    folder = Path(assets.__file__).parent / "static" / "js"
+    on_disk = sorted(p.name for p in folder.glob("*.js"))
+    assert sorted(assets.PAGE_SCRIPT_PARTS) == on_disk  # no part left out of the page
+    bodies = []
+    for name in assets.PAGE_SCRIPT_PARTS:
+        text = (folder / name).read_text(encoding="utf-8")
+        header, _, body = text.partition("\n\n")
+        assert header.startswith(f"// {name}: "), name  # each part says what it owns
+        bodies.append(body)
+    script = assets.page_script()
+    assert script.text == "".join(bodies)
+    assert script.text.startswith("/* facilitymap:") and script.text.endswith("})();\n")
+    page = build_html([], title="t")
+    assert f"<script>{script.text}</script>" in page
+    assert f"facilitymap.js (facilitymap) sha256={script.sha256}" in page
+
+
+def test_a_part_without_its_header_is_refused():
+    with pytest.raises(ValueError, match=r"static/js/x\.js must begin with // header"):
+        assets._without_header("x.js", "  var a = 1;\n\n  var b = 2;\n")
+
+
+def test_the_latest_claim_is_ordered_by_the_end_of_its_period():
+    from facilitymap.render.page import latest_claim
+
+    assert latest_claim(["2019-06-30", "2019", "2019-12"]) == "2019"  # 2019-12-31 ends last
+    assert latest_claim(["2020-02", "2020-02-28"]) == "2020-02"  # ties: the first given
+    assert latest_claim(["yesterday", None, 7, "2018-01-01"]) == "2018-01-01"
+    assert latest_claim([]) is None
+    feature = point_feature("tj-a")
+    feature["properties"]["claims"] = [{"date": "2021"}, {"date": "2021-07-04"}, {"date": "x"}]
+    payload = _element_json(build_html([feature], title="t"), "fm-data")
+    assert payload["meta"]["latest_claim"] == "2021"
+
+
+def test_the_page_script_reads_every_field_of_the_payload():
+    """The payload is defined once (render.payload); the script names each of its fields."""
+    from facilitymap.render.payload import PageSite, PageStep
+
+    script = assets.page_script().text
+    for field in PageSite.__struct_fields__:
+        assert f"record.{field}" in script, field
+    positions = {m[1].lower(): int(m[2]) for m in re.finditer(r"var STEP_(\w+) = (\d+);", script)}
+    assert positions == {field: k for k, field in enumerate(PageStep.__struct_fields__)}

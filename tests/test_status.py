@@ -8,7 +8,15 @@ from datetime import date
 import pytest
 
 from facilitymap.model import ACTOR_TYPES, CLAIM_BASES, STANCES, STATUSES, Claim, Source
-from facilitymap.status import STATUS_INFO, derive_status, headline_status
+from facilitymap.status import (
+    STATUS_INFO,
+    denied_by_words,
+    derive_site,
+    derive_status,
+    government_name,
+    headline_status,
+    position_words,
+)
 
 _counter = itertools.count()
 
@@ -200,3 +208,100 @@ def test_reduced_precision_date_counts_from_the_end_of_its_period():
     year = claim("affirms", when="2019", src="a")
     assert derive_status([year], as_of="2019-06-30", sources=SOURCES).evidence == "unverified"
     assert derive_status([year], as_of="2019", sources=SOURCES).evidence == "reported"
+
+
+# ---- per-government positions: the host and the operating or funding state ----
+
+
+def said(stance, government, when, actor_type="foreign-government"):
+    c = claim(stance, actor_type, "statement", when)
+    return c.replace(government=government) if government else c
+
+
+def positions(claims, as_of=None, governments=("CN",)):
+    d = derive_status(claims, as_of, SOURCES, country="TJ", governments=governments)
+    return d.official_status, dict(d.positions), d.denied_by
+
+
+def test_each_concerned_government_has_its_own_latest_position():
+    claims = [
+        said("announces", None, "2021-10-27", "host-government"),  # the host, by default
+        said("denies", "CN", "2021-10-29"),
+        said("acknowledges-other-role", "TJ", "2021-10-30"),
+    ]
+    assert positions(claims) == (
+        "denied",
+        {"TJ": "acknowledged-other-role", "CN": "denied"},
+        ("CN",),
+    )
+    # Before China spoke, only the host's announcement was on record.
+    assert positions(claims, "2021-10-28") == (
+        "acknowledged",
+        {"TJ": "acknowledged", "CN": "no-statement"},
+        (),
+    )
+
+
+def test_a_later_statement_of_one_government_does_not_lift_anothers_denial():
+    claims = [said("denies", "CN", "2019-02-28"), said("affirms", "TJ", "2024-01-01")]
+    assert positions(claims)[::2] == ("denied", ("CN",))
+
+
+def test_denied_by_lists_every_denying_government_host_first():
+    claims = [said("denies", "CN", "2024-07-12"), said("denies", "TJ", "2024-07-12")]
+    d = derive_status(claims, None, SOURCES, country="TJ", governments=["CN"])
+    assert d.denied_by == ("TJ", "CN")
+    assert set(d.deciding_claims[:2]) == {c.id for c in claims}
+    assert denied_by_words(d) == "denied by Tajikistan and China"
+
+
+def test_without_a_denial_the_least_accepting_position_is_shown():
+    claims = [said("affirms", "CN", "2020-01-01"), said("acknowledges-other-role", "TJ", "2019")]
+    assert positions(claims)[0] == "acknowledged-other-role"
+
+
+@pytest.mark.parametrize("governments", [(), ("RU",)])
+def test_a_government_that_is_not_concerned_sets_no_position(governments):
+    # A foreign government the site does not name (here China) is heard, not counted.
+    d = derive_status([said("denies", "CN", "2021-10-29")], None, SOURCES, country="TJ",
+                      governments=governments)  # fmt: skip
+    assert (d.official_status, d.denied_by) == ("no-statement", ())
+    assert dict(d.positions) == {"TJ": "no-statement", **dict.fromkeys(governments, "no-statement")}
+
+
+def test_a_foreign_government_claim_without_a_government_sets_no_position():
+    assert positions([said("denies", None, "2021-10-29")])[0] == "no-statement"
+
+
+def test_an_explicit_government_on_a_host_government_claim_is_respected():
+    # e.g. a Chinese official speaking at a joint press conference, coded host-government
+    # by mistake: the government field says whom the statement speaks for.
+    c = said("denies", "CN", "2021-10-29", "host-government")
+    assert positions([c]) == ("denied", {"TJ": "no-statement", "CN": "denied"}, ("CN",))
+
+
+def test_position_words_say_who_holds_which_position():
+    assert position_words([("TJ", "acknowledged"), ("CN", "no-statement")]) == (
+        "acknowledged by Tajikistan; no statement from China"
+    )
+    assert position_words([("TJ", "denied"), ("XX", "denied")]) == "denied by Tajikistan and XX"
+    assert position_words([]) == "no official statement"
+    assert government_name("") == "the host government"
+
+
+def test_a_site_passes_its_country_and_governments():
+    from facilitymap.model import Location, Site
+
+    site = Site(
+        name="x",
+        kind="base",
+        country="TJ",
+        governments=["CN"],
+        location=Location(basis="unlocated", note="n"),
+        confidence="low",
+        confidence_note="n",
+        claims=[said("denies", "CN", "2021-10-29")],
+        sources=SOURCES,
+    )
+    assert derive_site(site).denied_by == ("CN",)
+    assert derive_site(site, as_of="2021-10-28").denied_by == ()

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from facilitymap import io, parallel, validate
-from facilitymap.geometry import check_geometries, check_geometry
 from facilitymap.io import Layer, load_layer, save_layer
 from facilitymap.validate import validate_file
+from facilitymap.validation.geometry import check_geometries, check_geometry
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_LAYER = ROOT / "geodata" / "sites.geojson"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from facilitymap.validate import Problem
+    from facilitymap.problems import Problem
 
 
 class FacilitymapError(Exception):

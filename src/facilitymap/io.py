@@ -1,4 +1,8 @@
-"""Read and write the layer: bytes → sites with located problems, sites → canonical GeoJSON."""
+"""Read and write the layer: bytes → sites with located problems, sites → canonical GeoJSON.
+
+Reading defines no rule: what is not strict JSON is refused by :mod:`facilitymap.strictjson`,
+and the shape of the document and the rules of a layer are :mod:`facilitymap.validation`'s.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, NamedTuple
 
@@ -18,41 +21,19 @@ from facilitymap import strictjson
 from facilitymap.atomic import write_atomic
 from facilitymap.errors import ConcurrentEditError, FacilitymapError, LayerError
 from facilitymap.gcpause import gc_paused
-from facilitymap.geometry import canonical_geometry, check_geometry
-from facilitymap.model import (
-    DERIVED_FIELDS,
-    PROPERTY_ORDER,
-    RecordError,
-    Site,
-    _id_problems,
-    sites_from_properties,
-)
+from facilitymap.geometry import canonical_geometry
+from facilitymap.model import DERIVED_FIELDS, PROPERTY_ORDER, Layer, Site, _id_problems
 from facilitymap.parallel import Background
-from facilitymap.problems import Problem, errors
+from facilitymap.problems import Problem, errors, site_label
+from facilitymap.status import derive_site
+from facilitymap.validation import validate_layer
+from facilitymap.validation.shape import layer_from_document, start_problem
 
 # A layer larger than this is refused before reading: parsing takes several times its size
 # in memory. Override with FACILITYMAP_MAX_LAYER_BYTES.
 MAX_LAYER_BYTES = int(os.environ.get("FACILITYMAP_MAX_LAYER_BYTES", 1 << 30))
-_FEATURE_MEMBERS = ("type", "id", "geometry", "properties")
 # Over this size the fast path scans the raw bytes in a child process (see parallel.py).
 SCAN_IN_BACKGROUND_OVER = 1 << 25
-
-
-@dataclass
-class Layer:
-    """A loaded layer: its sites, the collection's other members, and where it came from."""
-
-    sites: list[Site]
-    extra_members: dict[str, Any] = field(default_factory=dict)
-    path: Path | None = None
-    sha256: str | None = None
-
-    def site(self, site_id: str) -> Site:
-        """The site with this id; raises KeyError."""
-        for site in self.sites:
-            if site.id == site_id:
-                return site
-        raise KeyError(site_id)
 
 
 def read_layer_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -113,10 +94,9 @@ def _parse_layer(data: bytes, path: str, *, fast: bool) -> tuple[Layer | None, l
     def file_problem(message: str) -> tuple[None, list[Problem]]:
         return None, [Problem(path, "-", "file", message)]
 
-    if not data or data.isspace():  # not data.strip(): that copies the whole file
-        return file_problem("empty file: expected a GeoJSON FeatureCollection")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return file_problem("starts with a UTF-8 byte-order mark; RFC 7946 §11 forbids it")
+    refused = start_problem(data)
+    if refused:
+        return file_problem(refused)
     plain = _parse_plain_layer(data) if fast else None
     if plain is not None:
         return plain, []
@@ -131,45 +111,7 @@ def _parse_layer(data: bytes, path: str, *, fast: bool) -> tuple[Layer | None, l
         if err.where is None:
             return file_problem(f"not valid JSON: {err}")
         return None, [_located_problem(doc_path=err.where, message=str(err), path=path, text=text)]
-    if not isinstance(doc, dict):
-        return file_problem(f"expected a GeoJSON FeatureCollection object, got a JSON {_kind(doc)}")
-    if doc.get("type") != "FeatureCollection":
-        found = doc.get("type")
-        return file_problem(f'"type" is {found!r}: expected a GeoJSON FeatureCollection')
-    features = doc.get("features")
-    if not isinstance(features, list):
-        return file_problem('"features" must be an array')
-    problems: list[Problem] = []
-    if "crs" in doc:
-        problems.append(
-            Problem(path, "-", "crs", "RFC 7946 has no crs member: coordinates are WGS 84 lon/lat")
-        )
-    extra = {k: v for k, v in doc.items() if k not in ("type", "features", "crs")}
-    parts, labels = [], []
-    for index, feature in enumerate(features):
-        label = site_label(feature, index)
-        shape = _feature_shape_problem(feature)
-        if shape:
-            problems.append(Problem(path, label, *shape))
-            continue
-        members = {k: v for k, v in feature.items() if k not in _FEATURE_MEMBERS}
-        parts.append((feature["properties"], feature.get("id"), feature["geometry"], members))
-        labels.append(label)
-    sites = []
-    for built, label, part in zip(sites_from_properties(parts), labels, parts, strict=True):
-        if isinstance(built, RecordError):
-            problems += [Problem(path, label, f, m) for f, m in built.problems]
-            # The site is left out of the layer, so report its geometry problems now as well.
-            problems += [Problem(path, label, f, m) for f, m in check_geometry(part[2])]
-        else:
-            sites.append(built)
-    return Layer(sites=sites, extra_members=extra), problems
-
-
-def _kind(value: Any) -> str:
-    return {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}.get(
-        type(value), "null"
-    )
+    return layer_from_document(doc, path)
 
 
 def _located_problem(doc_path: tuple, message: str, path: str, text: str) -> Problem:
@@ -192,14 +134,6 @@ def _dotted(parts: tuple) -> str:
     for part in parts:
         field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
     return field
-
-
-def site_label(feature: Any, index: int) -> str:
-    """How a problem names a feature: its id when it is a usable string, else ``#index``."""
-    fid = feature.get("id") if isinstance(feature, dict) else None
-    if isinstance(fid, str) and fid and len(fid) <= 120 and fid.isprintable():
-        return fid
-    return f"#{index}"
 
 
 class _FeatureIn(msgspec.Struct, omit_defaults=True):
@@ -370,7 +304,7 @@ def parse_plain_run(text: bytearray, run: PlainRun) -> list[Site] | None:
     msgspec.json.Encoder().encode_into(parsed, text)
     if text.count(b":") != colons:
         return None
-    return _plain_sites(parsed if run.tail is None else parsed.features)
+    return _plain_sites(parsed if isinstance(parsed, list) else parsed.features)
 
 
 def _first_feature_is_plain(text: bytes | bytearray, *, collection: bool) -> bool:
@@ -385,6 +319,7 @@ def _first_feature_is_plain(text: bytes | bytearray, *, collection: bool) -> boo
     if found is None:
         return True
     cut = found.start(1)
+    kind: Any  # a collection, or a list of features
     if collection:
         end = _FEATURES_LAST.search(text, max(0, len(text) - _TAIL_BYTES))
         if end is None:
@@ -403,25 +338,11 @@ def parse_run_slowly(text: bytearray, run: PlainRun) -> list[Site] | None:
     """The sites of a run that the fast path does not take (unknown properties, which a
     layer keeps; escaped characters), parsed the slow way; None if the run has any problem,
     which only a parse of the whole layer can place (feature numbers, lines, columns)."""
+    data = bytes(text)
     if run.tail is None:
-        text = b"".join((b'{"type":"FeatureCollection","features":', text, b"}"))
-    layer, problems = _parse_layer(bytes(text), "<run>", fast=False)
+        data = b"".join((b'{"type":"FeatureCollection","features":', data, b"}"))
+    layer, problems = _parse_layer(data, "<run>", fast=False)
     return None if layer is None or problems else layer.sites
-
-
-def _feature_shape_problem(feature: Any) -> tuple[str, str] | None:
-    """What makes ``feature`` not a Feature with properties at all, or None."""
-    if not isinstance(feature, dict):
-        return "feature", f"expected a GeoJSON Feature object, got a JSON {_kind(feature)}"
-    if feature.get("type") != "Feature":
-        found = feature.get("type")
-        said = "missing" if found is None else f"is {found!r}"
-        return "type", f'{said}: expected "Feature"'
-    if "geometry" not in feature:
-        return "geometry", "missing: use null for an unlocated site"
-    if not isinstance(feature.get("properties"), dict):
-        return "properties", "must be an object"
-    return None
 
 
 def load_layer(path: str | os.PathLike[str], *, check: bool = True) -> Layer:
@@ -432,7 +353,7 @@ def load_layer(path: str | os.PathLike[str], *, check: bool = True) -> Layer:
     path : path-like
         A GeoJSON FeatureCollection in the facilitymap format.
     check : bool
-        Run every validation rule (:func:`facilitymap.validate.validate_layer`) and raise on
+        Run every validation rule (:func:`facilitymap.validation.validate_layer`) and raise on
         errors. With False only the structural parse must succeed.
 
     Raises
@@ -440,8 +361,6 @@ def load_layer(path: str | os.PathLike[str], *, check: bool = True) -> Layer:
     LayerError
         With ``.problems`` listing every error (and warning) found.
     """
-    from facilitymap.validate import validate_layer
-
     data = read_layer_bytes(path)
     with gc_paused():
         layer, problems = parse_layer(data, str(path))
@@ -463,7 +382,7 @@ def site_to_feature(site: Site, as_of=None) -> dict[str, Any]:
     properties = {k: record[k] for k in PROPERTY_ORDER if k in record and k not in DERIVED_FIELDS}
     for key in sorted(site.extra_properties):
         properties[key] = site.extra_properties[key]
-    derived = site.derive(as_of=as_of)
+    derived = derive_site(site, as_of=as_of)
     properties["official_status"] = derived.official_status
     properties["evidence"] = derived.evidence
     properties["status"] = derived.status

@@ -173,7 +173,7 @@ class LinkResult:
 def _status_text(status: int | None) -> str:
     # The phrase comes from our own table, never from the server.
     try:
-        return f"{status} {HTTPStatus(status).phrase}"
+        return f"{status} {HTTPStatus(status).phrase}"  # type: ignore[arg-type]  # None: TypeError
     except (ValueError, TypeError):
         return str(status)
 
@@ -518,14 +518,23 @@ def _target(url: str) -> tuple[SplitResult, str, int, str]:
 
 
 class _Response:
-    __slots__ = ("location", "status")
+    __slots__ = ("body", "location", "status")
 
-    def __init__(self, status: int, location: str | None) -> None:
+    def __init__(self, status: int, location: str | None, body: bytes = b"") -> None:
         self.status = status
         self.location = location
+        self.body = body
 
 
-def _request(method: str, url: str, deadline: _Deadline, options: _Options) -> _Response:
+def _request(
+    method: str,
+    url: str,
+    deadline: _Deadline,
+    options: _Options,
+    *,
+    body_limit: int = MAX_BODY_BYTES,
+    user_agent_name: str | None = None,
+) -> _Response:
     """One request over a fresh connection; connection errors are raised as they come."""
     parts, host, port, path = _target(url)
 
@@ -542,16 +551,15 @@ def _request(method: str, url: str, deadline: _Deadline, options: _Options) -> _
     try:
         conn.connect()
         conn.putrequest(method, path, skip_accept_encoding=True)
-        conn.putheader("User-Agent", user_agent())
+        conn.putheader("User-Agent", user_agent_name or user_agent())
         conn.putheader("Accept", "*/*")
         conn.putheader("Accept-Encoding", "identity")
         conn.putheader("Connection", "close")
         conn.endheaders()
         response = conn.getresponse()
         location = response.getheader("Location")
-        if method == "GET":
-            response.read(MAX_BODY_BYTES)
-        return _Response(response.status, location[:_MAX_TEXT] if location else None)
+        body = response.read(body_limit) if method == "GET" else b""
+        return _Response(response.status, location[:_MAX_TEXT] if location else None, body)
     finally:
         conn.close()
 
@@ -617,6 +625,77 @@ def _check_url(url: str, options: _Options) -> _Fetch:
         deadline.close()
 
 
+class FetchError(Exception):
+    """Raised by :func:`fetch` when a URL gives no answer: ``outcome`` is ``timeout``,
+    ``unreachable``, ``refused-scheme`` or ``refused-private``, ``reason`` says why."""
+
+    def __init__(self, outcome: str, reason: str) -> None:
+        super().__init__(f"{outcome}: {reason}")
+        self.outcome = outcome
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """The answer :func:`fetch` got: the last status, where redirects ended, the body read."""
+
+    status: int
+    final_url: str
+    body: bytes
+
+
+def fetch(
+    url: str,
+    *,
+    timeout: float = 10.0,
+    allow_private: bool = False,
+    max_redirects: int = MAX_REDIRECTS,
+    max_body: int = 1 << 20,
+    agent: str | None = None,
+) -> Fetched:
+    """GET one URL with the same guarantees as :func:`check_links`: a hard wall-clock deadline
+    for the whole exchange (redirects included), private addresses refused unless asked, only
+    http(s), at most ``max_body`` bytes read. For other tools that talk to web APIs
+    (``facilitymap archive``).
+
+    Raises
+    ------
+    FetchError
+        When no HTTP answer came (the status of an answer, 4xx included, is returned).
+    """
+    refused = _refuse_scheme(url)
+    if refused is not None:
+        raise FetchError(refused.outcome, refused.reason or "")
+    deadline = _Deadline(timeout)
+    options = _Options(timeout, allow_private, max_redirects)
+    current, hops = fetch_key(url), 0
+    try:
+        while True:
+            response = _request(
+                "GET", current, deadline, options, body_limit=max_body, user_agent_name=agent
+            )
+            if deadline.expired:
+                raise TimeoutError("deadline reached")
+            if response.status in REDIRECT_STATUSES and response.location:
+                target = urljoin(current, response.location)
+                hops += 1
+                if _refuse_scheme(target) is not None or hops > max_redirects:
+                    raise FetchError("unreachable", f"redirect to {target[:200]} not followed")
+                current = fetch_key(target)
+                continue
+            return Fetched(response.status, current, response.body)
+    except FetchError:
+        raise
+    except Exception as err:
+        if deadline.expired or isinstance(err, TimeoutError):
+            raise FetchError("timeout", f"no complete answer within {timeout:g} s") from None
+        if isinstance(err, _PrivateAddress):
+            raise FetchError("refused-private", f"resolves to {err}") from None
+        raise FetchError("unreachable", _error_reason(err)) from None
+    finally:
+        deadline.close()
+
+
 def _error_reason(err: BaseException) -> str:
     if isinstance(err, _Broken):
         reason = str(err)
@@ -646,8 +725,11 @@ def _error_reason(err: BaseException) -> str:
 __all__ = [
     "FAILING",
     "OUTCOMES",
+    "FetchError",
+    "Fetched",
     "LinkResult",
     "check_links",
+    "fetch",
     "fetch_key",
     "is_refused_address",
     "summarize",

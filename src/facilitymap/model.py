@@ -1,4 +1,4 @@
-"""Typed records of the layer: Site, Claim, Source, Location.
+"""Typed records of the layer: Layer, Site, Claim, Source, Location.
 
 Pure data: no files, no HTML, no click. The field meanings are in ``docs/layer-format.md``;
 ``geodata/schema.json`` is generated from these classes (``facilitymap schema``).
@@ -10,7 +10,10 @@ information in Python to list *every* problem of a record that failed.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -90,7 +93,7 @@ LANG_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 # names); a multi-megabyte string is refused rather than embedded into every map and export.
 Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
 OptionalText = Annotated[str, Meta(max_length=MAX_TEXT_CHARS)] | None
-# Patterns are in the schema but checked by facilitymap.validate (once per distinct value,
+# Patterns are in the schema but checked by facilitymap.validation (once per distinct value,
 # cached), not by msgspec, which would call the regex engine for every value: 1.3 s of a
 # 100,000-site load, where the distinct values (c1, s0, 2019-02-18, ...) are a few thousand.
 IsoDate = Annotated[
@@ -100,8 +103,12 @@ IsoDate = Annotated[
 Slug = Annotated[str, Meta(pattern=SLUG_PATTERN, max_length=120)]
 LocalId = Annotated[str, Meta(max_length=120, extra_json_schema={"pattern": LOCAL_ID_PATTERN})]
 CountryCode = Annotated[str, Meta(extra_json_schema={"pattern": COUNTRY_PATTERN})]
+# Governments named on claims and sites are few: msgspec checks their pattern as it converts.
+GovernmentCode = Annotated[
+    str, Meta(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 code of a government")
+]
 LangTag = Annotated[str, Meta(extra_json_schema={"pattern": LANG_PATTERN})]
-# Only the scheme is checked here; validate.py says why a URL is refused.
+# Only the length is checked here; facilitymap.validation.records says why a URL is refused.
 Url = Annotated[str, Meta(min_length=1, max_length=4096)]
 Radius = Annotated[float, Meta(gt=0)]
 
@@ -182,6 +189,7 @@ class Claim(Record, kw_only=True, gc=False):
     date: IsoDate
     actor: Text
     actor_type: ActorType
+    government: GovernmentCode | None = None
     stance: Stance
     basis: ClaimBasis
     summary: Text
@@ -213,6 +221,7 @@ PROPERTY_ORDER = (
     "local_names",
     "kind",
     "country",
+    "governments",
     "admin1",
     "admin2",
     "admin3",
@@ -236,8 +245,8 @@ class Site(Record, kw_only=True, gc=False):
 
     The fields are the Feature's properties, plus its ``id`` and ``geometry`` (the GeoJSON
     geometry dict, or None for an unlocated site; its shape is checked by
-    :mod:`facilitymap.validate`). The derived fields hold what the file declared;
-    :meth:`derive` computes them from the claims. ``extra`` holds unknown properties and
+    :mod:`facilitymap.validation`). The derived fields hold what the file declared;
+    :func:`facilitymap.status.derive_site` computes them from the claims. ``extra`` holds unknown properties and
     ``extra_members`` unknown Feature members.
     """
 
@@ -245,6 +254,7 @@ class Site(Record, kw_only=True, gc=False):
     local_names: list[LocalName] = msgspec.field(default_factory=list)
     kind: Kind
     country: CountryCode
+    governments: list[GovernmentCode] = msgspec.field(default_factory=list)
     admin1: OptionalText = None
     admin2: OptionalText = None
     admin3: OptionalText = None
@@ -277,17 +287,22 @@ class Site(Record, kw_only=True, gc=False):
         """Sources by id."""
         return {source.id: source for source in self.sources}
 
-    def derive(self, as_of=None):
-        """The derived status of this site from its claims, optionally as of a date."""
-        from facilitymap.status import derive_status
 
-        return derive_status(self.claims, as_of=as_of, sources=self.sources)
+@dataclasses.dataclass
+class Layer:
+    """A loaded layer: its sites, the collection's other members, and where it came from."""
 
-    def to_feature(self, as_of=None) -> dict[str, Any]:
-        """The site as a GeoJSON Feature dict, derived fields computed as of ``as_of``."""
-        from facilitymap.io import site_to_feature
+    sites: list[Site]
+    extra_members: dict[str, Any] = dataclasses.field(default_factory=dict)
+    path: Path | None = None
+    sha256: str | None = None
 
-        return site_to_feature(self, as_of=as_of)
+    def site(self, site_id: str) -> Site:
+        """The site with this id; raises KeyError."""
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise KeyError(site_id)
 
 
 # Which fields of a record hold nested records (walked to merge unknown members).
@@ -371,7 +386,7 @@ def _finish_site(
     problems += [(k, "this key is reserved by facilitymap") for k in _RESERVED_KEYS if k in props]
     if site is None:
         problems += explain(Site, props)
-    if problems:
+    if problems or site is None:  # explain finds a problem whenever msgspec did
         return RecordError(problems)
     site.id = site_id
     site.geometry = geometry
@@ -403,7 +418,7 @@ def record_from_dict(cls: type, data: Any) -> Any:
     Raises RecordError with every problem.
     """
     try:
-        record = msgspec.convert(data, cls)
+        record: Any = msgspec.convert(data, cls)
     except msgspec.ValidationError:
         raise RecordError(explain(cls, data)) from None
     unknown = data.keys() - KNOWN_KEYS[cls]
@@ -456,7 +471,14 @@ def _short(value: Any, limit: int = 60) -> str:
 
 def explain(cls: type, data: Any) -> list[tuple[str, str]]:
     """Every problem of ``data`` as a ``cls`` record: ``(field path, message)`` pairs."""
-    return _explain(msgspec.inspect.type_info(cls), data, "")
+    return _explain(_type_info(cls), data, "")
+
+
+@functools.cache
+def _type_info(cls: type) -> Any:
+    # msgspec builds this by evaluating every annotation (~25 ms for Site): once per class,
+    # not once per invalid record (an import of 2,000 bad rows took 40 s).
+    return msgspec.inspect.type_info(cls)
 
 
 def _join(path: str, part: str | int) -> str:

@@ -134,7 +134,7 @@ class Background:
         return self._func()
 
 
-def _fork(func: Callable, chunk: Sequence) -> tuple[int, int] | None:
+def _fork(func: Callable, chunk: object) -> tuple[int, int] | None:
     """Start a child computing ``func(chunk)``; its (pid, read end), or None if fork failed."""
     read_end, write_end = os.pipe()
     gc.freeze()  # a collection in the child would otherwise touch (copy) every page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -36,3 +36,11 @@ class Problem(msgspec.Struct, frozen=True, order=True, gc=False):
 def errors(problems: list[Problem]) -> list[Problem]:
     """Only the problems that make a layer invalid."""
     return [p for p in problems if p.severity == "error"]
+
+
+def site_label(feature: Any, index: int) -> str:
+    """How a problem names a feature: its id when it is a usable string, else ``#index``."""
+    fid = feature.get("id") if isinstance(feature, dict) else None
+    if isinstance(fid, str) and fid and len(fid) <= 120 and fid.isprintable():
+        return fid
+    return f"#{index}"

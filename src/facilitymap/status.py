@@ -2,60 +2,67 @@
 
 The rule, in plain words (also in the README and on every map's legend):
 
-* **Official position** is the host government's latest statement on or before the as-of date:
-  *denied*, *acknowledged* (it affirms or announces the site), *acknowledged in another role*
-  ("a Tajik post built by China"), or *no statement*. On the same day a denial outranks an
-  acknowledgement in another role, which outranks an acknowledgement.
+* **Official position**, per concerned government: the host government (the site's
+  ``country``) and every government the site names in ``governments`` (the operating or funding
+  state, where reported). Each one's latest statement on or before the as-of date sets *its*
+  position: *denied*, *acknowledged* (it affirms or announces the site), *acknowledged in
+  another role* ("a Tajik post built by China"), or *no statement*. On the same day a denial
+  outranks an acknowledgement in another role, which outranks an acknowledgement. The site's
+  official position is the most contested of them: *denied* when any concerned government's
+  latest statement denies (and the map says which: "denied by Tajikistan and China").
 * **Evidence** is *attested* when claims affirming the site on first-hand evidence (on-site
   reporting, imagery, documents) cite at least two different original publishers; *reported*
   when anything affirms, announces or acknowledges it; otherwise *unverified*.
 * The **headline status** combines them: a denial is always shown (attested-denied or
   reported-denied); otherwise an official acknowledgement; otherwise the evidence level.
 
-Claims dated after ``as_of`` are ignored; a reduced-precision date (``2019-02``) counts from the
-last day of its period.
+A claim speaks for a government when its ``government`` names it, or, for a
+``host-government`` claim without one, for the site's country. Claims dated after ``as_of`` are
+ignored; a reduced-precision date (``2019-02``) counts from the last day of its period.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import msgspec
 
 from facilitymap.dates import date_end, parse_as_of
-from facilitymap.model import STATUSES, Claim, Source
+from facilitymap.model import STATUSES, Claim, Site, Source
 
 STATUS_RULE = (
-    "Status comes from the dated claims: a host-government denial (its latest statement) is "
-    "shown as denied; attested means first-hand evidence (on-site reporting, imagery or "
-    "documents) from at least two independent publishers; reported means only one source or "
-    "relays."
+    "Status comes from the dated claims: each concerned government (the host, and the "
+    "operating or funding state where reported) has its own official position, set by its "
+    "latest statement; a site is shown as denied when any of them denies it, and the map says "
+    "who. Attested means first-hand evidence (on-site reporting, imagery or documents) from at "
+    "least two independent publishers; reported means only one source or relays."
 )
 
 STATUS_INFO: dict[str, tuple[str, str]] = {
     "attested-denied": (
         "Attested, officially denied",
-        "First-hand evidence from two or more independent publishers; the host government's "
-        "latest statement denies it.",
+        "First-hand evidence from two or more independent publishers; the latest statement of "
+        "a concerned government (the host, or the operating or funding state) denies it.",
     ),
     "reported-denied": (
         "Reported, officially denied",
-        "Reported but not attested by independent first-hand evidence; the host government "
-        "denies it.",
+        "Reported but not attested by independent first-hand evidence; a concerned "
+        "government's latest statement denies it.",
     ),
     "acknowledged-other-role": (
         "Acknowledged in another role",
-        "The host government admits a facility but describes a different role or owner.",
+        "A concerned government admits a facility but describes a different role or owner; "
+        "none denies it.",
     ),
     "acknowledged": (
         "Officially acknowledged",
-        "The host government has affirmed or announced the site.",
+        "A concerned government has affirmed or announced the site; none denies it.",
     ),
     "attested": (
         "Attested, no official statement",
-        "First-hand evidence from two or more independent publishers; the host government "
-        "has said nothing.",
+        "First-hand evidence from two or more independent publishers; no concerned government "
+        "has said anything.",
     ),
     "reported": (
         "Reported, not attested",
@@ -68,14 +75,40 @@ STATUS_INFO: dict[str, tuple[str, str]] = {
 }
 assert tuple(STATUS_INFO) == STATUSES
 
+# Names of the governments this layer's claims speak for; any other code is shown as it is.
+GOVERNMENT_NAMES: Mapping[str, str] = {
+    "AE": "the United Arab Emirates",
+    "AF": "Afghanistan",
+    "AR": "Argentina",
+    "CN": "China",
+    "CU": "Cuba",
+    "DJ": "Djibouti",
+    "GQ": "Equatorial Guinea",
+    "IN": "India",
+    "IR": "Iran",
+    "KG": "Kyrgyzstan",
+    "KH": "Cambodia",
+    "KI": "Kiribati",
+    "KZ": "Kazakhstan",
+    "LK": "Sri Lanka",
+    "MM": "Myanmar",
+    "PK": "Pakistan",
+    "RU": "Russia",
+    "SB": "Solomon Islands",
+    "TJ": "Tajikistan",
+    "US": "the United States",
+    "UZ": "Uzbekistan",
+}
+
 _OFFICIAL_BY_STANCE = {
     "denies": "denied",
     "acknowledges-other-role": "acknowledged-other-role",
     "affirms": "acknowledged",
     "announces": "acknowledged",
 }
-# Same-day tie-break: a denial outranks an acknowledgement in another role, which outranks
-# an acknowledgement; we never show more official acceptance than was on record that day.
+# Same-day tie-break, and how several governments' positions combine: a denial outranks an
+# acknowledgement in another role, which outranks an acknowledgement; we never show more
+# official acceptance than was on record.
 _SAME_DAY_RANK = {"acknowledged": 0, "acknowledged-other-role": 1, "denied": 2}
 _FIRST_HAND = frozenset({"on-site", "imagery", "document"})
 # Stances that support a site existing (the "reported" evidence level; ICD 203 confidence).
@@ -83,12 +116,18 @@ SUPPORTING_STANCES = frozenset({"affirms", "announces", "acknowledges-other-role
 
 
 class Derived(msgspec.Struct, frozen=True, gc=False):
-    """A site's derived status, and the claims that decide it."""
+    """A site's derived status, and the claims that decide it.
+
+    ``positions`` holds each concerned government's own position, host first, as
+    ``(country code, official status)``; ``denied_by`` the codes of those that deny.
+    """
 
     official_status: str
     evidence: str
     status: str
     deciding_claims: tuple[str, ...]
+    positions: tuple[tuple[str, str], ...] = ()
+    denied_by: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -96,12 +135,24 @@ class Derived(msgspec.Struct, frozen=True, gc=False):
         return STATUS_INFO[self.status][0]
 
 
+def concerned_governments(country: str | None, governments: Iterable[str] = ()) -> tuple[str, ...]:
+    """The host's code first, then the other concerned governments, each once.
+
+    >>> concerned_governments("TJ", ["CN", "TJ"])
+    ('TJ', 'CN')
+    """
+    return tuple(dict.fromkeys([country or "", *governments]))
+
+
 def derive_status(
     claims: Iterable[Claim],
     as_of: date | str | None = None,
     sources: Sequence[Source] = (),
+    *,
+    country: str | None = None,
+    governments: Iterable[str] = (),
 ) -> Derived:
-    """Derive official position, evidence and headline status from claims.
+    """Derive official positions, evidence and headline status from claims.
 
     Parameters
     ----------
@@ -112,13 +163,22 @@ def derive_status(
     sources : sequence of Source
         The site's sources; their ``publisher`` decides whether first-hand claims are
         independent. A claim citing an unknown source id counts that id as its own publisher.
+    country : str, optional
+        The site's country: the host government, for whom ``host-government`` claims without
+        a ``government`` speak. None: the host's code is unknown ("").
+    governments : iterable of str
+        The other concerned governments (ISO 3166-1 alpha-2); a claim whose ``government`` is
+        not the host or one of these sets no position.
 
     Returns
     -------
     Derived
     """
     cutoff = parse_as_of(as_of)
-    official, official_key, official_claims = "no-statement", None, []
+    host = country or ""
+    concerned = concerned_governments(host, governments)
+    # Per government: (key of its latest statement, its position, the claims that set it).
+    latest: dict[str, tuple[tuple[date, int], str, list[str]]] = {}
     first_hand_sources: set[str] = set()
     first_hand_claims: list[str] = []
     supporting_claims: list[str] = []
@@ -128,13 +188,18 @@ def derive_status(
         if cutoff is not None and date_end(claim.date) > cutoff:
             continue
         stance = claim.stance
-        if stance in _OFFICIAL_BY_STANCE and claim.actor_type == "host-government":
-            position = _OFFICIAL_BY_STANCE[stance]
-            key = (date_end(claim.date), _SAME_DAY_RANK[position])
-            if official_key is None or key > official_key:
-                official, official_key, official_claims = position, key, [claim.id]
-            elif key == official_key:
-                official_claims.append(claim.id)
+        if stance in _OFFICIAL_BY_STANCE:
+            speaks_for = claim.government or (
+                host if claim.actor_type == "host-government" else None
+            )
+            if speaks_for is not None and speaks_for in concerned:
+                position = _OFFICIAL_BY_STANCE[stance]
+                key = (date_end(claim.date), _SAME_DAY_RANK[position])
+                held = latest.get(speaks_for)
+                if held is None or key > held[0]:
+                    latest[speaks_for] = (key, position, [claim.id])
+                elif key == held[0]:
+                    held[2].append(claim.id)
         if stance in SUPPORTING_STANCES:
             supporting_claims.append(claim.id)
             if stance == "affirms" and claim.basis in _FIRST_HAND:
@@ -146,11 +211,40 @@ def derive_status(
         evidence, evidence_claims = "reported", supporting_claims
     else:
         evidence, evidence_claims = "unverified", []
+    official = combined_position(held[1] for held in latest.values())
+    deciding = [c for code in concerned if code in latest and latest[code][1] == official
+                for c in latest[code][2]]  # fmt: skip
     status = headline_status(official, evidence)
-    deciding = official_claims if official != "no-statement" else []
     if status not in ("acknowledged", "acknowledged-other-role"):
-        deciding = deciding + [c for c in evidence_claims if c not in deciding]
-    return Derived(official, evidence, status, tuple(deciding))
+        deciding += [c for c in evidence_claims if c not in deciding]
+    positions = tuple(
+        (code, latest[code][1] if code in latest else "no-statement") for code in concerned
+    )
+    denied_by = tuple(code for code, position in positions if position == "denied")
+    return Derived(official, evidence, status, tuple(deciding), positions, denied_by)
+
+
+def combined_position(positions: Iterable[str]) -> str:
+    """The site's official position from its governments' own: the most contested one.
+
+    >>> combined_position(["acknowledged", "denied"])
+    'denied'
+    >>> combined_position([])
+    'no-statement'
+    """
+    return max(positions, key=_SAME_DAY_RANK.__getitem__, default="no-statement")
+
+
+def derive_site(site: Site, as_of: date | str | None = None) -> Derived:
+    """The derived status of a site from its claims and sources, optionally as of a date: each
+    concerned government's position (the host ``country`` and ``governments``)."""
+    return derive_status(
+        site.claims,
+        as_of=as_of,
+        sources=site.sources,
+        country=site.country,
+        governments=site.governments,
+    )
 
 
 def _publishers(source_ids: set[str], sources: Sequence[Source]) -> set[str]:
@@ -166,3 +260,57 @@ def headline_status(official_status: str, evidence: str) -> str:
     if official_status in ("acknowledged", "acknowledged-other-role"):
         return official_status
     return evidence
+
+
+def government_name(code: str) -> str:
+    """A government's name in running text: "China"; an unknown code as it is; "" for a host
+    whose code is unknown."""
+    return GOVERNMENT_NAMES.get(code, code) if code else "the host government"
+
+
+_POSITION_WORDS = {
+    "denied": "denied by",
+    "acknowledged-other-role": "acknowledged in another role by",
+    "acknowledged": "acknowledged by",
+    "no-statement": "no statement from",
+}
+
+
+def position_words(positions: Sequence[tuple[str, str]]) -> str:
+    """Who holds which official position, in words, most contested first.
+
+    >>> position_words([("TJ", "denied"), ("CN", "denied")])
+    'denied by Tajikistan and China'
+    >>> position_words([("TJ", "acknowledged-other-role"), ("CN", "denied")])
+    'denied by China; acknowledged in another role by Tajikistan'
+    >>> position_words([("TJ", "no-statement")])
+    'no statement from Tajikistan'
+    """
+    parts = []
+    for position, words in _POSITION_WORDS.items():
+        names = [government_name(code) for code, held in positions if held == position]
+        if names:
+            parts.append(f"{words} {_and_join(names)}")
+    return "; ".join(parts) or "no official statement"
+
+
+def government_names(codes: Sequence[str]) -> str:
+    """Governments in running text.
+
+    >>> government_names(["TJ", "CN", "US"])
+    'Tajikistan, China and the United States'
+    >>> government_names([])
+    ''
+    """
+    return _and_join([government_name(code) for code in codes])
+
+
+def denied_by_words(derived: Derived) -> str:
+    """ "denied by Tajikistan and China", or "" when no concerned government denies."""
+    return f"denied by {government_names(derived.denied_by)}" if derived.denied_by else ""
+
+
+def _and_join(names: Sequence[str]) -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

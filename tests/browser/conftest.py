@@ -128,7 +128,14 @@ class MapPage:
     def drawn_ids(self) -> list[str]:
         return self.js("window.facilitymap.drawnIds()")
 
+    def wait_still(self) -> None:
+        """Until the map is not panning (a popup's autoPan glides for a quarter second)."""
+        self.wait_until(
+            "!(window.facilitymap.map._panAnim && window.facilitymap.map._panAnim._inProgress)"
+        )
+
     def click_site(self, site_id: str) -> None:
+        self.wait_still()
         point = self.js("(id) => window.facilitymap.screenPoint(id)", site_id)
         assert point is not None, f"{site_id} has no point on the map"
         self.page.mouse.click(point["x"], point["y"])

@@ -118,7 +118,7 @@ def test_legend_is_visible_and_explains_every_cue(map_page, sample_maps):
         "Opacity = confidence",
         "location precision",
         "Shape = official position",
-        "host-government denial",  # the status rule, one sentence
+        "shown as denied when any of them denies it",  # the status rule, one sentence
     ):
         assert words in text
     assert legend.locator("li[data-status]").count() == 7
@@ -255,9 +255,25 @@ def test_a_denied_site_is_drawn_over_a_site_at_the_same_place(map_page, tmp_path
     map_page.open(path)
     assert sorted(map_page.drawn_ids()) == ["a-denied", "b-acknowledged", "c-attested"]
     assert map_page.drawn_ids()[-1] == "a-denied", "drawn last, so on top"
-    map_page.click_site("a-denied")
-    map_page.popup().wait_for()
-    assert map_page.popup().get_attribute("data-site") == "a-denied"
+    page = map_page.page
+    # The hover label names every site under the pointer, the one on top first.
+    point = map_page.js("(id) => window.facilitymap.screenPoint(id)", "a-denied")
+    page.mouse.move(point["x"], point["y"])
+    tip = page.locator(".fm-tip")
+    tip.wait_for()
+    assert tip.locator("li").all_inner_texts() == [
+        "a-denied \u2014 Attested, officially denied",
+        "b-acknowledged \u2014 Officially acknowledged",
+        "c-attested \u2014 Attested, no official statement",
+    ]
+    # A click offers each of them; each opens its own details.
+    for site_id in ("a-denied", "b-acknowledged", "c-attested"):
+        map_page.click_site("a-denied")
+        choice = page.locator(f".fm-stack .fm-item-button[data-site='{site_id}']")
+        choice.wait_for()
+        assert page.locator(".fm-stack .fm-item-button").count() == 3
+        choice.click()
+        map_page.popup().and_(page.locator(f"[data-site='{site_id}']")).wait_for()
     map_page.assert_clean()
 
 

@@ -194,7 +194,54 @@ CASES = {
         {**layer(site()), "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}},
         "-: crs: RFC 7946 has no crs member: coordinates are WGS 84 lon/lat",
     ),
+    "duplicate-source-id": (
+        layer(
+            site(
+                **{
+                    f"{P}.sources.1.id": "a",
+                    f"{P}.claims.1.sources": ["a"],
+                    f"{P}.evidence": "reported",
+                    f"{P}.status": "reported",
+                }
+            )
+        ),
+        "tj-test-site: sources: duplicate source id 'a'",
+    ),
+    "located-but-unlocated": (
+        layer(site(**{f"{P}.location.basis": "unlocated"})),
+        "tj-test-site: location.basis: is 'unlocated' but the site has a geometry",
+    ),
+    "reserved-key": (
+        layer(site(**{f"{P}.__facilitymap_id__": "tj-other-site"})),
+        "tj-test-site: __facilitymap_id__: this key is reserved by facilitymap",
+    ),
     # Warnings: exit 0, or 1 with --strict.
+    "warn-uncited-source": (
+        layer(
+            site(
+                **{
+                    f"{P}.sources": [
+                        *BASE_SITE[P]["sources"],
+                        {"id": "c", "title": "C", "publisher": "C", "url": "https://example.org/c"},
+                    ]
+                }
+            )
+        ),
+        "tj-test-site: sources[2]: warning: source 'c' is cited by no claim",
+    ),
+    "warn-left-hand-polygon": (
+        layer(
+            site(
+                geometry={
+                    "type": "Polygon",
+                    "coordinates": [[[73, 38], [73, 39], [74, 39], [74, 38], [73, 38]]],
+                },
+                **{f"{P}.location.precision_m": None, f"{P}.location.basis": "analyst-estimate"},
+            )
+        ),
+        "tj-test-site: geometry: warning: polygon rings do not follow the right-hand rule "
+        "(RFC 7946 §3.1.6); `save_layer` rewinds them",
+    ),
     "warn-high-confidence-one-publisher": (
         layer(
             site(
@@ -208,6 +255,35 @@ CASES = {
         ),
         "tj-test-site: confidence: warning: 'high' rests on 1 independent publisher(s) of "
         "supporting claims; ICD 203 high confidence needs at least two",
+    ),
+    "warn-government-on-unofficial-claim": (
+        layer(
+            site(
+                **{
+                    f"{P}.claims.0.government": "TJ",
+                    f"{P}.official_status": "acknowledged",
+                    f"{P}.status": "acknowledged",
+                }
+            )
+        ),
+        "tj-test-site: claims[0].government: warning: 'TJ' on a 'journalist' claim: only a "
+        "host-government or foreign-government statement speaks for a government",
+    ),
+    "warn-government-not-concerned": (
+        layer(
+            site(
+                **{
+                    f"{P}.claims.0.actor_type": "foreign-government",
+                    f"{P}.claims.0.government": "CN",
+                    f"{P}.claims.0.basis": "statement",
+                    f"{P}.evidence": "reported",
+                    f"{P}.status": "reported",
+                }
+            )
+        ),
+        "tj-test-site: claims[0].government: warning: 'CN' is neither the site's country (TJ) "
+        "nor in its governments, so this statement sets no official position; add 'CN' to "
+        "governments if that government is concerned",
     ),
     "warn-precise-point-not-published": (
         layer(site(**{f"{P}.location.precision_m": 200})),
@@ -372,9 +448,9 @@ BROKEN_EXPECTED = {
     "broken-truncated-mid-string": "-: file: not valid JSON: unterminated string starting at line 15, column 13",
     "broken-bom": "-: file: starts with a UTF-8 byte-order mark; RFC 7946 §11 forbids it",
     "broken-latin1-bytes": "-: file: not UTF-8 (byte 234: 0xe9); save as UTF-8",
-    "broken-nan-coordinate": "-: file: not valid JSON: NaN is not a JSON number (RFC 8259): use null or a finite number",
-    "broken-infinity-precision": "-: file: not valid JSON: Infinity is not a JSON number (RFC 8259): use null or a finite number",
-    "broken-overflowing-number": "-: file: not valid JSON: number 1e400 is too large for a 64-bit float",
+    "broken-nan-coordinate": "tj-test-site: geometry.coordinates[0]: NaN is not a JSON number (RFC 8259): use null or a finite number (line 10, column 6)",
+    "broken-infinity-precision": "tj-test-site: location.precision_m: Infinity is not a JSON number (RFC 8259): use null or a finite number (line 19, column 21)",
+    "broken-overflowing-number": "tj-test-site: geometry.coordinates[0]: number 1e400 is too large for a 64-bit float (line 10, column 6)",
     "broken-duplicate-key-properties": "tj-test-site: properties: duplicate key 'kind': JSON leaves which value counts undefined",
     "broken-duplicate-key-claim": "tj-test-site: claims[0]: duplicate key 'stance': JSON leaves which value counts undefined",
     "broken-duplicate-key-top": "-: file: duplicate key 'type': JSON leaves which value counts undefined",

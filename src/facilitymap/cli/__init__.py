@@ -1,7 +1,9 @@
 """The ``facilitymap`` command line: a thin layer over the library.
 
-Each command parses its options, calls one library function, prints, and maps
-:class:`facilitymap.errors.FacilitymapError` to exit code 1. Usage errors exit 2.
+Each command parses its options, calls one library function (mostly
+:mod:`facilitymap.api`), prints, and maps :class:`facilitymap.errors.FacilitymapError` to
+exit code 1: bad data, a file that cannot be read, a failed run. Usage errors exit 2: an
+unknown option, a malformed or missing value, an output that exists without --overwrite.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import click
 
 from facilitymap import parallel
 from facilitymap.cli import options
+from facilitymap.cli.add import add
+from facilitymap.cli.archive import archive
 from facilitymap.cli.core import list_sites, schema, show, validate
-from facilitymap.cli.exchange import add, export, import_sites
+from facilitymap.cli.diff import diff
+from facilitymap.cli.exchange import export, import_sites
 from facilitymap.cli.links import check_links
 from facilitymap.cli.render import build, render
 
@@ -42,6 +47,8 @@ for command in (
     import_sites,
     add,
     check_links,
+    diff,
+    archive,
 ):
     cli.add_command(command)
 

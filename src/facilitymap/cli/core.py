@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -23,41 +24,37 @@ from facilitymap.cli.options import (
     terminal_safe,
 )
 
-# Past this many, notices are counted, not listed (one per site is common: sources without
-# an archived copy), so that errors and warnings are not lost among them.
-NOTICES_LISTED = 20
-
 
 @click.command(short_help="Check layers and report every problem.")
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option(
-    "--notices/--no-notices", "show_notices", default=True, help="Show notices (never a failure)."
+    "--notices/--no-notices",
+    "show_notices",
+    default=None,
+    help="List every notice (never a failure); or not even count them. Default: count them.",
 )
-@click.option(
-    "--all-notices",
-    is_flag=True,
-    help=f"List every notice (text lists the first {NOTICES_LISTED}, then counts the rest).",
-)
+@click.option("--all-notices", is_flag=True, help="The same as --notices.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def validate(
-    paths: tuple[Path, ...], strict: bool, show_notices: bool, all_notices: bool, fmt: str
+    paths: tuple[Path, ...], strict: bool, show_notices: bool | None, all_notices: bool, fmt: str
 ) -> None:
     """Validate layers and report every problem at once, one line each:
 
     \b
       PATH: SITE: FIELD: MESSAGE
 
-    Errors and warnings are all listed; notices (never a failure) are listed up to
-    a number, then counted: a large layer has one per site without archived sources.
-    JSON lists everything. Exit 0 when valid (warnings allowed unless --strict), 1 when not.
+    Errors and warnings are listed. Notices (worth knowing, never a failure, such as sources
+    without an archived copy) are counted in one line; --notices lists them. JSON lists
+    everything. Exit 0 when valid (warnings allowed unless --strict), 1 when not.
 
     \b
     $ facilitymap validate geodata/sites.geojson --strict
     $ facilitymap validate --format json layer.geojson | jq .
     """
+    from facilitymap.listing import problem_counts
     from facilitymap.validate import validate_file
 
     problems = []
@@ -65,42 +62,20 @@ def validate(
         found, layer = validate_file(path, in_parts=True)
         problems += found
         retain(layer)
-    errors = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity == "warning"]
-    notices = [p for p in problems if p.severity == "notice"]
-    if not show_notices:
-        problems = [p for p in problems if p.severity != "notice"]
+    listed = all_notices or show_notices or (show_notices is None and fmt == "json")
+    shown = problems if listed else [p for p in problems if p.severity != "notice"]
     if fmt == "json":
-        click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
-    else:
-        listed = problems if all_notices else _first_notices_only(problems, NOTICES_LISTED)
-        if listed:
-            click.echo("\n".join(terminal_safe(problem) for problem in listed))
-        if len(listed) < len(problems):
-            click.echo(
-                f"... and {len(problems) - len(listed):,} more notice(s) "
-                "(--all-notices lists them, --no-notices hides them)",
-                err=True,
-            )
-        summary = (
-            f"{len(errors)} error(s), {len(warnings)} warning(s), {len(notices)} notice(s) "
-            f"in {len(paths) or 1} file(s)"
-        )
-        click.echo(summary, err=True)
-    if errors or (strict and warnings):
+        click.echo(json.dumps([p.to_dict() for p in shown], ensure_ascii=False, indent=2))
+    elif shown:
+        click.echo("\n".join(terminal_safe(problem) for problem in shown))
+    counts = problem_counts(problems)
+    if fmt == "text":
+        if counts["notice"] and not listed and show_notices is None:
+            click.echo(f"{counts['notice']:,} notice(s) not listed (--notices lists them)", err=True)  # fmt: skip
+        click.echo(f"{counts['error']} error(s), {counts['warning']} warning(s), "
+                   f"{counts['notice']} notice(s) in {len(paths) or 1} file(s)", err=True)  # fmt: skip
+    if counts["error"] or (strict and counts["warning"]):
         raise SystemExit(1)
-
-
-def _first_notices_only(problems: list, limit: int) -> list:
-    """``problems`` in order, without the notices past the first ``limit``."""
-    listed, notices = [], 0
-    for problem in problems:
-        if problem.severity == "notice":
-            notices += 1
-            if notices > limit:
-                continue
-        listed.append(problem)
-    return listed
 
 
 @click.command("list", short_help="List sites with their status.")
@@ -114,33 +89,29 @@ def _first_notices_only(problems: list, limit: int) -> list:
 def list_sites(layer, statuses, kinds, countries, min_confidence, as_of, fmt) -> None:
     """List the sites of LAYER (default geodata/sites.geojson) as a table, CSV or JSON.
 
+    The table fits the terminal ($COLUMNS): long names are cut with "…" (CSV and JSON
+    are never cut).
+
     \b
     $ facilitymap list --status attested-denied
     $ facilitymap list --as-of 2018-12-31 --format csv
     """
-    from facilitymap.listing import LIST_COLUMNS, format_table, select_sites, site_row
+    from facilitymap.api import filtered
+    from facilitymap.listing import site_rows_text
 
-    sites = select_sites(
-        load_or_fail(layer).sites,
-        statuses=statuses,
-        kinds=kinds,
-        countries=countries,
-        min_confidence=min_confidence,
-        as_of=as_of,
-    )
-    rows = [site_row(site, as_of) for site in sites]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=LIST_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(buffer.getvalue(), nl=False)
-    else:
-        safe = [{k: terminal_safe(v) for k, v in row.items()} for row in rows]
-        click.echo(format_table(safe, LIST_COLUMNS))
-        click.echo(f"{len(rows)} site(s)", err=True)
+    sites = filtered(load_or_fail(layer), statuses=statuses, kinds=kinds, countries=countries,
+                     min_confidence=min_confidence, as_of=as_of).sites  # fmt: skip
+    width = table_width() if fmt == "table" else None
+    click.echo(site_rows_text(sites, as_of, fmt, width=width, clean=terminal_safe), nl=False)
+    if fmt == "table":
+        click.echo(f"{len(sites)} site(s)", err=True)
+
+
+def table_width() -> int | None:
+    """The width a table must fit: $COLUMNS, else the terminal's; None when piped."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 @click.command(short_help="Show one site in full, claims as a timeline.")
@@ -153,56 +124,23 @@ def list_sites(layer, statuses, kinds, countries, min_confidence, as_of, fmt) ->
 def show(site_id: str, layer: Path, as_of, fmt: str) -> None:
     """Show SITE_ID of LAYER: status, location, confidence, and claims in date order.
 
+    A part of an id or a name that only one site has is enough.
+
     \b
     $ facilitymap show tj-murghab-shaymak
+    $ facilitymap show shaymak --as-of 2019-12-31
     """
-    from facilitymap.listing import precision_text, site_timeline
+    from facilitymap.listing import find_site, site_json, site_text
 
     loaded = load_or_fail(layer)
     try:
-        site = loaded.site(site_id)
-    except KeyError:
-        raise click.ClickException(f"{layer}: no site with id {site_id!r}") from None
-    derived = site.derive(as_of=as_of)
-    timeline = site_timeline(site, as_of)
+        site = find_site(loaded.sites, site_id)
+    except LookupError as err:
+        raise click.ClickException(f"{layer}: {terminal_safe(err.args[0])}") from None
     if fmt == "json":
-        feature = site.to_feature(as_of=as_of)
-        feature["timeline"] = timeline
-        click.echo(json.dumps(feature, ensure_ascii=False, indent=2))
-        return
-    s = terminal_safe
-    lines = [
-        f"{s(site.name)}  [{site.id}]",
-        *(f"  {s(n.name)} ({s(n.lang)})" for n in site.local_names),
-        f"kind: {site.kind}    country: {site.country}    "
-        + " / ".join(s(a) for a in (site.admin1, site.admin2, site.admin3) if a),
-        f"status: {derived.label} (official: {derived.official_status}; evidence: "
-        f"{derived.evidence})" + (f" as of {as_of.isoformat()}" if as_of else ""),
-        f"confidence: {site.confidence}: {s(site.confidence_note)}",
-        f"location: {precision_text(site)}, {site.location.basis}: {s(site.location.note)}",
-        "",
-        "claims:",
-    ]
-    for claim in timeline:
-        mark = "*" if claim["id"] in derived.deciding_claims else " "
-        lines.append(
-            f" {mark}{claim['date']:<10}  {s(claim['actor'])} ({claim['actor_type']})"
-            f" {claim['stance']} [{claim['basis']}]"
-        )
-        lines.append(f"              {s(claim['summary'])}")
-        if claim["quote"]:
-            lines.append(f"              “{s(claim['quote'])}”")
-        for src in claim["sources"]:
-            via = f" via {s(src['via'])}" if src.get("via") else ""
-            lines.append(
-                f"              - {s(src.get('publisher', src['id']))}{via}: "
-                f"{s(src.get('title', ''))} <{s(src.get('url', ''))}>"
-            )
-            if src.get("archive_url"):
-                lines.append(f"                archived: <{s(src['archive_url'])}>")
-    lines.append("")
-    lines.append("* decides the status")
-    click.echo("\n".join(lines))
+        click.echo(json.dumps(site_json(site, as_of), ensure_ascii=False, indent=2))
+    else:
+        click.echo(site_text(site, as_of, clean=terminal_safe))
 
 
 @click.command(short_help="Print the layer's JSON Schema.")

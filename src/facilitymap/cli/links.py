@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -22,15 +23,16 @@ def _stderr_is_tty() -> bool:
 class _Progress:
     """The library's progress callback: a bar on a terminal, occasional lines otherwise."""
 
-    def __init__(self, tty: bool) -> None:
+    def __init__(self, tty: bool, label: str = "Checking links") -> None:
         self.tty = tty
-        self.bar = None
+        self.label = label
+        self.bar: Any = None  # a click progress bar, opened on the first call
         self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
         if self.tty:
             if self.bar is None:
-                self.bar = click.progressbar(length=total, label="Checking links", file=sys.stderr)
+                self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
                 self.bar.__enter__()
             self.bar.update(done - self.bar.pos)
             return

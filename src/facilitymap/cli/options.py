@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from facilitymap.dates import parse_as_of
+from facilitymap.dates import parse_as_of, parse_date_range
 from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.model import CONFIDENCES, KINDS, STATUSES
 
@@ -46,11 +46,36 @@ def country_handler(ctx: click.Context, param: click.Parameter, value: tuple[str
     return codes
 
 
+class IsoDate(click.ParamType):
+    """A reduced-precision ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY), kept as text.
+
+    Checked when the command line is parsed, so a bad date is a usage error (exit 2) and a
+    prompt asks again, before any layer is read.
+    """
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if value is None or value == "":
+            return None
+        text = str(value).strip()
+        try:
+            parse_date_range(text)
+        except ValueError as err:
+            self.fail(str(err), param, ctx)
+        return text
+
+
+ISO_DATE = IsoDate()
+
+# Files to read are not checked by click (exists=True, dir_okay=False): a path that is
+# missing, a folder or unreadable is a file that cannot be read, exit 1 with one line naming
+# it, as `validate` reports it among the problems of the other files.
 layer_arg = click.argument(
     "layer",
     required=False,
     default=DEFAULT_LAYER,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
 )
 as_of_opt = click.option(
     "--as-of",
@@ -113,10 +138,32 @@ def load_or_fail(path: Path):
 
     try:
         return retain(load_layer(path))
-    except LayerError as err:
-        for problem in err.problems:
-            if problem.severity == "error":
-                click.echo(terminal_safe(problem), err=True)
-        raise click.ClickException(terminal_safe(err)) from err
     except FacilitymapError as err:
-        raise click.ClickException(terminal_safe(err)) from err
+        raise fail(err) from err
+
+
+class UsageProblem(click.UsageError):
+    """A usage error (exit 2) printed as one line, without the usage banner: for problems
+    found after parsing, such as an output that exists without --overwrite."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def fail(err: FacilitymapError) -> click.ClickException:
+    """The exception a command raises for ``err``; prints the problems of a LayerError first.
+
+    A file that cannot be read is one line; a layer with problems lists every error, then
+    the summary. An output that exists without --overwrite is a usage error (exit 2).
+    """
+    from facilitymap.errors import OutputExistsError
+
+    if isinstance(err, OutputExistsError):
+        return UsageProblem(terminal_safe(err))
+    if isinstance(err, LayerError):
+        errors = [p for p in err.problems if p.severity == "error"]
+        if len(errors) == 1 and errors[0].site == "-" and errors[0].field == "file":
+            return click.ClickException(terminal_safe(f"{errors[0].path}: {errors[0].message}"))
+        for problem in errors:
+            click.echo(terminal_safe(problem), err=True)
+    return click.ClickException(terminal_safe(err))

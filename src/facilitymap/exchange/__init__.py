@@ -10,8 +10,10 @@ CSV, KML and GeoJSON.
     sites = import_file("from-colleague.csv", column_map={"name": "Site name"})
 
 Every format carries the same flat columns (``FLAT_COLUMNS``; nested parts as JSON text);
-what each one loses is measured in ``tests/test_export_roundtrip.py`` and written down in
-``docs/exchange.md``.
+what each one loses is measured in ``tests/test_import.py`` (round trips) and written down in
+``docs/exchange.md``. Each format is a module with a reader and a writer, listed in
+``exchange.registry``; this module holds what they share: atomic export, and turning rows
+into checked sites (including the forms GDAL and QGIS give them, ``exchange.gis_rows``).
 """
 
 from __future__ import annotations
@@ -23,12 +25,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from facilitymap.dates import date_end, parse_as_of
 from facilitymap.errors import FacilitymapError, LayerError
-from facilitymap.exchange import files, kml, ogr, tabular
+from facilitymap.exchange import files, geometries, tabular
 from facilitymap.exchange.flat import (
+    COORDINATE_LIKE,
     FLAT_COLUMNS,
     LAT_NAMES,
     LON_NAMES,
@@ -37,27 +38,25 @@ from facilitymap.exchange.flat import (
     row_to_record,
     site_to_row,
 )
-from facilitymap.io import Layer, layer_to_dict, parse_layer
+from facilitymap.exchange.gis_rows import complete_new_sites, undo_gis_columns
+from facilitymap.exchange.protocol import ExportJob
+from facilitymap.exchange.registry import FORMATS as REGISTRY
+from facilitymap.exchange.registry import SUFFIXES, format_named, format_of
+from facilitymap.io import Layer
 from facilitymap.model import RecordError, Site, site_from_record
 from facilitymap.problems import Problem, errors
+from facilitymap.status import derive_site
 
-FORMATS = ("gpkg", "fgb", "shp", "csv", "kml", "geojson")
-SUFFIXES = {
-    ".gpkg": "gpkg",
-    ".fgb": "fgb",
-    ".shp": "shp",
-    ".csv": "csv",
-    ".txt": "csv",
-    ".kml": "kml",
-    ".kmz": "kml",
-    ".geojson": "geojson",
-    ".json": "geojson",
-}
+FORMATS = tuple(REGISTRY)
+_CSV_GEOMETRY = {"lon", "lat", "wkt"}
+# Our CSV's lon/lat, rewritten by GDAL with 15 significant digits, still name the same point.
+_SAME_DEGREES = 1e-9
 
 __all__ = [
     "FLAT_COLUMNS",
     "FORMATS",
     "MAPPABLE_FIELDS",
+    "SUFFIXES",
     "ExportReport",
     "ImportResult",
     "export_layer",
@@ -77,17 +76,6 @@ class ExportReport:
     sites: int
     unlocated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def format_of(path: str | os.PathLike[str]) -> str:
-    """The format a file name implies (``sites.gpkg`` → ``gpkg``); raises FacilitymapError."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in SUFFIXES:
-        known = ", ".join(sorted(SUFFIXES))
-        raise FacilitymapError(
-            f"{path}: unknown file type {suffix or '(none)'}; use one of {known}"
-        )
-    return SUFFIXES[suffix]
 
 
 def _snapshot(sites: Sequence[Site], as_of: date | None) -> list[Site]:
@@ -135,59 +123,35 @@ def export_layer(
     ------
     OutputExistsError, FacilitymapError
     """
-    if fmt not in FORMATS:
-        raise FacilitymapError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if flat and fmt != "geojson":
-        raise FacilitymapError("--flat applies to geojson only (the other formats are flat)")
-    if excel_safe and fmt != "csv":
-        raise FacilitymapError("--excel-safe applies to csv only")
+    writer = format_named(fmt)
+    for option, given in (("flat", flat), ("excel_safe", excel_safe)):
+        if given and option not in writer.options:
+            takers = ", ".join(f.name for f in REGISTRY.values() if option in f.options)
+            raise FacilitymapError(f"--{option.replace('_', '-')} applies to {takers} only")
     layer = layer_or_sites if isinstance(layer_or_sites, Layer) else Layer(list(layer_or_sites))
     cutoff = parse_as_of(as_of)
     sites = _snapshot(layer.sites, cutoff)
     path = Path(path)
-    outputs = ogr.shp_outputs(path, sites) if fmt == "shp" else [path]
+    outputs = writer.outputs(path, sites)
     files.check_writable(outputs, overwrite=overwrite)
     report = ExportReport(fmt, outputs, len(sites), [s.id for s in sites if s.geometry is None])
+    job = ExportJob(
+        sites,
+        cutoff,
+        report.warnings,
+        dict(layer.extra_members),
+        flat=flat,
+        excel_safe=excel_safe,
+    )
     with files.staging(path) as tmp:
-        target = tmp / path.name
         try:
-            if fmt == "gpkg":
-                ogr.write_gpkg(sites, target, cutoff, report.warnings)
-            elif fmt == "fgb":
-                ogr.write_fgb(sites, target, cutoff, report.warnings)
-            elif fmt == "shp":
-                ogr.write_shp(sites, target, cutoff, report.warnings)
-            elif fmt == "csv":
-                tabular.write_csv(sites, target, cutoff, report.warnings, excel_safe=excel_safe)
-            elif fmt == "kml":
-                title = layer.extra_members.get("name")
-                kml.write_kml(
-                    sites,
-                    target,
-                    cutoff,
-                    report.warnings,
-                    title=title if isinstance(title, str) else "facilitymap export",
-                )
-            else:
-                target.write_bytes(_geojson_bytes(layer, sites, cutoff, flat=flat))
+            writer.write(job, tmp / path.name)
         except FacilitymapError:
             raise
         except Exception as err:  # GDAL/pyogrio errors: nothing was published
             raise FacilitymapError(f"{path}: cannot write {fmt}: {err}") from err
         files.publish([tmp / p.name for p in outputs], outputs, overwrite=overwrite)
     return report
-
-
-def _geojson_bytes(layer: Layer, sites: list[Site], as_of, *, flat: bool) -> bytes:
-    doc = layer_to_dict(Layer(sites, dict(layer.extra_members)), as_of=as_of)
-    if flat:
-        for site, feature in zip(sites, doc["features"], strict=True):
-            row = site_to_row(site, as_of)
-            del row["id"]
-            feature["properties"] = row
-            for key in [k for k in feature if k not in ("type", "id", "geometry", "properties")]:
-                del feature[key]  # travels in the extra_members column
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 # --------------------------------------------------------------------------- import
@@ -246,7 +210,7 @@ def read_sites(
         With every error found (bad values, unknown columns in the map, duplicate ids).
     """
     path = Path(path)
-    fmt = format_of(path)
+    reader = REGISTRY[format_of(path)]
     column_map = dict(column_map or {})
     unknown = sorted(set(column_map) - set(MAPPABLE_FIELDS))
     if unknown:
@@ -257,37 +221,87 @@ def read_sites(
         raise FacilitymapError(f"{path}: no such file")
     label = str(path)
     problems: list[Problem] = []
-    if fmt == "geojson":
-        nested = _read_canonical_geojson(path, problems)
-        if nested is not None:
-            return _finish(label, nested, problems)
-    raw, blank_is_absent = _raw_rows(path, fmt, problems)
-    sites = []
+    reading = reader.read(path, problems)
+    if reading.sites is not None:  # the layer's own GeoJSON: its status is recomputed
+        sites = []
+        for site in reading.sites:
+            declared = site.status
+            site = site.replace(official_status=None, evidence=None, status=None)
+            _check_declared(site, {"status": declared}, label, problems)
+            sites.append(site)
+        return _finish(label, sites, problems)
+    raw = reading.rows
     columns = {k for _, _, row in raw for k in row}
     missing = sorted(c for c in column_map.values() if c not in columns)
     if missing and raw:
-        found = ", ".join(sorted(columns))
         raise LayerError(
-            f"{path}: no column {', '.join(map(repr, missing))} (columns: {found})",
+            f"{path}: no column {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(sorted(columns))})",
             [Problem(label, "-", "--map", f"no column {c!r} in the file") for c in missing],
         )
+    # A copy of our CSV (its lon, lat and wkt columns still there) has '' for every blank
+    # cell, as the CSV had: there too a blank is absent.
+    blank_is_absent = reading.blank_is_absent or any(
+        {k.lower() for k in row} >= _CSV_GEOMETRY for _, _, row in raw
+    )
+    records = []
+    with_z = 0
     for row_label, geometry, source_row in raw:
-        row = _map_row(source_row, column_map)
-        if fmt == "csv":
-            geometry = _tabular_geometry(row, label, row_label, problems)
-        record, found = row_to_record(
+        row = undo_gis_columns(_map_row(source_row, column_map))
+        geometry = _row_geometry(row, geometry, label, row_label, problems)
+        if geometries.has_z(geometry):
+            geometry = geometries.drop_z(geometry)
+            with_z += 1
+        record, cell_problems = row_to_record(
             row,
             geometry,
             blank_is_absent=blank_is_absent,
             unescape=tabular.excel_unescape if excel_safe else None,
         )
+        records.append((row_label, row, record, cell_problems))
+    if with_z:
+        problems.append(
+            Problem(
+                label,
+                "-",
+                "geometry",
+                f"{with_z} row(s) had z values (heights); dropped: the layer is 2D",
+                "notice",
+            )
+        )
+    _unmapped_coordinates(raw, records, column_map, label, problems)
+    complete_new_sites([(lbl, rec) for lbl, _, rec, _ in records], label, problems)
+    sites = []
+    for row_label, row, record, cell_problems in records:
         site_label = str(record.get("id") or row_label)
-        problems += [Problem(label, site_label, p.field, p.message) for p in found]
-        site = _validate(record, label, site_label, problems)
-        if site is not None:
-            _check_declared(site, row, label, problems)
-            sites.append(site)
+        problems += [Problem(label, site_label, p.field, p.message) for p in cell_problems]
+        built = _validate(record, label, site_label, problems)
+        if built is not None:
+            _check_declared(built, row, label, problems)
+            sites.append(built)
     return _finish(label, sites, problems)
+
+
+def _unmapped_coordinates(raw, records, column_map, label, problems) -> None:
+    # Rows that all came without a geometry while columns look like coordinates: say so,
+    # rather than import every site as unlocated without a word.
+    if not records or any(rec.get("geometry") is not None for _, _, rec, _ in records):
+        return
+    mapped = set(column_map.values())
+    columns = dict.fromkeys(k for _, _, row in raw for k in row if k not in mapped)
+    looks = [c for c in columns if COORDINATE_LIKE.search(c)]
+    if looks:
+        problems.append(
+            Problem(
+                label,
+                "-",
+                "geometry",
+                f"no geometry, so all {len(records)} site(s) would be unlocated; columns "
+                f"{', '.join(map(repr, looks))} look like coordinates: map them "
+                "(--map lon=COLUMN --map lat=COLUMN, or --map wkt=COLUMN)",
+                "warning",
+            )
+        )
 
 
 def _finish(label: str, sites: list[Site], problems: list[Problem]) -> ImportResult:
@@ -308,7 +322,7 @@ def _validate(record, label, site_label, problems) -> Site | None:
     except RecordError as err:
         for where, message in err.problems:
             if message == "required field is missing":
-                message += " (map a column to it with --map)"
+                message += " (map a column to it with --map, or use a recipe: docs/import.md)"
             problems.append(Problem(label, site_label, where or "site", message))
         return None
 
@@ -317,7 +331,7 @@ def _check_declared(site: Site, row: Mapping[str, Any], label: str, problems) ->
     declared = row.get("status")
     if declared not in (None, ""):
         try:
-            computed = site.derive().status
+            computed = derive_site(site).status
         except ValueError:  # a malformed date: the validator run in _finish reports it
             return
         if declared != computed:
@@ -350,7 +364,23 @@ def _map_row(row: Mapping[str, Any], column_map: Mapping[str, str]) -> dict[str,
     return mapped
 
 
-def _tabular_geometry(row: dict[str, Any], label, row_label, problems) -> dict | None:
+def _row_geometry(row: dict[str, Any], geometry, label, row_label, problems) -> dict | None:
+    """The row's geometry: the file's own, else from ``wkt`` or ``lon``/``lat`` columns.
+
+    When the file has a geometry, columns that only repeat it (the ``lon``, ``lat``, ``wkt``
+    of our CSV, carried into a GeoPackage by GDAL) are dropped; columns that disagree with it
+    are kept as unknown properties.
+    """
+    if geometry is None:
+        geometry = _geometry_from_columns(row, label, row_label, problems)
+    if geometry is not None:
+        _drop_repeated_geometry_columns(row, geometry)
+    return geometry
+
+
+def _geometry_from_columns(row: dict[str, Any], label, row_label, problems) -> dict | None:
+    # The first column of each kind is the geometry: the others are checked against it.
+
     def take(names: Sequence[str]) -> Any:
         for name in names:
             for key in list(row):
@@ -359,12 +389,10 @@ def _tabular_geometry(row: dict[str, Any], label, row_label, problems) -> dict |
         return None
 
     wkt, lon, lat = take(WKT_NAMES), take(LON_NAMES), take(LAT_NAMES)
-    if wkt:
-        import shapely
-
+    if isinstance(wkt, str) and wkt.strip():
         try:
-            return ogr.geometry_dict(shapely.from_wkt(wkt))
-        except Exception as err:  # shapely.errors.GEOSException
+            return geometries.from_wkt(wkt)
+        except ValueError as err:
             problems.append(Problem(label, row_label, "wkt", f"not WKT: {err}"))
             return None
     if lon in (None, "") and lat in (None, ""):
@@ -376,124 +404,26 @@ def _tabular_geometry(row: dict[str, Any], label, row_label, problems) -> dict |
         return None
 
 
-def _read_canonical_geojson(path: Path, problems: list[Problem]) -> list[Site] | None:
-    """Sites of a GeoJSON in the layer's own (nested) format, or None if it is flat."""
-    data = path.read_bytes()
-    # The layer's own parser: strict JSON (duplicate keys, NaN) and located problems.
-    layer, found = parse_layer(data, str(path))
-    if layer is None:
-        raise LayerError(f"{path}: not a layer", found)
-    doc = orjson.loads(data)
-    features = doc.get("features") if isinstance(doc, dict) else None
-    if not isinstance(features, list):
-        raise LayerError(
-            f"{path}: not a GeoJSON FeatureCollection",
-            [Problem(str(path), "-", "file", "expected a FeatureCollection")],
-        )
-    # Our format when any feature has a nested `location`; a flat file has none.
-    nested = features and any(
-        isinstance(f, dict)
-        and isinstance(f.get("properties"), dict)
-        and isinstance(f["properties"].get("location"), dict)
-        for f in features
-    )
-    if not nested:
-        return None
-    problems += [p for p in found if p.field != "crs"]
-    sites = []
-    for site in layer.sites:
-        declared = site.status
-        site = site.replace(official_status=None, evidence=None, status=None)
-        _check_declared(site, {"status": declared}, str(path), problems)
-        sites.append(site)
-    return sites
+def _drop_repeated_geometry_columns(row: dict[str, Any], geometry: dict[str, Any]) -> None:
+    from facilitymap.geometry import representative_point
 
-
-def _raw_rows(path: Path, fmt: str, problems: list[Problem]):
-    """``[(label, geometry, row)]`` and whether a blank cell means absent."""
-    if fmt == "csv":
-        _, rows = tabular.read_csv(path)
-        return [(f"row {i + 2}", None, row) for i, row in enumerate(rows)], True
-    if fmt == "kml":
-        return kml.read_kml(path), False
-    if fmt == "geojson":
-        doc = orjson.loads(path.read_bytes())
-        out = []
-        for index, feature in enumerate(doc["features"]):
-            if not isinstance(feature, dict):
-                problems.append(Problem(str(path), f"#{index}", "feature", "not an object"))
+    point = representative_point(geometry)
+    for key in list(row):
+        name, value = key.lower(), row[key]
+        if value is None or value == "":
+            if name in (*WKT_NAMES, *LON_NAMES, *LAT_NAMES):
+                del row[key]
+            continue
+        try:
+            if name in WKT_NAMES:
+                same = isinstance(value, str) and geometries.from_wkt(value) == geometry
+            elif name in LON_NAMES:
+                same = point is not None and abs(float(value) - point[0]) < _SAME_DEGREES
+            elif name in LAT_NAMES:
+                same = point is not None and abs(float(value) - point[1]) < _SAME_DEGREES
+            else:
                 continue
-            properties = feature.get("properties") or {}
-            if not isinstance(properties, dict):
-                problems.append(Problem(str(path), f"#{index}", "properties", "must be an object"))
-                continue
-            row = dict(properties)
-            if feature.get("id") is not None and "id" not in row:
-                row["id"] = feature["id"]
-            out.append((str(row.get("id") or f"#{index}"), feature.get("geometry"), row))
-        return out, False
-    if fmt == "shp":
-        return _shp_rows(path), False
-    return _ogr_rows(path, fmt, problems), False
-
-
-def _shp_rows(path: Path):
-    names = ogr.read_fieldmap(path)
-    members = [path]
-    if path.with_name(path.stem + ".fieldmap.csv").exists():
-        members += [
-            p
-            for suffix in ("_lines", "_polygons")
-            if (p := path.with_name(path.stem + suffix + ".shp")).exists()
-        ]
-    out = []
-    for member in members:
-        for index, (geometry, row) in enumerate(ogr.read_table(member)):
-            row = {names.get(k, k): v for k, v in row.items()}
-            out.append((str(row.get("id") or f"{member.name}#{index}"), geometry, row))
-    return out
-
-
-def _ogr_rows(path: Path, fmt: str, problems: list[Problem]):
-    layers = ogr.list_layers(path)
-    if fmt == "gpkg" and "sites" in layers:
-        table = "sites"
-    elif len(layers) == 1:
-        table = layers[0]
-    else:
-        raise FacilitymapError(
-            f"{path}: {len(layers)} layers ({', '.join(layers)}); expected one or 'sites'"
-        )
-    rows = ogr.read_table(path, table)
-    children: dict[str, dict[str, list]] = {}
-    if fmt == "gpkg" and table == "sites" and {"claims", "sources"} <= set(layers):
-        children["claims"] = ogr.children_by_site(
-            ogr.read_table(path, "claims"), "claim_index", ogr.CLAIM_COLUMNS[2:-1]
-        )
-        children["sources"] = ogr.children_by_site(
-            ogr.read_table(path, "sources"), "source_index", ogr.SOURCE_COLUMNS[2:-1]
-        )
-    out = []
-    for index, (geometry, row) in enumerate(rows):
-        site_id = str(row.get("id"))
-        for name, grouped in children.items():
-            from_table = grouped.get(site_id, [])
-            column = row.get(name)
-            if isinstance(column, str) and column:
-                try:
-                    column = orjson.loads(column)
-                except orjson.JSONDecodeError:
-                    column = None
-            if column is not None and column != from_table:
-                problems.append(
-                    Problem(
-                        str(path),
-                        site_id,
-                        name,
-                        f"the {name} table and the {name} column differ; the table is used",
-                        "warning",
-                    )
-                )
-            row[name] = from_table
-        out.append((str(row.get("id") or f"#{index}"), geometry, row))
-    return out
+        except (TypeError, ValueError):
+            continue
+        if same:
+            del row[key]

@@ -19,6 +19,7 @@ import orjson
 from facilitymap.dates import date_end
 from facilitymap.io import site_to_feature
 from facilitymap.model import KNOWN_KEYS, PROPERTY_ORDER, Location, Site
+from facilitymap.status import derive_site, government_names
 
 # The shared columns, in order. JSON_COLUMNS hold JSON text; DERIVED_COLUMNS are computed
 # on export and ignored on import (the status is always recomputed from the claims).
@@ -27,6 +28,7 @@ FLAT_COLUMNS = (
     "name",
     "kind",
     "country",
+    "governments",
     "admin1",
     "admin2",
     "admin3",
@@ -34,6 +36,7 @@ FLAT_COLUMNS = (
     "status",
     "official_status",
     "evidence",
+    "denied_by",
     "confidence",
     "confidence_note",
     "precision_m",
@@ -52,12 +55,29 @@ FLAT_COLUMNS = (
     "extra_members",
 )
 JSON_COLUMNS = frozenset(
-    {"location_sources", "local_names", "claims", "sources", "extra", "extra_members"}
+    {
+        "governments",
+        "location_sources",
+        "local_names",
+        "claims",
+        "sources",
+        "extra",
+        "extra_members",
+    }
 )
 INTEGER_COLUMNS = frozenset({"n_claims", "n_sources"})
 REAL_COLUMNS = frozenset({"precision_m"})
+# denied_by names the concerned governments whose latest statement denies ("Tajikistan and China").
 DERIVED_COLUMNS = frozenset(
-    {"status", "official_status", "evidence", "n_claims", "n_sources", "latest_claim_date"}
+    {
+        "status",
+        "official_status",
+        "evidence",
+        "denied_by",
+        "n_claims",
+        "n_sources",
+        "latest_claim_date",
+    }
 )
 # Plain text columns a person types: the ones a spreadsheet could read as a formula.
 FREE_TEXT_COLUMNS = (
@@ -73,6 +93,9 @@ FREE_TEXT_COLUMNS = (
 LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 LAT_NAMES = ("lat", "latitude", "y")
 WKT_NAMES = ("wkt", "geometry", "the_geom", "geom", "wkt_geom")
+# Column names that look like coordinates (even misspelled: "longtitudes"), named in a warning
+# when nothing gave the rows a geometry.
+COORDINATE_LIKE = re.compile(r"lat|lon|lng|coord|^x$|^y$|easting|northing", re.IGNORECASE)
 MAPPABLE_FIELDS = (*(c for c in FLAT_COLUMNS if c not in DERIVED_COLUMNS), "lon", "lat", "wkt")
 
 # Characters XML 1.0 cannot hold at all (not even escaped): C0 controls but tab, LF, CR;
@@ -105,6 +128,7 @@ def site_to_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
         "name": props["name"],
         "kind": props["kind"],
         "country": props["country"],
+        "governments": _json(props["governments"]) if props.get("governments") else None,
         "admin1": props.get("admin1"),
         "admin2": props.get("admin2"),
         "admin3": props.get("admin3"),
@@ -112,6 +136,12 @@ def site_to_row(site: Site, as_of: date | None = None) -> dict[str, Any]:
         "status": props["status"],
         "official_status": props["official_status"],
         "evidence": props["evidence"],
+        # Derived again only for the few denied sites: who denies is not in the Feature.
+        "denied_by": (
+            government_names(derive_site(site, as_of=as_of).denied_by)
+            if props["official_status"] == "denied"
+            else None
+        ),
         "confidence": props["confidence"],
         "confidence_note": props["confidence_note"],
         "precision_m": location.get("precision_m"),
@@ -182,23 +212,42 @@ def row_to_record(
         try:
             return orjson.loads(value)
         except orjson.JSONDecodeError as err:
+            listed = gdal_string_list(value)
+            if listed is not None:
+                return listed
             problems.append(RowProblem(name, f"not valid JSON text ({err.msg}): {value[:60]!r}"))
             return default
 
+    # The layer's own nested `location`, as GDAL carries it (JSON text, or an object): its
+    # parts stand in for the flat location columns that are missing.
+    location = parsed("location", {})
+    if not isinstance(location, dict):
+        problems.append(RowProblem("location", "must be a JSON object"))
+        location = {}
+    location = dict(location)
+    from_location = {
+        "precision_m": location.pop("precision_m", None),
+        "location_basis": location.pop("basis", None),
+        "location_note": location.pop("note", None),
+        "location_sources": location.pop("sources", None),
+    }
     extra = parsed("extra", {})
     if not isinstance(extra, dict):
         problems.append(RowProblem("extra", "must be a JSON object"))
         extra = {}
     location_extra = extra.pop("location", None) if isinstance(extra.get("location"), dict) else {}
+    location_extra = location | location_extra
     members = parsed("extra_members", {})
     if not isinstance(members, dict):
         problems.append(RowProblem("extra_members", "must be a JSON object"))
         members = {}
     for key, value in row.items():
-        if key in FLAT_COLUMNS or value is None or value == "":
+        if key in FLAT_COLUMNS or key == "location" or value is None or value == "":
             continue
         extra[key] = value
     precision = cell("precision_m")
+    if precision is None:
+        precision = from_location["precision_m"]
     if isinstance(precision, str):
         try:
             precision = float(precision)
@@ -209,13 +258,18 @@ def row_to_record(
         "id": cell("id"),
         "geometry": geometry,
         "local_names": parsed("local_names", []),
+        "governments": parsed("governments", []),
         "location": {
             k: v
             for k, v in {
                 "precision_m": precision,
-                "basis": cell("location_basis") or ("unlocated" if geometry is None else None),
-                "note": cell("location_note"),
-                "sources": parsed("location_sources", []),
+                "basis": cell("location_basis")
+                or from_location["location_basis"]
+                or ("unlocated" if geometry is None else None),
+                "note": cell("location_note") or from_location["location_note"],
+                "sources": parsed("location_sources", None)
+                or from_location["location_sources"]
+                or [],
             }.items()
             if v is not None or k == "precision_m"
         }
@@ -239,11 +293,49 @@ def row_to_record(
         "updated",
     ):
         value = cell(name)
+        if name in ("first_reported", "updated"):
+            value = iso_date(value)
         if value is not None:
             record[name] = value if not isinstance(value, int | float) else str(value)
     kept = {k: v for k, v in record.items() if v is not None}
     kept["geometry"] = geometry  # None is a value here: an unlocated site
     return kept, problems
+
+
+# Dates as GDAL writes them: 2026/11/29 (CSV, KML, Shapefile), and as a midnight datetime
+# (2026/11/29 00:00:00, 2026-11-29T00:00:00Z) where a Date became a DateTime.
+_GDAL_DATE = re.compile(
+    r"^(\d{4})[/-](\d{2})[/-](\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00(?::?00)?)?)?$"
+)
+
+
+def iso_date(value: Any) -> Any:
+    """A GDAL date form as ``YYYY-MM-DD``; anything else unchanged (the model checks it).
+
+    >>> iso_date("2026/11/29"), iso_date("2026/11/29 00:00:00"), iso_date("2021-10")
+    ('2026-11-29', '2026-11-29', '2021-10')
+    """
+    if isinstance(value, str) and (found := _GDAL_DATE.match(value.strip())):
+        return "-".join(found.groups())
+    return value
+
+
+# A list of strings as GDAL writes it where a format has no lists: "(2:CN,RU)".
+_GDAL_STRING_LIST = re.compile(r"^\((\d+):(.*)\)$", re.S)
+
+
+def gdal_string_list(text: str) -> list[str] | None:
+    """The items of GDAL's StringList text form, or None when ``text`` is not one.
+
+    >>> gdal_string_list("(2:CN,RU)"), gdal_string_list("(0:)"), gdal_string_list("CN")
+    (['CN', 'RU'], [], None)
+    """
+    found = _GDAL_STRING_LIST.match(text)
+    if found is None:
+        return None
+    count, body = int(found.group(1)), found.group(2)
+    items = body.split(",") if body else []
+    return items if len(items) == count else None
 
 
 # Optional text the model allows to be '' (required text must not be empty anyway).

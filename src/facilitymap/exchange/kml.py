@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -18,14 +17,19 @@ from xml.sax.saxutils import escape, quoteattr
 
 from facilitymap.dates import date_end
 from facilitymap.errors import FacilitymapError
+from facilitymap.exchange import geometries
 from facilitymap.exchange.flat import FLAT_COLUMNS, XML_INVALID, site_to_row
+from facilitymap.exchange.protocol import ExportJob, Format, Reading
+from facilitymap.io import site_to_feature
 from facilitymap.listing import precision_text
 from facilitymap.model import STATUSES, Site
-from facilitymap.render.style import STATUS_STYLE
-from facilitymap.status import STATUS_INFO
+from facilitymap.palette import STATUS_STYLE
+from facilitymap.problems import Problem
+from facilitymap.status import STATUS_INFO, derive_site, position_words
 from facilitymap.validate import url_problem
 
 KML_NS = "http://www.opengis.net/kml/2.2"
+BALLOON_START = "<h3>"  # every balloon starts with the site's name as a heading
 # The map's status colours (#rrggbb), from the one place the map takes them.
 STATUS_COLORS = {status: str(STATUS_STYLE[status]["color"]) for status in STATUSES}
 assert tuple(STATUS_COLORS) == STATUSES
@@ -76,14 +80,14 @@ def _link(url: str | None, label: str) -> str:
 def balloon(site: Site, as_of=None) -> str:
     """The balloon HTML: status, confidence, location, the claims by date and their sources."""
     e = html.escape
-    derived = site.derive(as_of=as_of)
+    derived = derive_site(site, as_of=as_of)
     sources = site.source_map()
-    parts = [f"<h3>{e(site.name)}</h3>"]
+    parts = [f"{BALLOON_START}{e(site.name)}</h3>"]
     if site.local_names:
         names = "; ".join(f"{e(n.name)} ({e(n.lang)})" for n in site.local_names)
         parts.append(f"<p>{names}</p>")
     parts.append(
-        f"<p><b>{e(derived.label)}</b> (official: {e(derived.official_status)}; "
+        f"<p><b>{e(derived.label)}</b> ({e(position_words(derived.positions))}; "
         f"evidence: {e(derived.evidence)})<br>"
         f"Confidence: {e(site.confidence)}: {e(site.confidence_note)}<br>"
         f"Location: {e(precision_text(site))}, {e(site.location.basis)}: "
@@ -114,54 +118,15 @@ def balloon(site: Site, as_of=None) -> str:
     return "".join(parts)
 
 
-def _coords(positions: list) -> str:
-    return " ".join(f"{p[0]!r},{p[1]!r}" for p in positions)
+def write_kml(job: ExportJob, path: Path) -> None:
+    """One Document: a shared Style per status, a Folder per status in the map's order.
 
-
-def _point(pos: list) -> str:
-    return f"<Point><coordinates>{pos[0]!r},{pos[1]!r}</coordinates></Point>"
-
-
-def _polygon(rings: list) -> str:
-    outer = f"<outerBoundaryIs><LinearRing><coordinates>{_coords(rings[0])}</coordinates></LinearRing></outerBoundaryIs>"
-    inner = "".join(
-        f"<innerBoundaryIs><LinearRing><coordinates>{_coords(r)}</coordinates></LinearRing></innerBoundaryIs>"
-        for r in rings[1:]
-    )
-    return f"<Polygon>{outer}{inner}</Polygon>"
-
-
-def _line(positions: list) -> str:
-    return f"<LineString><tessellate>1</tessellate><coordinates>{_coords(positions)}</coordinates></LineString>"
-
-
-def kml_geometry(geometry: dict[str, Any] | None) -> str:
-    """KML for a GeoJSON geometry ('' for none: a Placemark may have no geometry)."""
-    if geometry is None:
-        return ""
-    gtype, coords = geometry["type"], geometry["coordinates"]
-    if gtype == "Point":
-        return _point(coords)
-    if gtype == "LineString":
-        return _line(coords)
-    if gtype == "Polygon":
-        return _polygon(coords)
-    if gtype == "MultiLineString":
-        return "<MultiGeometry>" + "".join(_line(c) for c in coords) + "</MultiGeometry>"
-    if gtype == "MultiPolygon":
-        return "<MultiGeometry>" + "".join(_polygon(c) for c in coords) + "</MultiGeometry>"
-    raise ValueError(f"cannot write {gtype} as KML")
-
-
-def write_kml(
-    sites: Sequence[Site],
-    path: Path,
-    as_of,
-    warnings: list[str],
-    *,
-    title: str = "facilitymap export",
-) -> None:
-    """One Document: a shared Style per status, a Folder per status in the map's order."""
+    The document's name is the layer's ``name`` member, when it has one.
+    """
+    sites, as_of, warnings = job.sites, job.as_of, job.warnings
+    title = job.collection_members.get("name")
+    if not isinstance(title, str):
+        title = "facilitymap export"
     t = _Text()
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
@@ -178,7 +143,7 @@ def write_kml(
         )
     by_status: dict[str, list[Site]] = {s: [] for s in STATUSES}
     for site in sites:
-        by_status[site.derive(as_of=as_of).status].append(site)
+        by_status[derive_site(site, as_of=as_of).status].append(site)
     for status, members in by_status.items():
         if not members:
             continue
@@ -205,7 +170,7 @@ def _placemark(site: Site, status: str, as_of, t: _Text) -> str:
         for column, name in KML_DATA_NAMES.items()
         if row[column] is not None
     )
-    geometry = kml_geometry(site.to_feature(as_of)["geometry"])
+    geometry = geometries.to_kml(site_to_feature(site, as_of)["geometry"])
     html_text = t.clean(balloon(site, as_of), where + ": balloon")
     return (
         f"<Placemark id={quoteattr('site-' + site.id)}><name>{t(site.name, where + ': name')}</name>"
@@ -275,6 +240,13 @@ def _geometry(element: ET.Element) -> dict[str, Any] | None:
     return None
 
 
+def _linked(document: bytes) -> dict[str, int]:
+    """``{href: position}`` of the NetworkLinks of a KML document (not parsed as a tree: a
+    document with entities is refused when it is read)."""
+    hrefs = re.findall(rb"<href>\s*([^<]*?)\s*</href>", document)
+    return {html.unescape(h.decode("utf-8", "replace")): i for i, h in enumerate(hrefs)}
+
+
 def read_kml(path: Path) -> list[tuple[str, dict[str, Any] | None, dict[str, Any]]]:
     """Placemarks of a KML or KMZ file as ``(label, geometry, row)``.
 
@@ -283,37 +255,53 @@ def read_kml(path: Path) -> list[tuple[str, dict[str, Any] | None, dict[str, Any
     balloon and ``first_reported`` from a TimeSpan/TimeStamp.
     """
     data = path.read_bytes()
+    documents = [data]
     if path.suffix.lower() == ".kmz" or data[:2] == b"PK":
         try:
             with zipfile.ZipFile(path) as archive:
                 names = [n for n in archive.namelist() if n.lower().endswith(".kml")]
                 if not names:
                     raise FacilitymapError(f"{path}: KMZ without a .kml file")
-                data = archive.read("doc.kml" if "doc.kml" in names else names[0])
+                # doc.kml first; GDAL's LIBKML puts each layer in layers/<name>.kml and
+                # links it from doc.kml, so every document in the archive is read, the
+                # linked ones in the order doc.kml links them.
+                first = "doc.kml" if "doc.kml" in names else names[0]
+                linked = _linked(archive.read(first))
+                names.sort(key=lambda n: (n != first, linked.get(n, len(linked)), n))
+                documents = [archive.read(name) for name in names]
         except zipfile.BadZipFile as err:
             raise FacilitymapError(f"{path}: not a KMZ (zip) file: {err}") from err
-    if _DOCTYPE.search(data[:4096]) or b"<!ENTITY" in data:
-        raise FacilitymapError(f"{path}: KML with a DOCTYPE or entities is refused (XML bombs)")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as err:
-        raise FacilitymapError(f"{path}: not well-formed XML: {err}") from err
+    placemarks = []
+    for document in documents:
+        if _DOCTYPE.search(document[:4096]) or b"<!ENTITY" in document:
+            raise FacilitymapError(f"{path}: KML with a DOCTYPE or entities is refused (XML bombs)")
+        try:
+            root = ET.fromstring(document)
+        except ET.ParseError as err:
+            raise FacilitymapError(f"{path}: not well-formed XML: {err}") from err
+        placemarks += [p for p in root.iter() if _local(p.tag) == "Placemark"]
     out = []
-    for index, placemark in enumerate(p for p in root.iter() if _local(p.tag) == "Placemark"):
+    for index, placemark in enumerate(placemarks):
         row: dict[str, Any] = {}
         for extended in _children(placemark, "ExtendedData"):
             for item in extended.iter():
-                if _local(item.tag) == "Data" and item.get("name"):
-                    row[item.get("name")] = _child_text(item, "value") or ""
-                elif _local(item.tag) == "SimpleData" and item.get("name"):
-                    row[item.get("name")] = item.text or ""
-        # Our own export carries every flat column in ExtendedData ("claims" among them):
-        # then the balloon and the TimeSpan are views of those columns, not data.
-        ours = "claims" in row
+                name = item.get("name")
+                if _local(item.tag) == "Data" and name:
+                    row[name] = _child_text(item, "value") or ""
+                elif _local(item.tag) == "SimpleData" and name:
+                    row[name] = item.text or ""
+        # Our own export (and GDAL's copies of it) carries every flat column in ExtendedData
+        # ("n_claims" among them): then the balloon and the TimeSpan are views of those
+        # columns, not data. A copy of the layer itself has no n_claims: its <description>
+        # is the site's description.
+        ours = "n_claims" in row
         if "site_description" in row:
             row["description"] = row.pop("site_description")
-        elif not ours and _child_text(placemark, "description"):
-            row["description"] = _child_text(placemark, "description")
+        elif (text := _child_text(placemark, "description")) and not (
+            ours and text.startswith(BALLOON_START)
+        ):
+            # GDAL writes the description column as <description>; ours is the balloon.
+            row["description"] = text
         name = _child_text(placemark, "name")
         if name is not None:
             row["name"] = name
@@ -329,3 +317,17 @@ def read_kml(path: Path) -> list[tuple[str, dict[str, Any] | None, dict[str, Any
         label = row.get("id") or placemark.get("id") or f"#{index}"
         out.append((str(label), geometry, row))
     return out
+
+
+def read_placemarks(path: Path, problems: list[Problem]) -> Reading:
+    """Every Placemark, in document order."""
+    return Reading(read_kml(path))
+
+
+FORMAT = Format(
+    name="kml",
+    title="KML (Google Earth)",
+    suffixes=(".kml", ".kmz"),
+    write=write_kml,
+    read=read_placemarks,
+)

@@ -6,11 +6,22 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from facilitymap.exchange.flat import FLAT_COLUMNS, FREE_TEXT_COLUMNS, site_to_row
+from facilitymap.exchange import geometries
+from facilitymap.exchange.flat import (
+    FLAT_COLUMNS,
+    FREE_TEXT_COLUMNS,
+    INTEGER_COLUMNS,
+    LON_NAMES,
+    REAL_COLUMNS,
+    WKT_NAMES,
+    site_to_row,
+)
+from facilitymap.exchange.protocol import ExportJob, Format, Reading
 from facilitymap.geometry import representative_point
+from facilitymap.io import site_to_feature
 from facilitymap.model import Site
+from facilitymap.problems import Problem
 
 CSV_COLUMNS = (*FLAT_COLUMNS, "lon", "lat", "wkt")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
@@ -37,39 +48,29 @@ def _number(value: float | int) -> str:
     return repr(float(value)) if isinstance(value, float) else str(value)
 
 
-def _pos(position: list) -> str:
-    return f"{_number(position[0])} {_number(position[1])}"
+def csvt_path(path: Path) -> Path:
+    """The ``.csvt`` beside a CSV: the column types GDAL (and so QGIS) reads it with."""
+    return path.with_suffix(".csvt")
 
 
-def to_wkt(geometry: dict[str, Any] | None) -> str:
-    """WKT with every coordinate's shortest exact repr (no rounding, unlike GEOS's writer)."""
-    if geometry is None:
-        return ""
-    gtype, coords = geometry["type"], geometry["coordinates"]
-    if gtype == "Point":
-        return f"POINT ({_pos(coords)})"
-
-    def ring(points: list) -> str:
-        return "(" + ", ".join(_pos(p) for p in points) + ")"
-
-    def poly(rings: list) -> str:
-        return "(" + ", ".join(ring(r) for r in rings) + ")"
-
-    if gtype == "LineString":
-        return f"LINESTRING {ring(coords)}"
-    if gtype == "MultiLineString":
-        return f"MULTILINESTRING ({', '.join(ring(line) for line in coords)})"
-    if gtype == "Polygon":
-        return f"POLYGON {poly(coords)}"
-    if gtype == "MultiPolygon":
-        return f"MULTIPOLYGON ({', '.join(poly(p) for p in coords)})"
-    raise ValueError(f"cannot write {gtype} as WKT")
+def csv_outputs(path: Path, sites: Sequence[Site]) -> list[Path]:
+    """The CSV and its ``.csvt``."""
+    return [path, csvt_path(path)]
 
 
-def write_csv(
-    sites: Sequence[Site], path: Path, as_of, warnings: list[str], *, excel_safe: bool = False
-) -> None:
-    """One row per site; lon/lat is the point itself or a point on a line or area."""
+def _csvt() -> str:
+    types = dict.fromkeys((*REAL_COLUMNS, "lon", "lat"), "Real")
+    types |= dict.fromkeys(INTEGER_COLUMNS, "Integer")
+    return ",".join(f'"{types.get(c, "String")}"' for c in CSV_COLUMNS) + "\r\n"
+
+
+def write_csv(job: ExportJob, path: Path) -> None:
+    """One row per site; lon/lat is the point itself or a point on a line or area.
+
+    Beside it, a ``.csvt`` tells GDAL that ``precision_m``, ``lon`` and ``lat`` are numbers
+    (else it reads every column as text). Dates stay text: ``2021-10`` is no GDAL Date.
+    """
+    sites, as_of, excel_safe = job.sites, job.as_of, job.excel_safe
     buffer = io.StringIO()
     if excel_safe:
         buffer.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
@@ -77,11 +78,11 @@ def write_csv(
     writer.writeheader()
     for site in sites:
         row = site_to_row(site, as_of)
-        geometry = site.to_feature(as_of)["geometry"]
+        geometry = site_to_feature(site, as_of)["geometry"]
         point = representative_point(geometry)
         row["lon"] = _number(point[0]) if point else None
         row["lat"] = _number(point[1]) if point else None
-        row["wkt"] = to_wkt(geometry)
+        row["wkt"] = geometries.to_wkt(geometry)
         if row["precision_m"] is not None:
             row["precision_m"] = _number(row["precision_m"])
         if excel_safe:
@@ -90,6 +91,7 @@ def write_csv(
                     row[column] = excel_escape(row[column])
         writer.writerow(row)
     path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    csvt_path(path).write_text(_csvt(), encoding="ascii", newline="")
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -105,3 +107,38 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = list(reader)
     return list(reader.fieldnames or []), rows
+
+
+def read_rows(path: Path, problems: list[Problem]) -> Reading:
+    """Rows named ``row N`` (N = the line in the file); geometry comes from the columns.
+
+    A copy of the layer without any geometry column (GDAL's CSV default) gets a warning
+    saying how to keep the geometry, before the errors about sites without one.
+    """
+    header, rows = read_csv(path)
+    names = {h.lower() for h in header}
+    if names & {"location", "location_basis"} and not names & {*WKT_NAMES, *LON_NAMES}:
+        problems.append(
+            Problem(
+                str(path),
+                "-",
+                "geometry",
+                "no geometry column (wkt, lon/lat, x/y): GDAL writes a CSV's geometry only "
+                "when asked (ogr2ogr -lco GEOMETRY=AS_WKT; in QGIS: Geometry AS_WKT)",
+                "warning",
+            )
+        )
+    return Reading(
+        [(f"row {i + 2}", None, row) for i, row in enumerate(rows)], blank_is_absent=True
+    )
+
+
+FORMAT = Format(
+    name="csv",
+    title="CSV",
+    suffixes=(".csv", ".txt"),
+    write=write_csv,
+    read=read_rows,
+    outputs=csv_outputs,
+    options=frozenset({"excel_safe"}),
+)

@@ -88,9 +88,57 @@ def leaflet_css() -> Asset:
     )
 
 
+# The page script's parts (``static/js``), joined in this order into one script. open.js and
+# close.js hold the closure the others sit in, so a part's top-level names are the page's
+# private names; each part begins with a ``//`` header saying what it owns, which the join
+# drops (the page carries the code, not the file layout).
+PAGE_SCRIPT_PARTS = (
+    "open.js",
+    "base.js",
+    "payload.js",
+    "sites.js",
+    "glyphs.js",
+    "site-layer.js",
+    "context-layer.js",
+    "selection.js",
+    "details.js",
+    "app.js",
+    "controls.js",
+    "list.js",
+    "timeline.js",
+    "permalink.js",
+    "start.js",
+    "close.js",
+)
+PAGE_SCRIPT = "facilitymap.js"
+
+
+def _without_header(name: str, text: str) -> str:
+    header, blank, body = text.partition("\n\n")
+    if not blank or not all(line.startswith("//") for line in header.split("\n")):
+        raise ValueError(f"static/js/{name} must begin with // header lines and a blank line")
+    return body
+
+
+@cache
+def page_script() -> Asset:
+    """Our page script: the parts of ``static/js`` joined, their headers dropped."""
+    folder = files("facilitymap.render").joinpath("static", "js")
+    text = "".join(
+        _without_header(name, folder.joinpath(name).read_bytes().decode("utf-8"))
+        for name in PAGE_SCRIPT_PARTS
+    )
+    return Asset(
+        name=PAGE_SCRIPT,
+        origin="facilitymap",
+        text=_checked(PAGE_SCRIPT, text, "script"),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
 @cache
 def own_asset(name: str) -> Asset:
-    """A file of ``facilitymap/render/static`` (our script and stylesheet)."""
+    """A file of ``facilitymap/render/static`` (our stylesheet)."""
     data = files("facilitymap.render").joinpath("static", name).read_bytes()
     closing = "script" if name.endswith(".js") else "style"
     return Asset(

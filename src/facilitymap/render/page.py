@@ -4,7 +4,7 @@ No template engine sees the data: the page is a few constant strings, the title 
 and one ``<script type="application/json">`` element whose text is JSON with ``<``, ``>``,
 ``&``, U+2028 and U+2029 escaped, so nothing in the layer can end the element or become
 markup, script or template source. The browser builds every element from that data with
-``textContent`` (``static/facilitymap.js``).
+``textContent`` (``static/js/``, joined by :func:`assets.page_script`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import base64
 import hashlib
 import html
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
@@ -21,9 +21,11 @@ from typing import Any
 import msgspec
 import orjson
 
+from facilitymap.dates import date_end
 from facilitymap.geometry import representative_point
 from facilitymap.parallel import workers
 from facilitymap.render import assets
+from facilitymap.render.payload import INDEX_PROPERTIES, SITE_MEMBERS
 from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
 
 # Data larger than this (bytes of JSON) is embedded deflated and base64-encoded; the page
@@ -41,11 +43,6 @@ _JSON_ESCAPES = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
-_PASSED_MEMBERS = ("deciding_claims", "later_claims")
-
-
-# What the page needs of a site before it draws (the rest waits in the details element).
-INDEX_PROPERTIES = ("name", "local_names", "admin1", "admin2", "admin3", "status", "confidence")
 
 
 class EncodedSites(bytes):
@@ -54,7 +51,8 @@ class EncodedSites(bytes):
     caller with many sites skip building dicts per site."""
 
     details: bytes = b"[]"
-    count: int = 0  # how many sites
+    count: int = 0  # type: ignore[assignment]  # how many sites (hides bytes.count)
+    latest_claim: str | None = None  # the latest claim's date (:func:`latest_claim`)
 
 
 # Stands in for an EncodedSites array while the payload around it is serialized.
@@ -66,23 +64,33 @@ def build_html(
     *,
     title: str,
     as_of: date | str | None = None,
+    since: str | None = None,
+    since_removed: Sequence[str] = (),
     data_version: str = "",
     context: Mapping[str, Any] | None = None,
     offline: bool = True,
     compress: bool | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> str:
     """Render sites as one interactive HTML map page.
 
     Parameters
     ----------
     features : iterable of GeoJSON Feature dicts
-        Already selected, derived fields computed as of ``as_of``. Two optional foreign
+        Already selected, derived fields computed as of ``as_of``. Optional foreign
         members are shown too: ``deciding_claims`` (ids of the claims that decide the
-        status) and ``later_claims`` (how many claims after ``as_of`` were left out).
+        status), ``official_words`` (who holds which official position: "denied by
+        Tajikistan and China"), ``later_claims`` (how many claims after ``as_of`` were
+        left out), ``changes`` (what changed in the site since ``since``, in words) and
+        ``steps`` (the status from each claim date on, for the timeline: lists as
+        :class:`facilitymap.render.payload.PageStep` defines them; without it there is no timeline).
     title : str
         Page title and heading.
     as_of : date or ISO string, optional
         The date the statuses are evaluated at; None means all claims.
+    since : str, optional
+        The version changes are marked against (``HEAD~3``, ``2024-01-01 (commit 1a2b3c4)``);
+        ``since_removed`` names the sites removed since then.
     data_version : str
         Words that identify the data (file hash, last update), shown on the page.
     context : GeoJSON FeatureCollection, optional
@@ -92,6 +100,9 @@ def build_html(
         True inlines Leaflet (one self-contained file); False links it from unpkg with SRI.
     compress : bool, optional
         Embed the data deflated; None decides by size (:data:`COMPRESS_OVER`).
+    filters : mapping, optional
+        The filters that chose the sites (``statuses``, ``kinds``, ``countries``,
+        ``min_confidence``), named in the page header so a map says what it leaves out.
 
     Returns
     -------
@@ -100,10 +111,12 @@ def build_html(
     """
     if isinstance(features, EncodedSites):
         details: bytes = features.details
+        latest = features.latest_claim
     else:
         records = [_site_record(feature) for feature in features]
         index = [_index_record(record) for record in records]
         details = orjson.dumps([record["properties"] for record in records])
+        latest = latest_claim(_claim_dates(records))
     payload = {
         "v": PAYLOAD_VERSION,
         "meta": {
@@ -112,6 +125,10 @@ def build_html(
             "data_version": data_version,
             "offline": offline,
             "leaflet": assets.LEAFLET_VERSION,
+            "filters": dict(filters or {}),
+            "latest_claim": latest,
+            # Only on maps that mark changes: other pages stay byte for byte as they were.
+            **({"since": since, "since_removed": list(since_removed)} if since else {}),
         },
         "vocab": page_vocabulary(),
         "sites": _SITES_SLOT if isinstance(features, EncodedSites) else index,
@@ -121,7 +138,7 @@ def build_html(
         payload, compress, features if isinstance(features, EncodedSites) else None
     ) + _details_elements(details, compress)
     leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
-    own_css, own_js = assets.own_asset("facilitymap.css"), assets.own_asset("facilitymap.js")
+    own_css, own_js = assets.own_asset("facilitymap.css"), assets.page_script()
     inline_scripts = [own_js.text]
     if offline:
         inline_scripts.insert(0, leaflet_js.text)
@@ -166,7 +183,7 @@ def _site_record(feature: Mapping[str, Any]) -> dict[str, Any]:
             lon, lat = representative_point(geometry)  # type: ignore[misc]
             record["c"] = [round(lon, 6), round(lat, 6)]
             record["g"] = geometry
-    for key in _PASSED_MEMBERS:
+    for key in SITE_MEMBERS:
         if key in feature:
             record[key] = feature[key]
     return record
@@ -194,20 +211,31 @@ def _index_record(record: dict[str, Any]) -> dict[str, Any]:
     if isinstance(location, dict) and "precision_m" in location:
         lite["location"] = {"precision_m": location["precision_m"]}
     index["properties"] = lite
-    claims = props.get("claims")
-    dates = (
-        [c["date"] for c in claims if isinstance(c, dict) and isinstance(c.get("date"), str)]
-        if isinstance(claims, list)
-        else []
-    )
-    if dates:
-        index["last"] = max(dates, key=_date_key)
     return index
 
 
-def _date_key(text: str) -> str:
-    # The latest claim by the end of its period, as the page orders them ("2019" after "2019-06").
-    return text + "-99" * (2 - text.count("-"))
+def latest_claim(dates: Iterable[Any]) -> str | None:
+    """The latest of some claim dates, by the end of their period (:func:`dates.date_end`,
+    the one ordering of dates): what the page header names. Values that are not ISO dates
+    are passed over (a feature handed to :func:`build_html` may carry anything)."""
+    latest, latest_end = None, None
+    for text in dates:
+        try:
+            end = date_end(text)
+        except (TypeError, ValueError):
+            continue
+        if latest_end is None or end > latest_end:
+            latest, latest_end = text, end
+    return latest
+
+
+def _claim_dates(records: list[dict[str, Any]]) -> Iterable[Any]:
+    for record in records:
+        props = record.get("properties")
+        claims = props.get("claims") if isinstance(props, dict) else None
+        for claim in claims if isinstance(claims, list) else ():
+            if isinstance(claim, dict):
+                yield claim.get("date")
 
 
 def _data_element(
@@ -273,7 +301,9 @@ def _csp(inline_scripts: list[str], offline: bool) -> str:
     )
     cdn = "" if offline else f" {assets.leaflet_js().cdn_url}"
     cdn_css = "" if offline else f" {assets.leaflet_css().cdn_url}"
-    cdn_img = "" if offline else f" {assets.leaflet_css().cdn_url.rsplit('/', 1)[0]}/images/"
+    cdn_img = (
+        "" if offline else f" {(assets.leaflet_css().cdn_url or '').rsplit('/', 1)[0]}/images/"
+    )
     return (
         "default-src 'none'; "
         f"script-src {hashes}{cdn}; "

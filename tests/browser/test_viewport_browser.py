@@ -1,0 +1,120 @@
+"""The map as a reader meets it on a phone and on a laptop, with the network off: every site's
+details fit the screen with their close button visible, and no control covers another or
+the details. Run on the project's own layer, so a new long name or description is checked too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from facilitymap.io import load_layer
+from facilitymap.maps import MapSpec, render_map
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZES = [(360, 640), (390, 844), (1280, 800)]
+
+# Boxes of every control shown on the map, of the popup and of its close button (viewport px).
+BOXES = """() => {
+  const box = (n) => { const r = n.getBoundingClientRect();
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, name: n.className}; };
+  const shown = (n) => n.getClientRects().length && n.getBoundingClientRect().width > 0;
+  const controls = [...document.querySelectorAll('.leaflet-control, .fm-panel-toggle, .fm-timebar')]
+    .filter(shown).map(box);
+  const popup = document.querySelector('.leaflet-popup');
+  const close = document.querySelector('.leaflet-popup-close-button');
+  let closeOnTop = false;
+  if (close) {
+    const r = close.getBoundingClientRect();
+    closeOnTop = close.contains(document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2));
+  }
+  const map = document.getElementById('fm-map');
+  return {controls, popup: popup && box(popup), close: close && box(close), closeOnTop,
+          map: box(map), title: popup && box(popup.querySelector('h2'))};
+}"""
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (
+        inner["left"] >= outer["left"] - 0.5
+        and inner["top"] >= outer["top"] - 0.5
+        and inner["right"] <= outer["right"] + 0.5
+        and inner["bottom"] <= outer["bottom"] + 0.5
+    )
+
+
+def assert_no_controls_overlap(controls: list[dict], where: str) -> None:
+    for i, a in enumerate(controls):
+        for b in controls[i + 1 :]:
+            assert not overlap(a, b), f"{where}: {a['name']!r} overlaps {b['name']!r}"
+
+
+@pytest.fixture(scope="module")
+def project_map(tmp_path_factory) -> Path:
+    layer = load_layer(ROOT / "geodata" / "sites.geojson")
+    path = tmp_path_factory.mktemp("viewport") / "overview.html"
+    path.write_text(render_map(layer, MapSpec(name="overview", output="overview.html")), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=lambda v: str(v))
+def test_every_sites_details_fit_and_no_control_covers_another(
+    browser, project_map, width, height, tmp_path
+):
+    from conftest import MapPage
+
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, has_touch=width < 700
+    )
+    try:
+        map_page = MapPage(context, tiles="refuse")  # offline: the banner shows too
+        page = map_page.open(project_map).page
+        page.locator(".fm-banner").wait_for()
+        boxes = map_page.js(BOXES)
+        assert_no_controls_overlap(boxes["controls"], f"{width}x{height}, on opening")
+        ids = map_page.js("window.facilitymap.app.sites.map(s => s.id)")
+        assert len(ids) >= 9
+        for site_id in ids:
+            if width < 700:
+                page.locator(".fm-panel-toggle").click()
+            page.locator(f".fm-item-button[data-site='{site_id}']").click()
+            located = map_page.js("(id) => window.facilitymap.app.byId[id].located", site_id)
+            where = f"{width}x{height}, {site_id}"
+            if not located:
+                detail = page.locator(".fm-panel-detail")
+                detail.wait_for()
+                close = page.locator(".fm-panel-detail .fm-detail-close")
+                assert close.is_visible() and close.bounding_box()["x"] + 10 < width, where
+                close.click()
+                if width < 700:
+                    page.locator(".fm-panel-close").click()  # back to the map
+                continue
+            map_page.popup().and_(page.locator(f"[data-site='{site_id}']")).wait_for()
+            map_page.wait_still()
+            boxes = map_page.js(BOXES)
+            popup = boxes["popup"]
+            assert inside(popup, boxes["map"]), (
+                f"{where}: popup {popup} leaves the map {boxes['map']}"
+            )
+            assert inside(boxes["close"], boxes["map"]), f"{where}: close button off screen"
+            assert boxes["closeOnTop"], f"{where}: something covers the close button"
+            for control in boxes["controls"]:
+                assert not overlap(popup, control), f"{where}: {control['name']!r} covers the popup"
+            assert_no_controls_overlap(boxes["controls"], where)
+            page.locator(".leaflet-popup-close-button").click()
+        map_page.screenshot(tmp_path / f"viewport-{width}x{height}.png")
+        assert map_page.page_errors == [] and map_page.refused == []
+    finally:
+        context.close()
