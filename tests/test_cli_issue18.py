@@ -284,3 +284,30 @@ def test_18_json_outputs_stay_whole(runner, two_sites):
                                  "--format", "json"])  # fmt: skip
     feature = json.loads(result.stdout)
     assert feature["later_claims"] == 2 and len(feature["timeline"]) == 1
+
+
+def test_18_interactive_add_claim_asks_for_its_source_and_adds_a_new_one(runner, two_sites):
+    answers = [
+        "12/07/2024",  # date: asked again
+        "2024-07",
+        "Host MFA",  # actor
+        "ministry",  # actor type: asked again
+        "host-government",
+        "denies",  # stance
+        "statement",  # basis
+        "Calls it a fabrication.",  # summary
+        "https://example.org/mfa-2024",  # sources: a URL starts a new source
+        "MFA statement",  # its title
+        "Host MFA",  # its publisher
+    ]
+    result = runner.invoke(cli, ["add", "claim", "tj-test-denied", "-i", "--layer", str(two_sites)],
+                           input="\n".join(answers) + "\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Error:") == 2
+    for prompt in ("date:", "actor:", "actor type (", "stance (", "basis (", "summary:",
+                   "sources: ids in the site", "source title:",
+                   "publisher:"):  # fmt: skip
+        assert prompt in result.stdout, prompt
+    site = load_layer(two_sites).site("tj-test-denied")
+    assert site.claims[-1].sources == ["host-mfa-2024-07"]
+    assert site.sources[-1].url == "https://example.org/mfa-2024"

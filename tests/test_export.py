@@ -428,3 +428,23 @@ def test_cli_export_shp_warns_about_cut_text(runner, two_sites, tmp_path):
     result = runner.invoke(export, [str(two_sites), "--to", "shp", "-o", str(tmp_path / "s.shp")])
     assert result.exit_code == 0
     assert "cut to 254 bytes" in result.stderr
+
+
+def test_the_registry_is_the_one_list_of_formats(runner, two_sites, tmp_path):
+    """Every registered format has a reader, a writer, its docs; the CLI offers exactly them."""
+    from facilitymap.exchange import FORMATS as EXPORTED
+    from facilitymap.exchange.registry import FORMATS, SUFFIXES, format_of
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "exchange.md").read_text("utf-8")
+    assert tuple(FORMATS) == EXPORTED
+    for name, fmt in FORMATS.items():
+        assert fmt.name == name and callable(fmt.read) and callable(fmt.write)
+        assert f"| `{name}` |" in docs, f"{name} is not described in docs/exchange.md"
+        assert all(format_of(f"x{suffix}") == name for suffix in fmt.suffixes)
+    assert set(SUFFIXES.values()) == set(FORMATS)
+    result = runner.invoke(export, [str(two_sites), "--to", "nope", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert all(f"'{name}'" in result.output for name in FORMATS)
+    # Format options come from the registry too.
+    result = runner.invoke(export, [str(two_sites), "--to", "kml", "--flat", "-o", str(tmp_path / "x.kml")])  # fmt: skip
+    assert result.exit_code == 2 and "--to geojson" in result.output

@@ -354,6 +354,7 @@ GDAL_TARGETS = [
     ("csv-wkt", "CSV", ".csv", ["-lco", "GEOMETRY=AS_WKT"]),
     ("kml", "KML", ".kml", []),
     ("libkml", "LIBKML", ".kml", []),
+    ("kmz", "LIBKML", ".kmz", []),
     ("shp", "ESRI Shapefile", ".shp", ["-lco", "ENCODING=UTF-8"]),
 ]
 # What GDAL copies: the layer itself and each of our exports.
@@ -361,6 +362,10 @@ GDAL_SOURCES = ["layer", "gpkg", "fgb", "csv", "kml", "geojson-flat"]
 
 
 def ogr2ogr(source: Path, target: Path, driver: str, *options: str, layers=()) -> None:
+    if driver in ("FlatGeobuf", "ESRI Shapefile"):
+        # GDAL 3.6 cannot write a list field (`governments`) to these: it says so and asks
+        # for a conversion (QGIS converts lists to text too).
+        options = (*options, "-mapFieldType", "StringList=String")
     done = subprocess.run(
         ["ogr2ogr", "-f", driver, *options, str(target), str(source), *layers],
         capture_output=True,
@@ -409,8 +414,8 @@ def sorted_by_id(found: list[dict]) -> list[dict]:
 
 def _copy_is_possible(source: str, target: str) -> bool:
     # Our KML has a Folder per status, which GDAL reads as one layer each: only a format
-    # with several layers (GeoPackage) can take it in one copy.
-    return source != "kml" or target == "gpkg"
+    # with several layers (GeoPackage, KMZ) can take it in one copy.
+    return source != "kml" or target in ("gpkg", "kmz")
 
 
 @gdal
@@ -432,9 +437,6 @@ def test_what_gdal_writes_imports_back_as_the_same_layer(
     if target == "shp":
         # One Shapefile holds one geometry type: GDAL skips the others on request.
         options = [*options, "-skipfailures"]
-    if driver == "FlatGeobuf":
-        # GDAL 3.6's FlatGeobuf cannot write a list field (`governments`) and says so.
-        options = [*options, "-mapFieldType", "StringList=String"]
     src = sources[source]
     # Of our GeoPackage, the sites layer (QGIS saves one layer at a time).
     layers = ["sites"] if source == "gpkg" else []
@@ -496,7 +498,9 @@ SHORT_LAYER = {
                 "local_names": [{"name": "Ёлка", "lang": "ru"}],
                 "kind": "border-post",
                 "country": "TJ",
+                "governments": ["CN"],
                 "admin1": "Gorno-Badakhshan",
+                "description": "A post; its name is cut to 10 letters in a Shapefile.",
                 "location": {"precision_m": 5000, "basis": "analyst-estimate", "note": "Test."},
                 "confidence": "low",
                 "confidence_note": "Test.",
@@ -680,3 +684,35 @@ def test_our_own_shapefile_gets_one_line_of_advice(runner, tmp_path):
     assert result.exit_code == 1 and not into.exists()
     (line,) = result.stderr.strip().splitlines()
     assert "254 bytes" in line and "--to gpkg" in line and "Traceback" not in result.output
+
+
+@gdal
+@needs_ogr2ogr
+def test_a_gdal_csv_without_geometry_says_how_to_keep_it(tmp_path):
+    out = tmp_path / "no-geometry.csv"
+    ogr2ogr(REAL, out, "CSV")  # GDAL's default: no geometry column at all
+    with pytest.raises(LayerError) as caught:
+        import_file(out)
+    hints = [p for p in caught.value.problems if p.field == "geometry" and p.severity == "warning"]
+    assert len(hints) == 1 and "GEOMETRY=AS_WKT" in hints[0].message
+
+
+@gdal
+@needs_ogr2ogr
+def test_a_feature_appended_to_a_gdal_geojson_is_added(runner, tmp_path):
+    """GDAL (and QGIS editing a GeoJSON) appends a feature with only what was typed."""
+    into = tmp_path / "layer.geojson"
+    shutil.copy(REAL, into)
+    edited = tmp_path / "edited.geojson"
+    ogr2ogr(into, edited, "GeoJSON", "-nln", "sites")
+    added = tmp_path / "added.geojson"
+    added.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"name": "Post drawn by hand"}, "geometry": {"type": "Point", "coordinates": '
+        "[71.75, 38.25]}}]}"
+    )
+    ogr2ogr(added, edited, "GeoJSON", "-append", "-nln", "sites")
+    dry = runner.invoke(import_sites, [str(edited), "--into", str(into), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    changed = [line for line in dry.stdout.splitlines() if not line.startswith("=")]
+    assert changed == ["+ tj-post-drawn-by-hand  added"]

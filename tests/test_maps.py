@@ -26,7 +26,8 @@ def test_the_project_declares_overview_denied_and_past_maps():
     assert by_name["overview"].statuses == () and by_name["overview"].as_of is None
     denied = by_name["denied-vs-attested"]
     assert {"attested-denied", "reported-denied", "attested"} <= set(denied.statuses)
-    past = [spec for spec in config.maps if spec.as_of is not None]
+    # The Tajikistan layer's past maps (the world layer's own are in test_dataset_overseas).
+    past = [spec for spec in config.maps if spec.as_of is not None and not spec.layers]
     assert past and all(spec.as_of < date(2020, 1, 1) for spec in past)
     assert all(spec.offline for spec in config.maps)
     assert config.layer == REPO / "geodata" / "sites.geojson"
@@ -55,6 +56,9 @@ def test_the_project_declares_overview_denied_and_past_maps():
             "not a declared map",
         ),
         ("[[map]\n", "not valid TOML"),
+        ('[[map]]\nname = "a"\noutput = "a.html"\nlayer = 3\n', "a list of layer files"),
+        ('[[map]]\nname = "a"\noutput = "a.html"\nlayer = []\n', "a list of layer files"),
+        ('[[map]]\nname = "a"\noutput = "a.html"\nlayer = ["x", "x"]\n', "layer file twice"),
     ],
 )
 def test_bad_config_is_refused_with_the_reason(tmp_path, text, message):
@@ -142,3 +146,53 @@ def test_encoded_page_sites_match_the_dict_path():
             {k: v for k, v in r["properties"].items() if k in PROPERTY_ORDER} for r in records
         ]
         assert json.loads(encoded.details) == details
+
+
+def test_a_map_draws_the_layers_it_names(tmp_path, sample):
+    """``layer`` per map: other files than the top-level layer, several in one view."""
+    import json
+
+    from facilitymap.maps import build_maps
+
+    other = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    for feature in other["features"]:
+        feature["id"] = feature["id"].replace("tj-", "kh-", 1)
+    (tmp_path / "other.geojson").write_text(json.dumps(other), encoding="utf-8")
+    (tmp_path / "sample.geojson").write_bytes(SAMPLE.read_bytes())
+    config_path = tmp_path / "maps.toml"
+    config_path.write_text(
+        'layer = "sample.geojson"\n'
+        '[[map]]\nname = "own"\noutput = "own.html"\n'
+        '[[map]]\nname = "other"\noutput = "other.html"\nlayer = "other.geojson"\n'
+        '[[map]]\nname = "both"\noutput = "both.html"\n'
+        'layer = ["sample.geojson", "other.geojson"]\n',
+        encoding="utf-8",
+    )
+    config = load_config(config_path)
+    assert config.maps[1].layers == (tmp_path / "other.geojson",)
+    built = {b.spec.name: b for b in build_maps(config, sample, screenshot=False)}
+    count = len(sample.sites)
+    assert (built["own"].sites, built["other"].sites, built["both"].sites) == (
+        count,
+        count,
+        2 * count,
+    )
+    both = built["both"].path.read_text(encoding="utf-8")
+    assert "tj-sample-attested" in both and "kh-sample-attested" in both
+    assert "sample.geojson, SHA-256" in both and "other.geojson, SHA-256" in both
+    other_page = built["other"].path.read_text(encoding="utf-8")
+    assert "kh-sample-attested" in other_page and "tj-sample-attested" not in other_page
+
+
+def test_layers_drawn_together_need_distinct_ids(tmp_path, sample):
+    from facilitymap.maps import build_maps
+
+    (tmp_path / "copy.geojson").write_bytes(SAMPLE.read_bytes())
+    config_path = tmp_path / "maps.toml"
+    config_path.write_text(
+        f'layer = "{SAMPLE}"\n[[map]]\nname = "both"\noutput = "both.html"\n'
+        f'layer = ["{SAMPLE}", "copy.geojson"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(FacilitymapError, match=r"tj-sample-.* is in both .*layers drawn together"):
+        build_maps(load_config(config_path), sample, screenshot=False)

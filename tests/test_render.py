@@ -344,3 +344,27 @@ def test_page_script_is_its_parts_joined_in_order_without_their_headers():
 def test_a_part_without_its_header_is_refused():
     with pytest.raises(ValueError, match=r"static/js/x\.js must begin with // header"):
         assets._without_header("x.js", "  var a = 1;\n\n  var b = 2;\n")
+
+
+def test_the_latest_claim_is_ordered_by_the_end_of_its_period():
+    from facilitymap.render.page import latest_claim
+
+    assert latest_claim(["2019-06-30", "2019", "2019-12"]) == "2019"  # 2019-12-31 ends last
+    assert latest_claim(["2020-02", "2020-02-28"]) == "2020-02"  # ties: the first given
+    assert latest_claim(["yesterday", None, 7, "2018-01-01"]) == "2018-01-01"
+    assert latest_claim([]) is None
+    feature = point_feature("tj-a")
+    feature["properties"]["claims"] = [{"date": "2021"}, {"date": "2021-07-04"}, {"date": "x"}]
+    payload = _element_json(build_html([feature], title="t"), "fm-data")
+    assert payload["meta"]["latest_claim"] == "2021"
+
+
+def test_the_page_script_reads_every_field_of_the_payload():
+    """The payload is defined once (render.payload); the script names each of its fields."""
+    from facilitymap.render.payload import PageSite, PageStep
+
+    script = assets.page_script().text
+    for field in PageSite.__struct_fields__:
+        assert f"record.{field}" in script, field
+    positions = {m[1].lower(): int(m[2]) for m in re.finditer(r"var STEP_(\w+) = (\d+);", script)}
+    assert positions == {field: k for k, field in enumerate(PageStep.__struct_fields__)}

@@ -56,6 +56,7 @@ class _Package(types.ModuleType):
         package = importlib.import_module("facilitymap.render")
         if not isinstance(package, _RenderPackage):
             package.__class__ = _RenderPackage
+        assert isinstance(package, _RenderPackage)
         return package
 
     @render.setter

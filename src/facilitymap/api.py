@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from facilitymap.dates import parse_as_of
 from facilitymap.edit import EditOutcome, MergeResult
@@ -167,7 +167,7 @@ def export(
 class ImportOutcome:
     """What :func:`import_file` found, merged and wrote."""
 
-    read: object  # exchange.ImportResult: the sites read and the problems of the rows
+    read: Any  # ImportResult, or RecipeResult with a recipe: the sites read, the rows' problems
     merge: MergeResult
     edit: EditOutcome
     into: Path
@@ -207,6 +207,7 @@ def import_file(
     from facilitymap.exchange import read_sites
     from facilitymap.exchange.recipe import Recipe, load_recipe, read_with_recipe, write_rejects
 
+    read: Any
     if recipe is None:
         if skip_invalid:
             raise FacilitymapError("skip_invalid needs a recipe")

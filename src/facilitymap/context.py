@@ -1,7 +1,7 @@
 """The map's own context layer, and a check that a site lies in the country it declares.
 
-Data: ``countries.geojson`` (Natural Earth 1:10m country outlines, clipped to the region box
-44–97 °E, 22–56 °N) and ``admin1.geojson`` (a few first-level divisions), both built by
+Data: ``countries.geojson`` (every country of Natural Earth 1:10m, simplified; see below) and
+``admin1.geojson`` (a few first-level divisions of Central Asia), both built by
 ``scripts/build_context.py``; ``geodata/context/README.md`` gives source, licence and processing.
 
 The country check::
@@ -10,24 +10,29 @@ The country check::
     True
     >>> str(country_check(69.78194, 37.90917, "AF"))           # doctest: +ELLIPSIS
     'lies in Tajikistan (TJ), ... km from AF'
+    >>> str(country_check(-58.38, -34.60, "CL"))               # Buenos Aires, declared Chile
+    'lies in Argentina (AR), ... km from CL'
 
 A point counts as in its declared country when it lies within ``DEFAULT_TOLERANCE_M`` (5 km) of
 the country's outline.  5 km is the size of a 0.5 mm line at Natural Earth's 1:10 000 000 scale,
-i.e. how far a 1:10m border may sit from the real one; the build's simplification (< 250 m) and
-rounding (< 10 m) add little to it.  A site genuinely less than 5 km on the wrong side of a border
-is therefore not caught.
+i.e. how far a 1:10m border may sit from the real one; the build's simplification and rounding
+(≈ 1 km at worst, measured by the build) stay well inside it.  A site genuinely less than 5 km on
+the wrong side of a border is therefore not caught.
 
 Nothing is judged (the result is None) where the layer cannot tell: a declared code that is not in
-the layer, or, for a country that the region box cuts (Russia, China, India, ...), a point outside
-the box or within the tolerance of its edge.  A country wholly inside the box (Tajikistan and all
-its Central Asian neighbours) is judged everywhere, so a site whose coordinates were swapped
-(latitude 68, longitude 38) is caught, and ``CountryCheck.swapped_fits`` says so.  Inside a
-disputed area that Natural Earth keeps separate (Siachen Glacier), the countries whose view gives
-it to them (``claimed_by``: India, Pakistan) are accepted.
+the layer, or, for a country that the layer's region box cuts, a point outside the box or within
+the tolerance of its edge.  The committed layer covers the whole world (no box), so every country
+with an ISO code is judged everywhere; a site whose coordinates were swapped (latitude 68,
+longitude 38) is caught, and ``CountryCheck.swapped_fits`` says so.  Inside a disputed area that
+Natural Earth keeps separate (Siachen Glacier), the countries whose view gives it to them
+(``claimed_by``: India, Pakistan) are accepted.
 
-Everything is built once, lazily: outlines are prepared shapely geometries, and the distance to a
-country uses an STRtree of its border segments.  ``countries_of`` and ``check_countries`` take
-arrays and are the fast path for many points.
+Everything is built once, lazily: outlines are shapely geometries, prepared on first use, and the
+distance to a country uses an STRtree of its border segments.  ``countries_of`` and
+``check_countries`` take arrays and are the fast path for many points.
+
+The page draws only the borders near its sites: ``borders_for`` cuts the layer to the sites'
+extent plus ``BORDER_MARGIN_DEG``.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,17 +48,22 @@ from typing import Any
 import numpy as np
 import orjson
 import shapely
+import shapely.geometry
 
 __all__ = [
+    "BORDER_MARGIN_DEG",
     "DEFAULT_TOLERANCE_M",
+    "WORLD",
     "CountryCheck",
     "CountryIndex",
+    "borders_for",
     "check_countries",
     "context_dir",
     "countries_of",
     "country_check",
     "country_codes",
     "distance_to_country_m",
+    "extent_of",
     "in_region",
     "load_admin1",
     "load_countries",
@@ -197,11 +207,21 @@ class CountryIndex:
             self.claimed_by.append(frozenset(c.upper() for c in props.get("claimed_by") or ()))
             self.clipped.append(bool(props.get("clipped")))
             geoms.append(shapely.from_geojson(orjson.dumps(feature["geometry"])))
+        self.features = features
         self.geoms = np.asarray(geoms, dtype=object)
-        shapely.prepare(self.geoms)
         self.bounds = shapely.bounds(self.geoms)
+        # Preparing (indexing) an outline costs about as much as a few thousand point tests in
+        # it; with the whole world loaded, a layer touches a few countries, so only those are.
+        self._ready = np.zeros(len(geoms), dtype=bool)
         self.by_iso = {iso: i for i, iso in enumerate(self.iso) if iso is not None}
         self._trees: dict[int, tuple[shapely.STRtree, np.ndarray]] = {}
+
+    def _geom(self, i: int) -> shapely.Geometry:
+        """Outline ``i``, prepared."""
+        if not self._ready[i]:
+            shapely.prepare(self.geoms[i])
+            self._ready[i] = True
+        return self.geoms[i]
 
     # -- containment -------------------------------------------------------------------------
 
@@ -210,11 +230,21 @@ class CountryIndex:
         x = np.asarray(lons, dtype=float).ravel()
         y = np.asarray(lats, dtype=float).ravel()
         out = np.full(x.shape, -1, dtype=np.intp)
-        for i, geom in enumerate(self.geoms):
-            x0, y0, x1, y1 = self.bounds[i]
-            todo = np.flatnonzero((out < 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        if not x.size:
+            return out
+        # Only the outlines whose box holds one of the points are looked at.
+        x0, y0, x1, y1 = self.bounds.T
+        finite = np.isfinite(x) & np.isfinite(y)
+        if not finite.any():
+            return out
+        fx, fy = x[finite], y[finite]
+        near = (x0 <= fx.max()) & (x1 >= fx.min()) & (y0 <= fy.max()) & (y1 >= fy.min())
+        for i in np.flatnonzero(near).tolist():
+            todo = np.flatnonzero(
+                (out < 0) & (x >= x0[i]) & (x <= x1[i]) & (y >= y0[i]) & (y <= y1[i])
+            )
             if todo.size:
-                hit = shapely.intersects_xy(geom, x[todo], y[todo])
+                hit = shapely.intersects_xy(self._geom(i), x[todo], y[todo])
                 out[todo[hit]] = i
         return out
 
@@ -254,7 +284,7 @@ class CountryIndex:
         x = np.asarray(lons, dtype=float).ravel()
         y = np.asarray(lats, dtype=float).ravel()
         out = np.zeros(x.shape)
-        outside = np.flatnonzero(~shapely.intersects_xy(self.geoms[i], x, y))
+        outside = np.flatnonzero(~shapely.intersects_xy(self._geom(i), x, y))
         if not outside.size:
             return out
         tree, seg = self._tree(i)
@@ -304,7 +334,7 @@ class CountryIndex:
         suspect = np.zeros(x.size, dtype=bool)
         for t in np.unique(target[target >= 0]).tolist():
             rows = np.flatnonzero(target == t)
-            suspect[rows] = ~shapely.intersects_xy(self.geoms[t], x[rows], y[rows])
+            suspect[rows] = ~shapely.intersects_xy(self._geom(t), x[rows], y[rows])
         rows = np.flatnonzero(suspect)
         if not rows.size:
             return results
@@ -327,7 +357,7 @@ class CountryIndex:
         for t, members in by_target.items():
             idx = np.asarray([n for n, _ in members])
             dist = self.distance_m(t, x[idx], y[idx])
-            swapped = shapely.intersects_xy(self.geoms[t], y[idx], x[idx])
+            swapped = shapely.intersects_xy(self._geom(t), y[idx], x[idx])
             for (n, f), d, sw in zip(members, dist.tolist(), swapped.tolist(), strict=True):
                 if d <= tolerance_m:
                     continue
@@ -356,11 +386,12 @@ def country_codes() -> frozenset[str]:
     return frozenset(_default().by_iso)
 
 
+WORLD: tuple[float, float, float, float] = (-180.0, -90.0, 180.0, 90.0)
+
+
 def region_bbox() -> tuple[float, float, float, float]:
-    """The layer's region box: (lon_min, lat_min, lon_max, lat_max)."""
-    region = _default().region
-    assert region is not None
-    return region
+    """The layer's region box: (lon_min, lat_min, lon_max, lat_max); the world when unclipped."""
+    return _default().region or WORLD
 
 
 def in_region(lon: float, lat: float) -> bool:
@@ -400,3 +431,127 @@ def check_countries(
 ) -> list[CountryCheck | None]:
     """``country_check`` for many points at once (same results, much faster per point)."""
     return _default().check(lons, lats, iso_a2, tolerance_m)
+
+
+# -- the borders a page draws ---------------------------------------------------------------
+
+# How far beyond its sites' extent a page has borders, in degrees on every side.  15 degrees is
+# what a reader sees after zooming out three levels from a single site's view, or about one
+# screen's width around Central Asia at zoom 5; beyond it the page shows a blank background.
+BORDER_MARGIN_DEG = 15.0
+_GRID = 1e-4  # the committed layer's grid (4 decimals): cut edges are snapped to it too
+
+
+def extent_of(geometries: Iterable[Mapping[str, Any] | None]) -> tuple[float, ...] | None:
+    """(lon_min, lat_min, lon_max, lat_max) of GeoJSON geometries; None when there are none.
+
+    >>> extent_of([{"type": "Point", "coordinates": [69.8, 37.9]}, None,
+    ...            {"type": "LineString", "coordinates": [[70.0, 37.0], [71.5, 38.0]]}])
+    (69.8, 37.0, 71.5, 38.0)
+    """
+    x0 = y0 = math.inf
+    x1 = y1 = -math.inf
+    for geometry in geometries:
+        if not geometry:
+            continue
+        coordinates = geometry.get("coordinates")
+        if geometry.get("type") == "Point":
+            positions: Iterable[Sequence[float]] = (coordinates,) if coordinates else ()
+        elif geometry.get("type") == "GeometryCollection":
+            inner = extent_of(geometry.get("geometries") or ())
+            positions = (inner[:2], inner[2:]) if inner else ()
+        else:
+            positions = _positions(coordinates)
+        for position in positions:
+            x, y = float(position[0]), float(position[1])
+            if math.isfinite(x) and math.isfinite(y):
+                x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+    if x0 > x1:
+        return None
+    return (x0, y0, x1, y1)
+
+
+def _positions(coordinates: Any) -> Iterable[Sequence[float]]:
+    if not coordinates:
+        return
+    if isinstance(coordinates[0], int | float):
+        yield coordinates
+        return
+    for inner in coordinates:
+        yield from _positions(inner)
+
+
+def borders_for(
+    extent: Sequence[float] | None,
+    *,
+    margin_deg: float = BORDER_MARGIN_DEG,
+    collection: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The countries (``load_countries()`` unless ``collection``) that a page whose sites span
+    ``extent`` draws: those within ``margin_deg`` of it, cut at that box.
+
+    A country wholly inside the box is the layer's feature as it is; one the box cuts is cut
+    (its cut edge snapped to the layer's 1e-4 degree grid, its label moved into what is left
+    when it fell outside).  ``extent`` None (no located site) gives the borders around the
+    page's default view, Central Asia.  The collection's ``bbox`` is the box.  Same extent,
+    same result.
+    """
+    index = _default() if collection is None else CountryIndex(collection)
+    if extent is None:
+        extent = _DEFAULT_VIEW
+    x0, y0, x1, y1 = (float(v) for v in extent)
+    box = (
+        max(-180.0, x0 - margin_deg),
+        max(-90.0, y0 - margin_deg),
+        min(180.0, x1 + margin_deg),
+        min(90.0, y1 + margin_deg),
+    )
+    bx0, by0, bx1, by1 = box
+    features = []
+    for i, feature in enumerate(index.features):
+        fx0, fy0, fx1, fy1 = index.bounds[i]
+        if fx1 < bx0 or fx0 > bx1 or fy1 < by0 or fy0 > by1:
+            continue
+        if bx0 <= fx0 and fx1 <= bx1 and by0 <= fy0 and fy1 <= by1:
+            features.append(feature)
+            continue
+        cut = _cut(index.geoms[i], box)
+        if cut is None:
+            continue
+        properties = dict(feature.get("properties") or {})
+        label = (properties.get("label_lon"), properties.get("label_lat"))
+        if not (
+            isinstance(label[0], int | float)
+            and isinstance(label[1], int | float)
+            and shapely.intersects_xy(cut, float(label[0]), float(label[1]))
+        ):
+            largest = max(shapely.get_parts(cut), key=lambda part: part.area)
+            point = shapely.point_on_surface(largest)
+            properties["label_lon"] = round(point.x, 4)
+            properties["label_lat"] = round(point.y, 4)
+        features.append(
+            {
+                "type": "Feature",
+                "id": feature.get("id"),
+                "properties": properties,
+                "geometry": shapely.geometry.mapping(cut),
+            }
+        )
+    return {"type": "FeatureCollection", "bbox": list(box), "features": features}
+
+
+# The page's view when it has no located site (facilitymap.js, App.fitAll).
+_DEFAULT_VIEW = (71.2, 38.8, 71.2, 38.8)
+
+
+def _cut(geom: shapely.Geometry, box: tuple[float, float, float, float]) -> Any:
+    """``geom`` clipped to ``box`` on the 1e-4 grid, exteriors counter-clockwise; None if
+    nothing with an area is left."""
+    cut = shapely.set_precision(shapely.clip_by_rect(geom, *box), _GRID)
+    polygons = [p for p in shapely.get_parts(cut) if p.geom_type == "Polygon" and p.area > 0]
+    if not polygons:
+        return None
+    cut = shapely.multipolygons(polygons) if len(polygons) > 1 else polygons[0]
+    cut = shapely.orient_polygons(shapely.normalize(cut), exterior_cw=False)
+    # set_precision leaves binary noise (69.12340000000001): round what is written
+    return shapely.transform(cut, lambda xy: np.round(xy, 4))

@@ -248,7 +248,7 @@ def site_text(site: Site, as_of: date | None = None, *, clean: Callable[[Any], s
             if src.get("archive_url"):
                 lines.append(f"                archived: <{s(src['archive_url'])}>")
     if later:
-        lines.append(f"  ... {later} later claim(s) hidden (made after {as_of.isoformat()})")
+        lines.append(f"  ... {later} later claim(s) hidden (made after {as_of})")
     lines.append("")
     lines.append("* decides the status")
     return "\n".join(lines)

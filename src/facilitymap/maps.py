@@ -1,30 +1,25 @@
-"""Which maps the project declares, and how one map is made from a layer.
+"""How one map is made from a layer, and how ``build`` makes every declared one.
 
-``maps.toml`` at the top of the repository declares the maps ``facilitymap build`` regenerates
-into ``outputs/``::
-
-    layer = "geodata/sites.geojson"
-    output_dir = "outputs"
-    screenshot = { map = "overview", output = "overview.png" }
+A map may draw other layers than the top-level one: ``layer = "geodata/other.geojson"``, or a
+list of files drawn together in one view (their site ids must not clash)::
 
     [[map]]
-    name = "as-of-2018"
-    output = "as-of-2018.html"
-    title = "What was on record at the end of 2018"
-    as_of = 2018-12-31                # evaluate claims as known that day
-    statuses = ["attested-denied"]    # also: kinds, countries, min_confidence, offline
+    name = "tajikistan-and-cambodia"
+    output = "shaymak-and-ream.html"
+    layer = ["geodata/sites.geojson", "geodata/china-overseas.geojson"]
 
 A map is: the sites that pass the filters (:func:`facilitymap.listing.select_sites`), each as
 a GeoJSON Feature with its status derived as of the map's date and the claims known by then,
-drawn by :func:`facilitymap.render.build_html`.
+and its status at each earlier claim date for the timeline (:func:`status_steps`), drawn by
+:func:`facilitymap.render.build_html`. Which maps a project declares is ``maps.toml``
+(:mod:`facilitymap.mapconfig`).
 """
 
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -33,100 +28,77 @@ from typing import Any
 import msgspec
 
 from facilitymap.atomic import write_atomic
-from facilitymap.dates import date_end, parse_as_of
+from facilitymap.dates import date_end
 from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
-from facilitymap.io import Layer, site_to_feature
+from facilitymap.io import Layer, load_layer, site_to_feature
 from facilitymap.listing import select_sites
-from facilitymap.model import CONFIDENCES, KINDS, STATUSES, Claim, LocalName, Site
+from facilitymap.mapconfig import DEFAULT_CONFIG as DEFAULT_CONFIG
+from facilitymap.mapconfig import BuildConfig as BuildConfig
+from facilitymap.mapconfig import MapSpec as MapSpec
+from facilitymap.mapconfig import ScreenshotSpec as ScreenshotSpec
+from facilitymap.mapconfig import load_config as load_config
+from facilitymap.model import Claim, Site
 from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
-from facilitymap.render.page import EncodedSites
+from facilitymap.render.page import EncodedSites, latest_claim
+from facilitymap.render.payload import IndexLocation, IndexProperties, PageSite, PageStep
 from facilitymap.status import Derived, derive_site, position_words
 
-DEFAULT_CONFIG = Path("maps.toml")
 DEFAULT_TITLE = "facilitymap"
-
-
-@dataclass(frozen=True)
-class MapSpec:
-    """One map: which sites, as of when, and where it is written (a file name)."""
-
-    name: str
-    output: str
-    title: str | None = None
-    statuses: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    min_confidence: str | None = None
-    as_of: date | None = None
-    offline: bool = True
-    # Mark the sites changed since this git revision or date (facilitymap.diff.changes_since);
-    # ``since_changes`` holds what changed, filled by :func:`with_changes_since`.
-    since: str | None = None
-    since_changes: Any = field(default=None, compare=False, hash=False, repr=False)
-
-    def filters(self) -> dict[str, Any]:
-        """The filters this map applies, by name (only those set): what the page header and
-        the CLI name when they say what a map shows."""
-        chosen = {
-            "statuses": list(self.statuses),
-            "kinds": list(self.kinds),
-            "countries": list(self.countries),
-            "min_confidence": self.min_confidence,
-        }
-        return {key: value for key, value in chosen.items() if value}
-
-    def describe(self, count: int) -> str:
-        """How many sites the map shows, and under which filters and date, in words."""
-        words = [f"{_FILTER_WORDS[key]} {_listed(v)}" for key, v in self.filters().items()]
-        if self.as_of is not None:
-            words.append(f"as of {self.as_of.isoformat()}")
-        where = f" ({'; '.join(words)})" if words else ""
-        return f"{count} site{'' if count == 1 else 's'}{where}"
 
 
 def with_changes_since(layer: Layer, spec: MapSpec) -> MapSpec:
     """``spec`` with the changes since ``spec.since`` worked out (git is read once per map)."""
     if spec.since is None or spec.since_changes is not None:
         return spec
-    from facilitymap.diff import changes_since
+    from facilitymap.diff import SinceChanges, changes_since
 
-    return replace(spec, since_changes=changes_since(layer, spec.since))
-
-
-_FILTER_WORDS = {
-    "statuses": "status",
-    "kinds": "kind",
-    "countries": "country",
-    "min_confidence": "confidence at least",
-}
-
-
-def _listed(value: Any) -> str:
-    return " or ".join(value) if isinstance(value, list) else str(value)
+    if not isinstance(layer, CombinedLayer):
+        return replace(spec, since_changes=changes_since(layer, spec.since))
+    # Each file has its own history: the map marks what changed in any of them.
+    parts = [changes_since(part, spec.since) for part in layer.parts]
+    merged = SinceChanges(
+        parts[0].label,
+        {site: lines for part in parts for site, lines in part.changes.items()},
+        frozenset().union(*(part.added for part in parts)),
+        tuple(name for part in parts for name in part.removed),
+    )
+    return replace(spec, since_changes=merged)
 
 
-@dataclass(frozen=True)
-class ScreenshotSpec:
-    """The PNG of one declared map that the README shows."""
+@dataclass
+class CombinedLayer(Layer):
+    """Several layers drawn in one map: their sites together, each file still named."""
 
-    map: str
-    output: str
-    width: int = 1280
-    height: int = 800
+    parts: tuple[Layer, ...] = ()
 
 
-@dataclass(frozen=True)
-class BuildConfig:
-    """``maps.toml``, with its paths resolved against the file's folder."""
+def combine_layers(layers: Sequence[Layer]) -> Layer:
+    """One layer holding the sites of ``layers`` in order (a single layer is returned as is).
 
-    path: Path
-    layer: Path
-    output_dir: Path
-    maps: tuple[MapSpec, ...]
-    screenshot: ScreenshotSpec | None = None
+    Raises
+    ------
+    FacilitymapError
+        When two layers hold a site with the same id (the page could not tell them apart).
+    """
+    if len(layers) == 1:
+        return layers[0]
+    where: dict[str, Path | None] = {}
+    for part in layers:
+        for site in part.sites:
+            if site.id in where:
+                raise FacilitymapError(
+                    f"site {site.id!r} is in both {where[site.id]} and {part.path}: "
+                    "layers drawn together need distinct site ids"
+                )
+            where[site.id] = part.path
+    return CombinedLayer(
+        sites=[site for part in layers for site in part.sites],
+        extra_members=dict(layers[0].extra_members),
+        parts=tuple(layers),
+    )
 
 
 @dataclass(frozen=True)
@@ -175,18 +147,6 @@ def _known(site: Site, steps: list[PageStep]) -> list[Claim]:
     return claims[: steps[-1].claims] if steps else claims
 
 
-class PageStep(msgspec.Struct, array_like=True, frozen=True, gc=False):
-    """A site's status from one day on, as :mod:`facilitymap.status` derives it: the page's
-    timeline shows the last step on or before the chosen day (JSON: an array in this order)."""
-
-    date: str  # ISO day: the end of the claim date(s) the step begins with
-    status: str
-    official_status: str
-    evidence: str
-    claims: int  # how many of the site's claims, in page order, are known by then
-    deciding_claims: list[str]
-
-
 def claims_in_page_order(claims: Sequence[Claim]) -> list[Claim]:
     """Claims as the page lists them: by the end of their date, then id."""
     return sorted(claims, key=lambda c: (date_end(c.date), c.id))
@@ -212,6 +172,7 @@ def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
                 evidence=derived.evidence,
                 claims=k + 1,
                 deciding_claims=list(derived.deciding_claims),
+                official_words=official_words(derived),
             )
         )
     return steps
@@ -222,12 +183,11 @@ def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list
 
     Each Feature carries foreign members the page shows: ``deciding_claims`` (the ids
     of the claims that decide its status), ``official_words`` (who holds which official
-    position, when a government denies or more than one is concerned), ``changes`` (what
-    changed since ``spec.since``) and, on an as-of map, ``later_claims`` (how many claims
-    were left out because they came later). Claims are in page order
-    (:func:`claims_in_page_order`). With ``timeline``, also the sites the page's timeline
-    can show (:func:`_selected`), each with ``steps`` (:class:`PageStep` as lists): what the
-    page is given.
+    position, when a government denies or more than one is concerned) and, on an as-of map,
+    ``later_claims`` (how many claims were left out because they came later). Claims are in
+    page order (:func:`claims_in_page_order`). With ``timeline``, also the sites the page's
+    timeline can show (:func:`_selected`), each with ``steps`` (:class:`PageStep` as lists):
+    what the page is given.
     """
     changes = _changes(layer, spec)
     features = []
@@ -251,22 +211,6 @@ def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list
     return features
 
 
-class _IndexLocation(msgspec.Struct, omit_defaults=True, gc=False):
-    precision_m: float | None = None
-
-
-class _IndexProperties(msgspec.Struct, omit_defaults=True, gc=False):
-    # render.page.INDEX_PROPERTIES, in that order.
-    name: str
-    local_names: list[LocalName] = []
-    admin1: str | None = None
-    admin2: str | None = None
-    admin3: str | None = None
-    status: str | None = None
-    confidence: str | None = None
-    location: _IndexLocation | None = None
-
-
 def official_words(derived: Derived) -> str | None:
     """Who holds which official position ("denied by Tajikistan and China"), for the page;
     None when no government denies and only the host is concerned (the label says it all,
@@ -274,20 +218,6 @@ def official_words(derived: Derived) -> str | None:
     if derived.denied_by or len(derived.positions) > 1:
         return position_words(derived.positions)
     return None
-
-
-class _PageSite(msgspec.Struct, omit_defaults=True, gc=False):
-    # What the page draws a site by (render.page._index_record gives the same from a dict).
-    id: str
-    c: list[float] | None = None
-    g: dict[str, Any] | None = None
-    deciding_claims: list[str] = []
-    official_words: str | None = None
-    later_claims: int | None = None
-    changes: list[str] | None = None
-    properties: _IndexProperties | None = None
-    last: str | None = None
-    steps: list[PageStep] = []
 
 
 _ENCODE = msgspec.json.Encoder()
@@ -303,9 +233,10 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     """
     encode = functools.partial(_encode_page_sites, spec=spec, changes=_changes(layer, spec) or None)
     parts = map_chunks(encode, _selected(layer, spec))
-    encoded = EncodedSites(_join_arrays([index for index, _, _ in parts]))
-    encoded.details = _join_arrays([details for _, details, _ in parts])
-    encoded.count = sum(count for _, _, count in parts)
+    encoded = EncodedSites(_join_arrays([part[0] for part in parts]))
+    encoded.details = _join_arrays([part[1] for part in parts])
+    encoded.count = sum(part[2] for part in parts)
+    encoded.latest_claim = latest_claim(part[3] for part in parts)
     return encoded
 
 
@@ -322,13 +253,13 @@ def _encode_page_sites(
     sites: list[tuple[Site, list[PageStep]]],
     spec: MapSpec,
     changes: dict[str, tuple[str, ...]] | None = None,
-) -> tuple[bytes, bytes, int]:
-    """The index and details JSON arrays of ``sites``, and how many the map shows at its
-    own date."""
+) -> tuple[bytes, bytes, int, str | None]:
+    """The index and details JSON arrays of ``sites``, how many the map shows at its own
+    date, and the latest claim date among them."""
     as_of = spec.as_of
     records, details = [], []
     shown = 0
-    areas: list[_PageSite] = []  # lines and polygons: their label point is found in bulk
+    areas: list[PageSite] = []  # lines and polygons: their label point is found in bulk
     for site, steps in sites:
         shown += _shown(steps, spec)
         derived = derive_site(site, as_of=as_of)
@@ -345,13 +276,13 @@ def _encode_page_sites(
             extra_members={},
         )
         radius = site.location.precision_m
-        record = _PageSite(
+        record = PageSite(
             id=site.id,
             deciding_claims=list(derived.deciding_claims),
             official_words=official_words(derived),
             later_claims=later,
             changes=list(changes[site.id]) if changes and site.id in changes else None,
-            properties=_IndexProperties(
+            properties=IndexProperties(
                 name=site.name,
                 local_names=site.local_names,
                 admin1=site.admin1,
@@ -359,9 +290,8 @@ def _encode_page_sites(
                 admin3=site.admin3,
                 status=derived.status,
                 confidence=site.confidence,
-                location=_IndexLocation(radius) if radius is not None else None,
+                location=IndexLocation(radius) if radius is not None else None,
             ),
-            last=max((c.date for c in claims), key=date_end, default=None),
             steps=steps,
         )
         details.append(properties)
@@ -377,11 +307,14 @@ def _encode_page_sites(
         areas, representative_points([r.g for r in areas if r.g]), strict=True
     ):
         record.c = [round(lon, 6), round(lat, 6)]
-    return _ENCODE.encode(records), _ENCODE.encode(details), shown
+    latest = latest_claim(c.date for site, steps in sites for c in _known(site, steps))
+    return _ENCODE.encode(records), _ENCODE.encode(details), shown, latest
 
 
 def data_version(layer: Layer) -> str:
     """Words that identify the data: file name, SHA-256 prefix, latest record update."""
+    if isinstance(layer, CombinedLayer):
+        return "; ".join(data_version(part) for part in layer.parts)
     name = layer.path.name if layer.path else "layer"
     digest = layer.sha256[:12] if layer.sha256 else "not recorded"
     updates = [site.updated for site in layer.sites if site.updated]
@@ -391,14 +324,17 @@ def data_version(layer: Layer) -> str:
     return text
 
 
-def default_context() -> dict[str, Any] | None:
-    """Country borders to draw under the sites, when the context layer is available."""
+def default_context(layer: Layer | None = None) -> dict[str, Any] | None:
+    """Country borders to draw under the sites, when the context layer is available: those
+    around the layer's sites (:func:`facilitymap.context.borders_for`), all without a layer."""
     try:
-        from facilitymap.context import load_countries
+        from facilitymap.context import borders_for, extent_of, load_countries
     except ImportError:  # the context capability is optional
         return None
     try:
-        return load_countries()
+        if layer is None:
+            return load_countries()
+        return borders_for(extent_of(site.geometry for site in layer.sites))
     except FileNotFoundError:
         return None
 
@@ -439,7 +375,7 @@ def make_map(
 
 def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
     if context is True:
-        context = default_context()
+        context = default_context(layer)
     title = spec.title or str(layer.extra_members.get("name") or DEFAULT_TITLE)
     since = with_changes_since(layer, spec).since_changes
     return build_html(
@@ -452,144 +388,6 @@ def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
         context=context or None,
         offline=spec.offline,
         filters=spec.filters(),
-    )
-
-
-# ---------------------------------------------------------------------------- maps.toml
-
-_TOP_KEYS = frozenset({"layer", "output_dir", "screenshot", "map"})
-_MAP_KEYS = frozenset(
-    {
-        "name",
-        "output",
-        "title",
-        "statuses",
-        "kinds",
-        "countries",
-        "min_confidence",
-        "as_of",
-        "offline",
-        "since",
-    }
-)
-_SHOT_KEYS = frozenset({"map", "output", "width", "height"})
-
-
-def load_config(path: str | Path = DEFAULT_CONFIG) -> BuildConfig:
-    """Read and check ``maps.toml``; every path in it is relative to its folder.
-
-    Raises
-    ------
-    FacilitymapError
-        When the file is missing, not TOML, or declares something unknown.
-    """
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FacilitymapError(f"{path}: no such file (the list of maps to build)") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise FacilitymapError(f"{path}: not valid TOML: {err}") from None
-
-    def fail(where: str, message: str) -> FacilitymapError:
-        return FacilitymapError(f"{path}: {where}: {message}")
-
-    _unknown_keys(data, _TOP_KEYS, fail, "top level")
-    maps = data.get("map")
-    if not isinstance(maps, list) or not maps:
-        raise fail("map", "declare at least one [[map]]")
-    specs = tuple(_map_spec(entry, i, fail) for i, entry in enumerate(maps))
-    for attr in ("name", "output"):
-        seen = [getattr(s, attr) for s in specs]
-        dupes = sorted({v for v in seen if seen.count(v) > 1})
-        if dupes:
-            raise fail("map", f"{attr} used twice: {', '.join(dupes)}")
-    screenshot = None
-    if "screenshot" in data:
-        shot = data["screenshot"]
-        if not isinstance(shot, dict):
-            raise fail("screenshot", "must be a table")
-        _unknown_keys(shot, _SHOT_KEYS, fail, "screenshot")
-        if shot.get("map") not in {s.name for s in specs}:
-            raise fail("screenshot.map", f"{shot.get('map')!r} is not a declared map")
-        screenshot = ScreenshotSpec(
-            map=shot["map"],
-            output=_file_name(shot.get("output"), ".png", fail, "screenshot.output"),
-            width=int(shot.get("width", 1280)),
-            height=int(shot.get("height", 800)),
-        )
-    root = path.parent
-    return BuildConfig(
-        path=path,
-        layer=root / str(data.get("layer", "geodata/sites.geojson")),
-        output_dir=root / str(data.get("output_dir", "outputs")),
-        maps=specs,
-        screenshot=screenshot,
-    )
-
-
-def _unknown_keys(table: dict, known: frozenset[str], fail: Callable, where: str) -> None:
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise fail(where, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-
-
-def _file_name(value: Any, suffix: str, fail: Callable, where: str) -> str:
-    if not isinstance(value, str) or not value.endswith(suffix) or Path(value).name != value:
-        raise fail(where, f"must be a file name ending in {suffix} (no folders), got {value!r}")
-    return value
-
-
-def _choices(entry: dict, key: str, allowed: Sequence[str], fail: Callable, where: str) -> tuple:
-    values = entry.get(key, [])
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise fail(f"{where}.{key}", "must be a list of strings")
-    wrong = [v for v in values if v not in allowed]
-    if wrong:
-        raise fail(f"{where}.{key}", f"unknown {', '.join(wrong)}; expected {', '.join(allowed)}")
-    return tuple(values)
-
-
-def _map_spec(entry: Any, index: int, fail: Callable) -> MapSpec:
-    where = f"map[{index}]"
-    if not isinstance(entry, dict):
-        raise fail(where, "must be a table")
-    _unknown_keys(entry, _MAP_KEYS, fail, where)
-    name = entry.get("name")
-    if not isinstance(name, str) or not name:
-        raise fail(f"{where}.name", "required")
-    countries = entry.get("countries", [])
-    if not isinstance(countries, list) or not all(
-        isinstance(c, str) and len(c) == 2 and c.isalpha() for c in countries
-    ):
-        raise fail(f"{where}.countries", "must be a list of two-letter ISO codes")
-    confidence = entry.get("min_confidence")
-    if confidence is not None and confidence not in CONFIDENCES:
-        raise fail(f"{where}.min_confidence", f"expected one of {', '.join(CONFIDENCES)}")
-    try:
-        as_of = parse_as_of(entry.get("as_of"))
-    except (ValueError, TypeError) as err:
-        raise fail(f"{where}.as_of", str(err)) from None
-    title = entry.get("title")
-    if title is not None and not isinstance(title, str):
-        raise fail(f"{where}.title", "must be a string")
-    offline = entry.get("offline", True)
-    if not isinstance(offline, bool):
-        raise fail(f"{where}.offline", "must be true or false")
-    since = entry.get("since")
-    if since is not None and (not isinstance(since, str) or not since):
-        raise fail(f"{where}.since", "must be a git revision or a date, as a string")
-    return MapSpec(
-        name=name,
-        output=_file_name(entry.get("output"), ".html", fail, f"{where}.output"),
-        title=title,
-        statuses=_choices(entry, "statuses", STATUSES, fail, where),
-        kinds=_choices(entry, "kinds", KINDS, fail, where),
-        countries=tuple(c.upper() for c in countries),
-        min_confidence=confidence,
-        as_of=as_of,
-        offline=offline,
-        since=since,
     )
 
 
@@ -623,14 +421,32 @@ def build_maps(
     """
     out = output_dir or config.output_dir
     out.mkdir(parents=True, exist_ok=True)
-    context = default_context()
+    loaded = {config.layer.resolve(): layer}
+    contexts: dict[tuple[Path, ...], dict[str, Any] | None] = {}
+
+    def layer_of(spec: MapSpec) -> tuple[Layer, dict[str, Any] | None]:
+        """The layer(s) a map draws, each file read once per build, and the borders around
+        their sites (worked out once per set of files)."""
+        files = tuple(file.resolve() for file in spec.layers or (config.layer,))
+        parts = []
+        for file, key in zip(spec.layers or (config.layer,), files, strict=True):
+            if key not in loaded:
+                progress(f"{file}: loading")
+                loaded[key] = load_layer(file)
+            parts.append(loaded[key])
+        combined = combine_layers(parts)
+        if files not in contexts:
+            contexts[files] = default_context(combined)
+        return combined, contexts[files]
+
     built = []
     for number, spec in enumerate(config.maps, 1):
         started = perf_counter()
+        map_layer, context = layer_of(spec)
         with gc_paused():
-            spec = with_changes_since(layer, spec)
-            sites = page_sites(layer, spec)
-            data = _page(layer, spec, sites, context).encode("utf-8")
+            spec = with_changes_since(map_layer, spec)
+            sites = page_sites(map_layer, spec)
+            data = _page(map_layer, spec, sites, context).encode("utf-8")
         path = out / spec.output
         changed = not path.is_file() or path.read_bytes() != data
         if changed:

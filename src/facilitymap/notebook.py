@@ -131,15 +131,19 @@ def _plain(value: Any) -> Any:
 def folium_payload(
     layer_or_path: LayerLike,
     *,
+    statuses: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    min_confidence: str | None = None,
     as_of: date | str | None = None,
-    **filters: Sequence[str] | str | None,
 ) -> dict[str, Any]:
     """What the folium layer draws: per site its geometry, status, style and timeline."""
     from facilitymap.listing import site_timeline
     from facilitymap.render.style import CONFIDENCE_STYLE, STATUS_STYLE
 
     cutoff = parse_as_of(as_of)
-    layer = filtered(layer_or_path, as_of=cutoff, **filters)
+    layer = filtered(layer_or_path, statuses=statuses, kinds=kinds, countries=countries,
+                     min_confidence=min_confidence, as_of=cutoff)  # fmt: skip
     sites = []
     for site in layer.sites:
         derived = derive_site(site, as_of=cutoff)
@@ -183,8 +187,11 @@ def folium_layer(
     *,
     name: str = "facilitymap sites",
     show: bool = True,
+    statuses: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    min_confidence: str | None = None,
     as_of: date | str | None = None,
-    **filters: Sequence[str] | str | None,
 ):
     """The sites as one folium layer (a ``folium.map.Layer``) to add to a ``folium.Map``.
 
@@ -196,7 +203,8 @@ def folium_layer(
     from folium.map import Layer as FoliumLayer
     from jinja2 import Template
 
-    payload = folium_payload(layer_or_path, as_of=as_of, **filters)
+    payload = folium_payload(layer_or_path, statuses=statuses, kinds=kinds, countries=countries,
+                             min_confidence=min_confidence, as_of=as_of)  # fmt: skip
     encoded = base64.b64encode(
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     ).decode("ascii")

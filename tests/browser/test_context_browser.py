@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from facilitymap.context import load_countries
@@ -85,3 +86,93 @@ def test_borders_follow_every_zoom_and_pan(offline_page, sample_maps):
     offline_page.js("window.facilitymap.app.tilesLoaded(true)")
     assert 40 < offline_page.js(BORDER_PIXEL, DUSHANBE)[3] < 120
     assert offline_page.page_errors == [] and offline_page.refused == []
+
+
+# Sites far from Central Asia (town centres), each drawn over its own country's borders.
+WORLD_SITES = {
+    "RU": (37.6173, 55.7558),  # Moscow
+    "UA": (30.5234, 50.4501),  # Kyiv
+    "DJ": (43.1456, 11.5883),  # Djibouti
+    "KH": (104.9282, 11.5564),  # Phnom Penh
+    "AR": (-68.0591, -38.9516),  # Neuquén
+    "CU": (-82.3666, 23.1136),  # Havana
+}
+
+# Around a place, in the borders canvas: is the place itself filled, and how many pixels of
+# the border stroke (#5f5f5f, nearly opaque) lie within `r` CSS pixels of it.
+AROUND = """([lat, lon, r]) => {
+  const map = window.facilitymap.map;
+  const canvas = map.getPane('fm-context').querySelector('canvas');
+  const box = canvas.getBoundingClientRect();
+  const mapBox = map.getContainer().getBoundingClientRect();
+  const p = map.latLngToContainerPoint([lat, lon]);
+  const ratio = canvas.width / box.width;
+  const cx = Math.round((mapBox.left + p.x - box.left) * ratio);
+  const cy = Math.round((mapBox.top + p.y - box.top) * ratio);
+  const ctx = canvas.getContext('2d');
+  const side = Math.round(2 * r * ratio);
+  const data = ctx.getImageData(cx - side / 2, cy - side / 2, side, side).data;
+  let stroke = 0;
+  for (let k = 0; k < data.length; k += 4) {
+    if (data[k + 3] > 150 && data[k] < 150 && data[k + 1] < 150 && data[k + 2] < 150) stroke++;
+  }
+  return {fill: Array.from(ctx.getImageData(cx, cy, 1, 1).data), stroke: stroke};
+}"""
+
+
+def _world_layer():
+    from facilitymap.io import parse_layer
+
+    features = []
+    for n, (code, (lon, lat)) in enumerate(sorted(WORLD_SITES.items())):
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"w-{code.lower()}",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "name": f"Site {n} ({code})",
+                    "kind": "base",
+                    "country": code,
+                    "location": {"precision_m": 5000, "basis": "reference-place", "note": "town"},
+                    "confidence": "low",
+                    "confidence_note": "test",
+                    "claims": [],
+                    "sources": [],
+                },
+            }
+        )
+    doc = {"type": "FeatureCollection", "name": "world", "features": features}
+    layer, problems = parse_layer(orjson.dumps(doc), "world.geojson")
+    assert layer is not None and not problems, problems
+    return layer
+
+
+def test_borders_are_drawn_under_sites_anywhere_in_the_world(offline_page, tmp_path):
+    from facilitymap.maps import MapSpec, render_map
+    from facilitymap.validate import validate_layer
+
+    layer = _world_layer()
+    assert [p for p in validate_layer(layer) if p.field == "geometry.coordinates"] == []
+    path = tmp_path / "world.html"
+    path.write_text(render_map(layer, MapSpec(name="w", output="w.html")), encoding="utf-8")
+    offline_page.open(path)
+    for code, (lon, lat) in WORLD_SITES.items():
+        offline_page.js(f"window.facilitymap.map.setView([{lat}, {lon}], 5, {{animate: false}})")
+        assert code in offline_page.js("window.facilitymap.contextNames()"), code
+        around = offline_page.js(AROUND, [lat, lon, 150])
+        # Offline, the country under the site is filled almost opaque (#f6f2e8 at 0.92), or
+        # stroked where the town is on its coast (Djibouti) ...
+        assert around["fill"][3] > 200, f"{code} drawn under the site"
+        # ... and borders or coasts are stroked near it.
+        assert around["stroke"] > 50, f"borders drawn near the site in {code}"
+    offline_page.screenshot(tmp_path / "world-offline.png")
+    assert offline_page.refused == [] and offline_page.page_errors == []
+
+
+def test_a_tajik_page_has_no_borders_far_away(offline_page, sample_maps):
+    offline_page.open(sample_maps["overview"])
+    lon, lat = WORLD_SITES["AR"]
+    offline_page.js(f"window.facilitymap.map.setView([{lat}, {lon}], 5, {{animate: false}})")
+    assert offline_page.js("window.facilitymap.contextNames()") == []
+    assert offline_page.js(AROUND, [lat, lon, 150]) == {"fill": [0, 0, 0, 0], "stroke": 0}

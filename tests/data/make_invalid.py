@@ -256,6 +256,19 @@ CASES = {
         "tj-test-site: confidence: warning: 'high' rests on 1 independent publisher(s) of "
         "supporting claims; ICD 203 high confidence needs at least two",
     ),
+    "warn-government-on-unofficial-claim": (
+        layer(
+            site(
+                **{
+                    f"{P}.claims.0.government": "TJ",
+                    f"{P}.official_status": "acknowledged",
+                    f"{P}.status": "acknowledged",
+                }
+            )
+        ),
+        "tj-test-site: claims[0].government: warning: 'TJ' on a 'journalist' claim: only a "
+        "host-government or foreign-government statement speaks for a government",
+    ),
     "warn-government-not-concerned": (
         layer(
             site(

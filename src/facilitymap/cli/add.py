@@ -191,7 +191,7 @@ def add_site_cmd(site_id, lon, lat, wkt, unlocated, precision_m, location_basis,
     if geometry is None and not unlocated and interactive(ctx):
         where = click.prompt("location: longitude latitude (empty if unlocated)", default="",
                              type=Position(), show_default=False, value_proc=_position_or_none)  # fmt: skip
-        geometry = _geometry(*where, None) if where else None
+        geometry = _geometry(where[0], where[1], None) if where else None
     if geometry is not None and geometry["type"] == "Point" and precision_m is None:
         if not interactive(ctx):
             raise click.UsageError(

@@ -91,7 +91,7 @@ def render(
     "--config",
     default="maps.toml",
     show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="The list of maps to build.",
 )
 @click.option(
@@ -124,3 +124,5 @@ def build(config: Path, screenshot: bool | None, since: str | None) -> None:
         build_maps(settings, layer, screenshot=screenshot, progress=progress)
     except FacilitymapError as err:
         raise click.ClickException(terminal_safe(err)) from err
+    except OSError as err:  # a config path that is a folder, or runs through a file
+        raise click.ClickException(f"{config}: cannot read: {err.strerror or err}") from err

@@ -11,7 +11,9 @@ CSV, KML and GeoJSON.
 
 Every format carries the same flat columns (``FLAT_COLUMNS``; nested parts as JSON text);
 what each one loses is measured in ``tests/test_import.py`` (round trips) and written down in
-``docs/exchange.md``.
+``docs/exchange.md``. Each format is a module with a reader and a writer, listed in
+``exchange.registry``; this module holds what they share: atomic export, and turning rows
+into checked sites (including the forms GDAL and QGIS give them, ``exchange.gis_rows``).
 """
 
 from __future__ import annotations

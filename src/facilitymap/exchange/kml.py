@@ -240,6 +240,13 @@ def _geometry(element: ET.Element) -> dict[str, Any] | None:
     return None
 
 
+def _linked(document: bytes) -> dict[str, int]:
+    """``{href: position}`` of the NetworkLinks of a KML document (not parsed as a tree: a
+    document with entities is refused when it is read)."""
+    hrefs = re.findall(rb"<href>\s*([^<]*?)\s*</href>", document)
+    return {html.unescape(h.decode("utf-8", "replace")): i for i, h in enumerate(hrefs)}
+
+
 def read_kml(path: Path) -> list[tuple[str, dict[str, Any] | None, dict[str, Any]]]:
     """Placemarks of a KML or KMZ file as ``(label, geometry, row)``.
 
@@ -248,23 +255,33 @@ def read_kml(path: Path) -> list[tuple[str, dict[str, Any] | None, dict[str, Any
     balloon and ``first_reported`` from a TimeSpan/TimeStamp.
     """
     data = path.read_bytes()
+    documents = [data]
     if path.suffix.lower() == ".kmz" or data[:2] == b"PK":
         try:
             with zipfile.ZipFile(path) as archive:
                 names = [n for n in archive.namelist() if n.lower().endswith(".kml")]
                 if not names:
                     raise FacilitymapError(f"{path}: KMZ without a .kml file")
-                data = archive.read("doc.kml" if "doc.kml" in names else names[0])
+                # doc.kml first; GDAL's LIBKML puts each layer in layers/<name>.kml and
+                # links it from doc.kml, so every document in the archive is read, the
+                # linked ones in the order doc.kml links them.
+                first = "doc.kml" if "doc.kml" in names else names[0]
+                linked = _linked(archive.read(first))
+                names.sort(key=lambda n: (n != first, linked.get(n, len(linked)), n))
+                documents = [archive.read(name) for name in names]
         except zipfile.BadZipFile as err:
             raise FacilitymapError(f"{path}: not a KMZ (zip) file: {err}") from err
-    if _DOCTYPE.search(data[:4096]) or b"<!ENTITY" in data:
-        raise FacilitymapError(f"{path}: KML with a DOCTYPE or entities is refused (XML bombs)")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as err:
-        raise FacilitymapError(f"{path}: not well-formed XML: {err}") from err
+    placemarks = []
+    for document in documents:
+        if _DOCTYPE.search(document[:4096]) or b"<!ENTITY" in document:
+            raise FacilitymapError(f"{path}: KML with a DOCTYPE or entities is refused (XML bombs)")
+        try:
+            root = ET.fromstring(document)
+        except ET.ParseError as err:
+            raise FacilitymapError(f"{path}: not well-formed XML: {err}") from err
+        placemarks += [p for p in root.iter() if _local(p.tag) == "Placemark"]
     out = []
-    for index, placemark in enumerate(p for p in root.iter() if _local(p.tag) == "Placemark"):
+    for index, placemark in enumerate(placemarks):
         row: dict[str, Any] = {}
         for extended in _children(placemark, "ExtendedData"):
             for item in extended.iter():

@@ -12,7 +12,9 @@ from facilitymap.exchange.flat import (
     FLAT_COLUMNS,
     FREE_TEXT_COLUMNS,
     INTEGER_COLUMNS,
+    LON_NAMES,
     REAL_COLUMNS,
+    WKT_NAMES,
     site_to_row,
 )
 from facilitymap.exchange.protocol import ExportJob, Format, Reading
@@ -108,8 +110,24 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def read_rows(path: Path, problems: list[Problem]) -> Reading:
-    """Rows named ``row N`` (N = the line in the file); geometry comes from the columns."""
-    _, rows = read_csv(path)
+    """Rows named ``row N`` (N = the line in the file); geometry comes from the columns.
+
+    A copy of the layer without any geometry column (GDAL's CSV default) gets a warning
+    saying how to keep the geometry, before the errors about sites without one.
+    """
+    header, rows = read_csv(path)
+    names = {h.lower() for h in header}
+    if names & {"location", "location_basis"} and not names & {*WKT_NAMES, *LON_NAMES}:
+        problems.append(
+            Problem(
+                str(path),
+                "-",
+                "geometry",
+                "no geometry column (wkt, lon/lat, x/y): GDAL writes a CSV's geometry only "
+                "when asked (ogr2ogr -lco GEOMETRY=AS_WKT; in QGIS: Geometry AS_WKT)",
+                "warning",
+            )
+        )
     return Reading(
         [(f"row {i + 2}", None, row) for i, row in enumerate(rows)], blank_is_absent=True
     )

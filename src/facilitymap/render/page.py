@@ -21,9 +21,11 @@ from typing import Any
 import msgspec
 import orjson
 
+from facilitymap.dates import date_end
 from facilitymap.geometry import representative_point
 from facilitymap.parallel import workers
 from facilitymap.render import assets
+from facilitymap.render.payload import INDEX_PROPERTIES, SITE_MEMBERS
 from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
 
 # Data larger than this (bytes of JSON) is embedded deflated and base64-encoded; the page
@@ -41,11 +43,6 @@ _JSON_ESCAPES = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
-_PASSED_MEMBERS = ("deciding_claims", "official_words", "later_claims", "changes", "steps")
-
-
-# What the page needs of a site before it draws (the rest waits in the details element).
-INDEX_PROPERTIES = ("name", "local_names", "admin1", "admin2", "admin3", "status", "confidence")
 
 
 class EncodedSites(bytes):
@@ -55,6 +52,7 @@ class EncodedSites(bytes):
 
     details: bytes = b"[]"
     count: int = 0  # type: ignore[assignment]  # how many sites (hides bytes.count)
+    latest_claim: str | None = None  # the latest claim's date (:func:`latest_claim`)
 
 
 # Stands in for an EncodedSites array while the payload around it is serialized.
@@ -85,7 +83,7 @@ def build_html(
         Tajikistan and China"), ``later_claims`` (how many claims after ``as_of`` were
         left out), ``changes`` (what changed in the site since ``since``, in words) and
         ``steps`` (the status from each claim date on, for the timeline: lists as
-        :class:`facilitymap.maps.PageStep` defines them; without it there is no timeline).
+        :class:`facilitymap.render.payload.PageStep` defines them; without it there is no timeline).
     title : str
         Page title and heading.
     as_of : date or ISO string, optional
@@ -113,10 +111,12 @@ def build_html(
     """
     if isinstance(features, EncodedSites):
         details: bytes = features.details
+        latest = features.latest_claim
     else:
         records = [_site_record(feature) for feature in features]
         index = [_index_record(record) for record in records]
         details = orjson.dumps([record["properties"] for record in records])
+        latest = latest_claim(_claim_dates(records))
     payload = {
         "v": PAYLOAD_VERSION,
         "meta": {
@@ -126,6 +126,7 @@ def build_html(
             "offline": offline,
             "leaflet": assets.LEAFLET_VERSION,
             "filters": dict(filters or {}),
+            "latest_claim": latest,
             # Only on maps that mark changes: other pages stay byte for byte as they were.
             **({"since": since, "since_removed": list(since_removed)} if since else {}),
         },
@@ -182,7 +183,7 @@ def _site_record(feature: Mapping[str, Any]) -> dict[str, Any]:
             lon, lat = representative_point(geometry)  # type: ignore[misc]
             record["c"] = [round(lon, 6), round(lat, 6)]
             record["g"] = geometry
-    for key in _PASSED_MEMBERS:
+    for key in SITE_MEMBERS:
         if key in feature:
             record[key] = feature[key]
     return record
@@ -210,20 +211,31 @@ def _index_record(record: dict[str, Any]) -> dict[str, Any]:
     if isinstance(location, dict) and "precision_m" in location:
         lite["location"] = {"precision_m": location["precision_m"]}
     index["properties"] = lite
-    claims = props.get("claims")
-    dates = (
-        [c["date"] for c in claims if isinstance(c, dict) and isinstance(c.get("date"), str)]
-        if isinstance(claims, list)
-        else []
-    )
-    if dates:
-        index["last"] = max(dates, key=_date_key)
     return index
 
 
-def _date_key(text: str) -> str:
-    # The latest claim by the end of its period, as the page orders them ("2019" after "2019-06").
-    return text + "-99" * (2 - text.count("-"))
+def latest_claim(dates: Iterable[Any]) -> str | None:
+    """The latest of some claim dates, by the end of their period (:func:`dates.date_end`,
+    the one ordering of dates): what the page header names. Values that are not ISO dates
+    are passed over (a feature handed to :func:`build_html` may carry anything)."""
+    latest, latest_end = None, None
+    for text in dates:
+        try:
+            end = date_end(text)
+        except (TypeError, ValueError):
+            continue
+        if latest_end is None or end > latest_end:
+            latest, latest_end = text, end
+    return latest
+
+
+def _claim_dates(records: list[dict[str, Any]]) -> Iterable[Any]:
+    for record in records:
+        props = record.get("properties")
+        claims = props.get("claims") if isinstance(props, dict) else None
+        for claim in claims if isinstance(claims, list) else ():
+            if isinstance(claim, dict):
+                yield claim.get("date")
 
 
 def _data_element(

@@ -4,6 +4,7 @@ then archive notices."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections import Counter
 from datetime import date
@@ -96,10 +97,11 @@ def check_site(
     found += check_references(site)
     if not urls_ok:
         found += check_urls(site)
-    formats = check_formats(site) if not formats_ok else []
-    found += formats
-    if not formats:  # the rules below read dates and would choke on a bad one
-        found += [] if formats_ok else check_dates(site, today)
+    if not formats_ok:
+        found += check_formats(site)
+        found += check_dates(site, today)  # those that are dates
+    # An official claim's date that is no date (reported above) leaves no status to compare.
+    with contextlib.suppress(ValueError):
         found += check_derived(site)
     found += check_confidence(site)
     found += check_governments(site)

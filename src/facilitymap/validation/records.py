@@ -177,6 +177,12 @@ def check_urls(site: Site) -> list[tuple[str, str, str]]:
 def check_dates(site: Site, today: date) -> list[tuple[str, str, str]]:
     out = []
     for pattern, value, where in _site_values(site):
-        if pattern is DATE_PATTERN and value is not None and parse_date_range(value)[0] > today:
+        if pattern is not DATE_PATTERN or value is None:
+            continue
+        try:
+            first_day = parse_date_range(value)[0]
+        except ValueError:
+            continue  # not a date: check_formats says so
+        if first_day > today:
             out.append((_field_name(where), f"{value} is in the future", "error"))
     return out

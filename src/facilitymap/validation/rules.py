@@ -196,9 +196,18 @@ RULES: tuple[Rule, ...] = (
     Rule("status.derived", "error", "declared derived fields agree with the claims",
          "facilitymap.validation.status:check_derived", "derived-status-mismatch.geojson",
          r"official_status|evidence|status", r"says .+ but the claims give "),
+    Rule("status.government-concerned", "warning", "a government's statement is about a site it is concerned in",
+         "facilitymap.validation.status:check_governments", "warn-government-not-concerned.geojson",
+         r"claims\[\d+\]\.government", r".+ is neither the site's country .+ nor in its governments"),
+    Rule("status.government-actor", "warning", "only an official actor speaks for a government",
+         "facilitymap.validation.status:check_governments", "warn-government-on-unofficial-claim.geojson",
+         r"claims\[\d+\]\.government", r".+ on a .+ claim: only a host-government or foreign-government statement"),
     Rule("status.high-confidence", "warning", "'high' confidence rests on two independent publishers (ICD 203)",
          "facilitymap.validation.status:check_confidence", "warn-high-confidence-one-publisher.geojson",
          "confidence", r"'high' rests on \d+ independent publisher"),
+    Rule("status.government", "warning", "an official claim speaks for a concerned government",
+         "facilitymap.validation.status:check_governments", "warn-government-not-concerned.geojson",
+         r"claims\[\d+\]\.government", r"'[A-Z]{2}' (is neither the site's country|on a '[a-z-]+' claim)"),
 )
 # fmt: on
 

@@ -13,6 +13,7 @@ from typing import Any
 from facilitymap.model import Layer, RecordError, sites_from_properties
 from facilitymap.problems import Problem, site_label
 from facilitymap.validation.geometry import check_geometry
+from facilitymap.validation.salvage import salvaged_problems
 
 FEATURE_MEMBERS = ("type", "id", "geometry", "properties")
 
@@ -64,8 +65,10 @@ def layer_from_document(doc: Any, path: str) -> tuple[Layer | None, list[Problem
     for built, label, part in zip(sites_from_properties(parts), labels, parts, strict=True):
         if isinstance(built, RecordError):
             problems += [Problem(path, label, f, m) for f, m in built.problems]
-            # The site is left out of the layer, so report its geometry problems now as well.
+            # The site is left out of the layer, so report its geometry problems now as well,
+            # and what the other rules find in it (validation.salvage).
             problems += [Problem(path, label, f, m) for f, m in check_geometry(part[2])]
+            problems += salvaged_problems(part, built.problems, path, label)
         else:
             sites.append(built)
     return Layer(sites=sites, extra_members=extra), problems

@@ -22,15 +22,8 @@
     this.located = located;
     this.prepareTimeline();
     this.applyDate(null, true);
-    this.latestClaim = '';
-    this.sites.forEach(function (s) {
-      var dates = isText(s.last) ? [s.last] : asArray(s.p.claims).map(function (c) {
-        return c && c.date;
-      });
-      dates.forEach(function (d) {
-        if (isText(d) && dateEndKey(d) > dateEndKey(self.latestClaim)) self.latestClaim = d;
-      });
-    });
+    // Ordered in Python (facilitymap.dates.date_end), like every date the page shows.
+    this.latestClaim = isText(this.meta.latest_claim) ? this.meta.latest_claim : '';
     this.detailChunks = Array.prototype.map.call(document.querySelectorAll('script.fm-details'), function (node) {
       return { node: node, first: +node.getAttribute('data-first') || 0, promise: null };
     });
@@ -206,7 +199,10 @@
       var text = el('span', 'fm-item-text');
       add(text, dataText('span', 'fm-item-name', site.name), el('span', 'fm-item-sub', VOCAB.statuses[site.status].label));
       add(button, glyphImg(site.status, site.conf), text);
-      button.addEventListener('click', function () {
+      button.addEventListener('click', function (e) {
+        // The details replace this button before the click reaches the map, which would
+        // then take it for a click on the map and close them.
+        L.DomEvent.stopPropagation(e);
         self.openSite(site, { pan: false });
       });
       add(list, add(el('li'), button));

@@ -1,5 +1,5 @@
 // base.js: Constants and small helpers every part uses: elements from data (textContent only),
-// safe links, text checks, the date ordering key, vocabulary labels.
+// safe links, text checks, vocabulary labels. (Dates are ordered in Python only.)
 
   var GLYPH_TOLERANCE = 4; // extra pixels around a glyph that still count as a click on it
   var STACK_MAX = 12; // sites a click on overlapping glyphs offers to choose from
@@ -66,15 +66,6 @@
 
   function asArray(value) {
     return Array.isArray(value) ? value : [];
-  }
-
-  // A reduced-precision ISO date (2019, 2019-02) counts from the end of its period; this
-  // key sorts dates that way ("2019-02-31" sorts after every day of February).
-  function dateEndKey(text) {
-    if (!isText(text)) return '';
-    if (text.length === 4) return text + '-12-31';
-    if (text.length === 7) return text + '-31';
-    return text;
   }
 
   function label(group, key) {

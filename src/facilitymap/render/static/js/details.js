@@ -116,9 +116,12 @@
     add(title, glyphImg(site.status, site.conf), ' ', el('strong', null, style.label));
     add(title, el('span', 'fm-asof', asOf ? ' as of ' + asOf : ' (all claims on record)'));
     add(status, title, el('p', 'fm-status-desc', style.description));
+    // Who holds which position is known for the map's own date; at another timeline date
+    // only the combined position is.
+    var words = site.officialWords && (!site.official || asOf === (meta.as_of || null));
     add(status, el('p', 'fm-axes',
       'Official position: ' + label('official', site.official || p.official_status) +
-      (site.officialWords && !site.official ? ' (' + site.officialWords + ')' : '') + '. Evidence: ' +
+      (words ? ' (' + site.officialWords + ')' : '') + '. Evidence: ' +
       label('evidence', site.evidence || p.evidence) + '.'));
     if (site.deciding.length) {
       add(status, el('p', 'fm-decided',

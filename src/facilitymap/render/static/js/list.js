@@ -166,8 +166,10 @@
     button.setAttribute('data-site', site.id);
     var text = el('span', 'fm-item-text');
     add(text, dataText('span', 'fm-item-name', site.name));
-    // Who denies, when someone does: official_words lists the denial first.
-    var denied = site.officialWords.indexOf('denied by ') === 0 ? site.officialWords.split('; ')[0] : '';
+    // Who denies, when someone does (official_words lists the denial first); known for the
+    // map's own date, not for another timeline date.
+    var ownDate = !this.date || this.date === this.meta.as_of;
+    var denied = ownDate && site.officialWords.indexOf('denied by ') === 0 ? site.officialWords.split('; ')[0] : '';
     add(text, el('span', 'fm-item-sub', VOCAB.statuses[site.status].label +
       (denied ? ' \u00b7 ' + denied : '') + (site.located ? '' : ' \u00b7 not located')));
     if (site.changes.length) {

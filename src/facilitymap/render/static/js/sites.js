@@ -68,16 +68,16 @@
         full: false, // p holds the index's few properties until the site's details are read
         deciding: asArray(record.deciding_claims),
         officialWords: isText(record.official_words) ? record.official_words : '',
-        last: record.last,
         later: +record.later_claims || 0,
-        changes: asArray(record.changes).filter(isText), // since the version of --since
         // The status from each claim date on (Python's facilitymap.status): [day, status,
-        // official_status, evidence, claims known, deciding claim ids]; see timeline.js.
+        // official_status, evidence, claims known, deciding claim ids, official words];
+        // see timeline.js.
         steps: asArray(record.steps),
         present: true, // on the map at the timeline's date
         known: -1, // claims (in page order) known at the timeline's date; -1: all given
         official: null, // official position and evidence at the timeline's date, when set
         evidence: null,
+        changes: asArray(record.changes).filter(isText), // since the version of --since
         status: has.call(statusIndex, p.status) ? statusIndex[p.status] : fallbackStatus,
         conf: has.call(confIndex, p.confidence) ? confIndex[p.confidence] : 0,
         located: false,

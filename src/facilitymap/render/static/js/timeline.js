@@ -3,15 +3,16 @@
 // of the map, legend counts, list and details that a date change makes.
 
   // ---------------------------------------------------------------- timeline
-  // A step is [day, status, official_status, evidence, claims known, deciding claim ids],
-  // day an ISO date (YYYY-MM-DD), so days compare as strings. A site's state at a date is
+  // A step is [day, status, official_status, evidence, claims known, deciding claim ids,
+  // official words] (facilitymap.maps.PageStep), day an ISO date (YYYY-MM-DD), so days compare as strings. A site's state at a date is
   // its last step on or before it; before its first step it was not on record.
-  var STEP_DAY = 0;
+  var STEP_DATE = 0;
   var STEP_STATUS = 1;
-  var STEP_OFFICIAL = 2;
+  var STEP_OFFICIAL_STATUS = 2;
   var STEP_EVIDENCE = 3;
   var STEP_CLAIMS = 4;
-  var STEP_DECIDING = 5;
+  var STEP_DECIDING_CLAIMS = 5;
+  var STEP_OFFICIAL_WORDS = 6; // who holds which official position, when that says more than the label
   var PLAY_MS = 900; // time on each date while playing
   var LIST_SETTLE_MS = 120; // the list follows the date once it stops changing this long
 
@@ -36,11 +37,12 @@
       var site = this.sites[i];
       site.indexStatus = site.status;
       site.indexDeciding = site.deciding;
+      site.indexWords = site.officialWords;
       if (!site.steps.length) ever[site.status]++;
       for (var k = 0; k < site.steps.length; k++) {
         var step = site.steps[k];
-        if (!Array.isArray(step) || !isText(step[STEP_DAY])) continue;
-        days[step[STEP_DAY]] = true;
+        if (!Array.isArray(step) || !isText(step[STEP_DATE])) continue;
+        days[step[STEP_DATE]] = true;
         var st = Object.prototype.hasOwnProperty.call(statusIndex, step[STEP_STATUS]) ? statusIndex[step[STEP_STATUS]] : 0;
         if (!this.onlyStatuses || this.onlyStatuses[st]) ever[st]++;
       }
@@ -87,7 +89,7 @@
         if (day === null) step = steps[steps.length - 1];
         else {
           for (var k = steps.length - 1; k >= 0; k--) {
-            if (Array.isArray(steps[k]) && steps[k][STEP_DAY] <= day) {
+            if (Array.isArray(steps[k]) && steps[k][STEP_DATE] <= day) {
               step = steps[k];
               break;
             }
@@ -96,15 +98,17 @@
       }
       if (step) {
         site.status = has.call(statusIndex, step[STEP_STATUS]) ? statusIndex[step[STEP_STATUS]] : site.indexStatus;
-        site.official = isText(step[STEP_OFFICIAL]) ? step[STEP_OFFICIAL] : null;
+        site.official = isText(step[STEP_OFFICIAL_STATUS]) ? step[STEP_OFFICIAL_STATUS] : null;
         site.evidence = isText(step[STEP_EVIDENCE]) ? step[STEP_EVIDENCE] : null;
-        site.deciding = asArray(step[STEP_DECIDING]);
+        site.deciding = asArray(step[STEP_DECIDING_CLAIMS]);
+        site.officialWords = isText(step[STEP_OFFICIAL_WORDS]) ? step[STEP_OFFICIAL_WORDS] : '';
         site.known = +step[STEP_CLAIMS] >= 0 ? +step[STEP_CLAIMS] : -1;
         site.present = !only || only[site.status];
       } else {
         // No step: a site without claims is on the map at its own date only.
         site.status = site.indexStatus;
         site.deciding = site.indexDeciding;
+        site.officialWords = site.indexWords;
         site.official = site.evidence = null;
         site.known = -1;
         site.present = day === null && !steps.length;
