@@ -104,3 +104,36 @@ def test_same_seed_same_bytes() -> None:
     assert generate.generate(5, seed=1, profile="rich") == generate.generate(
         5, seed=1, profile="rich"
     )
+
+
+def test_a_page_of_rich_sites_keeps_each_popups_details_to_about_a_megabyte(
+    tmp_path: Path,
+) -> None:
+    """A click inflates and parses one details element: with ~10 KB sites a thousand of them
+    would be 10 MB. Every site's details are still there, in order."""
+    import base64
+    import re
+    import zlib
+
+    import facilitymap
+    from facilitymap.render.page import DETAILS_CHUNK_BYTES
+
+    path = tmp_path / "rich.geojson"
+    path.write_bytes(generate.generate(300, seed=3, profile="rich"))
+    html = str(facilitymap.render(str(path)))
+    elements = re.findall(
+        r'<script type="application/json" id="fm-details-(\d+)" class="fm-details" '
+        r'data-first="(\d+)" data-encoding="deflate-base64">([^<]*)</script>',
+        html,
+    )
+    assert len(elements) >= 3
+    ids = []
+    for k, (number, first, packed) in enumerate(elements):
+        assert int(number) == k
+        data = zlib.decompress(base64.b64decode(packed))
+        sites = orjson.loads(data)
+        assert int(first) == len(ids)
+        assert len(data) <= DETAILS_CHUNK_BYTES + max(len(orjson.dumps(s)) for s in sites)
+        ids += [s["name"] for s in sites]
+    names = [f["properties"]["name"] for f in orjson.loads(path.read_bytes())["features"]]
+    assert ids == names
