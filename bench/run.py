@@ -1,9 +1,13 @@
 """Benchmark: facilitymap render vs GeoDataFrame.explore() vs the orjson floor, 1k to 100k sites.
 
-    python bench/run.py                 # N = 1000, 10000, 100000; 3 runs each
+    python bench/run.py                 # both profiles, N = 1000, 10000, 100000; 3 runs each
     python bench/run.py --sizes 1000 --runs 1
+    python bench/run.py --profiles rich trimmed --sizes 1000 10000 --keep
 
-Everything runs in this session, on the same synthetic layers (bench/generate.py, seed 7),
+Profiles (bench/generate.py): ``light`` (short generated strings), ``rich`` (sites shaped
+and written like the curated layer), ``trimmed`` (rich, at most 3 claims a site).
+``--keep`` keeps the rows of RESULTS.md this run does not measure again (each row says when
+it was measured). Everything runs in this session, on the same synthetic layers (seed 7),
 each timed command in its own process under /usr/bin/time -v (wall time and peak RSS).
 Chromium (Debian's, driven by Playwright) measures the time from navigation until every site
 is on the map, and the JS heap then. Results: bench/RESULTS.md (medians, and ratios).
@@ -41,12 +45,18 @@ open(sys.argv[2], "wb").write(orjson.dumps(doc["features"]))
 """
 
 
-def layer_for(n: int) -> Path:
+PROFILES = {"light": [], "rich": ["--profile", "rich"], "trimmed": ["--profile", "rich", "--max-claims", "3"]}  # fmt: skip
+
+
+def layer_for(n: int, profile: str = "light") -> Path:
     """The synthetic layer of n sites (generated once, cached in bench/out/)."""
-    path = OUT / f"sites-{n}.geojson"
+    path = OUT / (f"sites-{n}.geojson" if profile == "light" else f"{profile}-{n}.geojson")
     if not path.exists():
         OUT.mkdir(exist_ok=True)
-        subprocess.run([PY, str(HERE / "generate.py"), str(n), "-o", str(path)], check=True)
+        subprocess.run(
+            [PY, str(HERE / "generate.py"), str(n), "-o", str(path), *PROFILES[profile]],
+            check=True,
+        )
     return path
 
 
@@ -209,21 +219,24 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def bench_size(n: int, runs: int, browser: bool, explore_runs: int) -> dict:
-    layer = layer_for(n)
-    compact = OUT / f"sites-{n}.compact.geojson"
+def bench_size(n: int, runs: int, browser: bool, explore_runs: int, profile: str = "light") -> dict:
+    layer = layer_for(n, profile)
+    stem = layer.name.removesuffix(".geojson")
+    compact = OUT / f"{stem}.compact.geojson"
     if not compact.exists():
         import orjson
 
         compact.write_bytes(orjson.dumps(orjson.loads(layer.read_bytes())))
     ours_html, explore_html, floor_out = (
-        OUT / f"ours-{n}.html",
-        OUT / f"explore-{n}.html",
-        OUT / f"floor-{n}.json",
+        OUT / f"ours-{stem}.html",
+        OUT / f"explore-{stem}.html",
+        OUT / f"floor-{stem}.json",
     )
     facilitymap = [PY, "-m", "facilitymap"]
     row: dict = {
+        "profile": profile,
         "n": n,
+        "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "input_bytes": layer.stat().st_size,
         "compact_bytes": compact.stat().st_size,
     }
@@ -248,7 +261,7 @@ def bench_size(n: int, runs: int, browser: bool, explore_runs: int) -> dict:
             row[f"{key}_rss"] = median([v[1] for v in values])
             row[f"{key}_runs"] = len(values)
     row["ours_html_bytes"] = ours_html.stat().st_size
-    if explore_html.exists():
+    if explore_html.exists() and explore_runs:
         row["explore_html_bytes"] = explore_html.stat().st_size
     if browser and Path(CHROMIUM).exists():
         n_located = located(layer)
@@ -256,7 +269,7 @@ def bench_size(n: int, runs: int, browser: bool, explore_runs: int) -> dict:
         for key in ours[0]:
             values = [r[key] for r in ours if r[key] is not None]
             row[f"ours_{key}"] = median(values) if values else None
-        if explore_html.exists() and n <= 10_000:
+        if explore_html.exists() and n <= 10_000 and explore_runs:
             theirs = browser_time(explore_html, n_located, ours=False)
             row["explore_browser_s"], row["explore_heap_mb"] = (
                 theirs["browser_s"],
@@ -299,13 +312,14 @@ def write_results(rows: list[dict], path: Path) -> None:
         "",
         "## Render (Python)",
         "",
-        "| N | input (compact) | render | render, 1 core | explore() | floor (orjson) "
+        "| profile | N | input (compact) | render | render, 1 core | explore() | floor (orjson) "
         "| render / explore | 1 core / explore | render / floor | RSS render | RSS explore "
-        "| RSS ratio | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| RSS ratio | RSS / input | load | measured |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
+            f"| {r.get('profile', 'light')} "
             f"| {r['n']:,} | {_fmt_mb(r['input_bytes'])} ({_fmt_mb(r['compact_bytes'])}) "
             f"| {_fmt_s(r.get('ours_s'))} | {_fmt_s(r.get('ours1_s'))} "
             f"| {_fmt_s(r.get('explore_s'))} | {_fmt_s(r.get('floor_s'))} "
@@ -314,7 +328,9 @@ def write_results(rows: list[dict], path: Path) -> None:
             f"| {_ratio(r.get('ours_s'), r.get('floor_s'))} "
             f"| {_fmt_mb(r.get('ours_rss'))} | {_fmt_mb(r.get('explore_rss'))} "
             f"| {_ratio(r.get('ours_rss'), r.get('explore_rss'))} "
-            f"| {r.get('load_before', 0):.1f} → {r.get('load_after', 0):.1f} |"
+            f"| {_ratio(r.get('ours_rss'), r.get('input_bytes'))} "
+            f"| {r.get('load_before', 0):.1f} → {r.get('load_after', 0):.1f} "
+            f"| {r.get('measured', '–')} |"
         )
     lines += [
         "",
@@ -326,12 +342,13 @@ def write_results(rows: list[dict], path: Path) -> None:
         "longest gap between animation frames during a zoom or pan (median of the moves; "
         "the worst in brackets).",
         "",
-        "| N | HTML | HTML / input | shown | explore() shown | JS heap | zoom | pan | popup "
-        "| stall |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| profile | N | HTML | HTML / input | shown | explore() shown | JS heap | zoom | pan "
+        "| popup | stall |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
+            f"| {r.get('profile', 'light')} "
             f"| {r['n']:,} | {_fmt_mb(r.get('ours_html_bytes'))} "
             f"| {_ratio(r.get('ours_html_bytes'), r['compact_bytes'])} "
             f"| {_fmt_s(r.get('ours_browser_s'))} | {_fmt_s(r.get('explore_browser_s'))} "
@@ -343,16 +360,87 @@ def write_results(rows: list[dict], path: Path) -> None:
         "",
         "## Validate",
         "",
-        "| N | validate | validate, 1 core | RSS |",
-        "|---|---|---|---|",
+        "| profile | N | validate | validate, 1 core | validate / floor | RSS |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
+            f"| {r.get('profile', 'light')} "
             f"| {r['n']:,} | {_fmt_s(r.get('validate_s'))} | {_fmt_s(r.get('validate1_s'))} "
+            f"| {_ratio(r.get('validate_s'), r.get('floor_s'))} "
             f"| {_fmt_mb(r.get('validate_rss'))} |"
         )
+    lines += _layers_section(rows)
     lines += ["", "Raw figures:", "", "```json", json.dumps(rows, indent=1), "```", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _layers_section(rows: list[dict]) -> list[str]:
+    """What the layers are: the curated layer's per-site distribution, measured, beside each
+    profile's (on its smallest layer here)."""
+    sys.path.insert(0, str(HERE))
+    import generate
+    import orjson
+
+    measured = {"curated (geodata/sites.geojson)": generate.measure(orjson.loads(generate.CURATED.read_bytes()))}  # fmt: skip
+    for profile in PROFILES:
+        sizes = sorted(r["n"] for r in rows if r.get("profile", "light") == profile)
+        if sizes:
+            doc = orjson.loads(layer_for(sizes[0], profile).read_bytes())
+            measured[f"{profile} ({sizes[0]:,} sites)"] = generate.measure(doc)
+
+    def counts(m, key):
+        c = m[key]
+        return f"{c['mean']:.1f} ({c['min']}–{c['max']}, median {c['median']:g})"
+
+    def field(m, key):
+        f = m["fields"][key]
+        return f"{f['mean_chars']:.0f}" + ("" if f["present"] == 1 else f" ({f['present']:.0%})")
+
+    def scripts(m, key):
+        total = sum(m[key].values()) or 1
+        return ", ".join(f"{s} {v / total:.0%}" for s, v in m[key].items()) or "–"
+
+    lines = [
+        "",
+        "## The layers",
+        "",
+        "Per-site distribution, measured by `bench/generate.py --measure` (mean, range; text "
+        "lengths in characters, mean, and in brackets the share of records that have the "
+        "field when not all do). *zlib*: deflated / raw bytes of the sites' properties as "
+        "compact JSON (level 6): prose deflates to about a quarter, repeated tokens far "
+        "better.",
+        "",
+        "| layer | claims / site | sources / site | description | location note | claim "
+        "summary | claim note | quote | source title | bytes / site | zlib | names | quotes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in measured.items():
+        lines.append(
+            f"| {name} | {counts(m, 'claims_per_site')} | {counts(m, 'sources_per_site')} "
+            f"| {field(m, 'description')} | {field(m, 'location.note')} "
+            f"| {field(m, 'claims.summary')} | {field(m, 'claims.note')} "
+            f"| {field(m, 'claims.quote')} | {field(m, 'sources.title')} "
+            f"| {m['feature_bytes_per_site']:,} | {m['zlib_ratio']:.3f} "
+            f"| {scripts(m, 'name_scripts')} | {scripts(m, 'quote_scripts')} |"
+        )
+    return lines
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The raw rows of an earlier RESULTS.md (none if there is none)."""
+    if not path.exists():
+        return []
+    raw = path.read_text(encoding="utf-8").rsplit("```json", 1)
+    return json.loads(raw[1].split("```", 1)[0]) if len(raw) == 2 else []
+
+
+def merge_rows(kept: list[dict], new: list[dict]) -> list[dict]:
+    """``kept`` with ``new`` in place of the rows of the same profile and N, in a stable order."""
+    by_key = {(r.get("profile", "light"), r["n"]): r for r in kept}
+    by_key.update({(r["profile"], r["n"]): r for r in new})
+    order = {p: i for i, p in enumerate(PROFILES)}
+    return [by_key[k] for k in sorted(by_key, key=lambda k: (order.get(k[0], 9), k[1]))]
 
 
 def main() -> None:
@@ -366,15 +454,26 @@ def main() -> None:
         help="runs of explore() (default: --runs; it takes ~20 s at 100k)",
     )
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument(
+        "--profiles", nargs="+", choices=sorted(PROFILES), default=["light", "rich"]
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the rows of the output this run does not measure again",
+    )
     parser.add_argument("-o", "--output", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
+    kept = read_rows(args.output) if args.keep else []
     rows = []
-    for n in args.sizes:
-        print(f"N = {n:,} ...", file=sys.stderr, flush=True)
-        explore_runs = args.runs if args.explore_runs is None else args.explore_runs
-        rows.append(bench_size(n, args.runs, not args.no_browser, explore_runs))
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    write_results(rows, args.output)
+    for profile in args.profiles:
+        for n in args.sizes:
+            print(f"{profile}, N = {n:,} ...", file=sys.stderr, flush=True)
+            explore_runs = args.runs if args.explore_runs is None else args.explore_runs
+            rows.append(bench_size(n, args.runs, not args.no_browser, explore_runs, profile))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+            # Written after each size: a long run interrupted keeps what it measured.
+            write_results(merge_rows(kept, rows), args.output)
     print(f"wrote {args.output}", file=sys.stderr)
 
 

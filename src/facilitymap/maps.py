@@ -44,7 +44,7 @@ from facilitymap.parallel import map_chunks
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites, latest_claim
 from facilitymap.render.payload import IndexLocation, IndexProperties, PageSite, PageStep
-from facilitymap.status import Derived, derive_site, position_words
+from facilitymap.status import Derived, derive_site, derive_status, position_words
 
 DEFAULT_TITLE = "facilitymap"
 
@@ -155,15 +155,25 @@ def claims_in_page_order(claims: Sequence[Claim]) -> list[Claim]:
 def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
     """The site's status at each day a claim of it is dated (claims after ``as_of`` ignored):
     one step per distinct day, the first being the day the site is first on record."""
-    claims = claims_in_page_order(site.claims)
+    # Each claim's day parsed once (the steps of a site with many claims would parse every
+    # date once per step); a step derives from the claims known that day, in file order, as
+    # derive_site(site, as_of=day) does.
+    ends = [date_end(c.date) for c in site.claims]
+    order = sorted(range(len(ends)), key=lambda i: (ends[i], site.claims[i].id))
     steps = []
-    for k, claim in enumerate(claims):
-        day = date_end(claim.date)
+    for k, index in enumerate(order):
+        day = ends[index]
         if as_of is not None and day > as_of:
             break
-        if k + 1 < len(claims) and date_end(claims[k + 1].date) == day:
+        if k + 1 < len(order) and ends[order[k + 1]] == day:
             continue  # the step begins with the day's last claim
-        derived = derive_site(site, as_of=day)
+        known = [c for c, end in zip(site.claims, ends, strict=True) if end <= day]
+        derived = derive_status(
+            known,
+            sources=site.sources,
+            country=site.country,
+            governments=site.governments,
+        )
         steps.append(
             PageStep(
                 date=day.isoformat(),

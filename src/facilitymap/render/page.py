@@ -35,6 +35,9 @@ COMPRESS_OVER = 1 << 20
 # Sites per details element when the data is compressed: the page inflates and parses only
 # the part a popup needs (a few milliseconds), never all of them at once.
 DETAILS_CHUNK = 1000
+# And at most about this many bytes of JSON per details element: sites written like the
+# curated ones (~10 KB each) would otherwise put 10 MB behind one popup's click.
+DETAILS_CHUNK_BYTES = 1 << 20
 PAYLOAD_VERSION = 1
 _JSON_ESCAPES = (
     (b"<", b"\\u003c"),
@@ -249,20 +252,21 @@ def _data_element(
 
 def _details_elements(details: bytes, compress: bool | None) -> str:
     """The sites' full properties (a JSON array): one element, or when compressed, elements
-    of :data:`DETAILS_CHUNK` sites each (``data-first``: the index of the first)."""
+    of at most :data:`DETAILS_CHUNK` sites and about :data:`DETAILS_CHUNK_BYTES` each
+    (``data-first``: the index of the first)."""
     if compress is None:
         compress = len(details) > COMPRESS_OVER
     if not compress:
         return _json_element("fm-details-0", details, False, ' class="fm-details" data-first="0"')
     # The array's items as raw JSON slices, regrouped without decoding them.
     items = msgspec.json.decode(details, type=list[msgspec.Raw])
-    starts = range(0, max(len(items), 1), DETAILS_CHUNK)
+    starts = _chunk_starts([memoryview(item).nbytes for item in items])
 
     def element(k: int) -> str:
-        first = starts[k]
+        first, end = starts[k], (starts[k + 1] if k + 1 < len(starts) else len(items))
         return _json_element(
             f"fm-details-{k}",
-            b"[" + b",".join(items[first : first + DETAILS_CHUNK]) + b"]",
+            b"[" + b",".join(items[first:end]) + b"]",
             True,
             f' class="fm-details" data-first="{first}"',
         )
@@ -273,6 +277,25 @@ def _details_elements(details: bytes, compress: bool | None) -> str:
     # (measured on 80 MB of layer JSON in 1.5 MB chunks: 0.26 s -> 0.15 s on two cores).
     with ThreadPoolExecutor(workers()) as pool:
         return "".join(pool.map(element, range(len(starts))))
+
+
+def _chunk_starts(sizes: list[int]) -> list[int]:
+    """Where each details element starts: a new one after :data:`DETAILS_CHUNK` sites or
+    once one holds :data:`DETAILS_CHUNK_BYTES` (never empty, always at least one).
+
+    >>> _chunk_starts([10] * 5)
+    [0]
+    >>> _chunk_starts([600_000, 600_000, 10, 10])
+    [0, 2]
+    """
+    starts, count, size = [0], 0, 0
+    for index, item in enumerate(sizes):
+        if count and (count >= DETAILS_CHUNK or size >= DETAILS_CHUNK_BYTES):
+            starts.append(index)
+            count, size = 0, 0
+        count += 1
+        size += item
+    return starts
 
 
 def _json_element(element_id: str, data: bytes, compress: bool | None, attrs: str = "") -> str:
