@@ -478,7 +478,10 @@ def _sort_key(feature: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def feature_collection_bytes(
-    features: Iterable[Mapping[str, Any]], meta: Mapping[str, Any] | None = None
+    features: Iterable[Mapping[str, Any]],
+    meta: Mapping[str, Any] | None = None,
+    *,
+    bbox: bool = False,
 ) -> bytes:
     """Deterministic GeoJSON: one feature per line, sorted by id (two-letter ISO codes first).
 
@@ -495,12 +498,13 @@ def feature_collection_bytes(
             k: round(v, DECIMALS) if isinstance(v, float) else v
             for k, v in feature["properties"].items()
         }
-        out = {
-            "type": "Feature",
-            "id": feature["id"],
-            "properties": properties,
-            "geometry": geometry_json(geom),
-        }
+        out: dict[str, Any] = {"type": "Feature", "id": feature["id"]}
+        geometry = geometry_json(geom)
+        if bbox:  # lets a reader skip the outlines it does not need without parsing them
+            xy = np.asarray(shapely.get_coordinates(shapely.geometry.shape(geometry)))
+            out["bbox"] = [*xy.min(axis=0).tolist(), *xy.max(axis=0).tolist()]
+        out["properties"] = properties
+        out["geometry"] = geometry
         lines.append(orjson.dumps(out))
     head = {"type": "FeatureCollection", **(meta or {})}
     head_bytes = orjson.dumps(head)[:-1]
@@ -560,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         region=False,
         tolerance=COUNTRIES_SIMPLIFY_DEG,
     )
-    data = feature_collection_bytes(countries, meta)
+    data = feature_collection_bytes(countries, meta, bbox=True)
     changed = write_if_changed(args.out_dir / "countries.geojson", data)
     print(
         f"countries.geojson: {len(countries)} features, {len(data)} bytes, largest border shift "

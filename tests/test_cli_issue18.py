@@ -196,6 +196,8 @@ def test_18_7_show_finds_a_site_by_part_of_its_name_or_suggests_ids(runner):
     typo = runner.invoke(cli, ["show", "tj-murgab-shaymak", layer])
     assert typo.exit_code == 1
     assert error_lines(typo) == [f"Error: {layer}: no site with id 'tj-murgab-shaymak'; did you mean tj-murghab-shaymak?"]  # fmt: skip
+    part = runner.invoke(cli, ["show", "shaymk", layer])
+    assert error_lines(part) == [f"Error: {layer}: no site with id 'shaymk'; did you mean tj-murghab-shaymak?"]  # fmt: skip
     many = runner.invoke(cli, ["show", "exercise", layer])
     assert many.exit_code == 1 and "match it: " in many.stderr
 

@@ -305,3 +305,12 @@ def test_a_site_passes_its_country_and_governments():
     )
     assert derive_site(site).denied_by == ("CN",)
     assert derive_site(site, as_of="2021-10-28").denied_by == ()
+
+
+def test_only_an_official_actor_speaks_for_a_government():
+    # A journalist's claim tagged with a government (validation warns about it) is evidence,
+    # never an official position: the map must not show a denial nobody official made.
+    stray = said("denies", "CN", "2021-10-29", actor_type="journalist")
+    assert positions([stray]) == ("no-statement", {"TJ": "no-statement", "CN": "no-statement"}, ())
+    official = said("denies", "CN", "2021-10-29")
+    assert positions([official]) == ("denied", {"TJ": "no-statement", "CN": "denied"}, ("CN",))

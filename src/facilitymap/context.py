@@ -185,6 +185,10 @@ def _haversine_m(px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarray)
     return 2 * np.degrees(np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))) * _M_PER_DEG
 
 
+def _shape(feature: Mapping[str, Any]) -> shapely.Geometry:
+    return shapely.from_geojson(orjson.dumps(feature["geometry"]))
+
+
 class CountryIndex:
     """Prepared outlines of one countries FeatureCollection (see ``load_countries``)."""
 
@@ -198,7 +202,8 @@ class CountryIndex:
         self.names: list[str] = []
         self.claimed_by: list[frozenset[str]] = []
         self.clipped: list[bool] = []
-        geoms = []
+        geoms: list[shapely.Geometry | None] = []
+        bounds: list[Sequence[float]] = []
         for feature in features:
             props = feature.get("properties") or {}
             iso = props.get("iso_a2")
@@ -206,12 +211,19 @@ class CountryIndex:
             self.names.append(str(props.get("name") or feature.get("id") or "?"))
             self.claimed_by.append(frozenset(c.upper() for c in props.get("claimed_by") or ()))
             self.clipped.append(bool(props.get("clipped")))
-            geoms.append(shapely.from_geojson(orjson.dumps(feature["geometry"])))
+            box = feature.get("bbox")
+            if box is None:
+                geoms.append(_shape(feature))
+                box = shapely.bounds(geoms[-1])
+            else:
+                geoms.append(None)
+            bounds.append(box[:4])
         self.features = features
-        self.geoms = np.asarray(geoms, dtype=object)
-        self.bounds = shapely.bounds(self.geoms)
-        # Preparing (indexing) an outline costs about as much as a few thousand point tests in
-        # it; with the whole world loaded, a layer touches a few countries, so only those are.
+        # Making and preparing (indexing) the world's outlines takes longer than checking
+        # 100,000 points; a layer touches a few countries, so only those are made, when first
+        # needed.  The committed file gives each feature's bbox for the rest.
+        self.geoms = geoms
+        self.bounds = np.asarray(bounds, dtype=float).reshape(-1, 4)
         self._ready = np.zeros(len(geoms), dtype=bool)
         self.by_iso = {iso: i for i, iso in enumerate(self.iso) if iso is not None}
         self._trees: dict[int, tuple[shapely.STRtree, np.ndarray]] = {}
@@ -219,6 +231,8 @@ class CountryIndex:
     def _geom(self, i: int) -> shapely.Geometry:
         """Outline ``i``, prepared."""
         if not self._ready[i]:
+            if self.geoms[i] is None:
+                self.geoms[i] = _shape(self.features[i])
             shapely.prepare(self.geoms[i])
             self._ready[i] = True
         return self.geoms[i]
@@ -269,7 +283,7 @@ class CountryIndex:
 
     def _tree(self, i: int) -> tuple[shapely.STRtree, np.ndarray]:
         if i not in self._trees:
-            seg = _segments(self.geoms[i])
+            seg = _segments(self._geom(i))
             lines = shapely.linestrings(seg.reshape(-1, 2, 2))
             self._trees[i] = (shapely.STRtree(lines), seg)
         return self._trees[i]
@@ -515,7 +529,7 @@ def borders_for(
         if bx0 <= fx0 and fx1 <= bx1 and by0 <= fy0 and fy1 <= by1:
             features.append(feature)
             continue
-        cut = _cut(index.geoms[i], box)
+        cut = _cut(index._geom(i), box)
         if cut is None:
             continue
         properties = dict(feature.get("properties") or {})

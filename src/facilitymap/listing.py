@@ -187,6 +187,13 @@ def find_site(sites: Sequence[Site], query: str) -> Site:
         ids = ", ".join(s.id for s in partial[:8]) + (", ..." if len(partial) > 8 else "")
         raise LookupError(f"no site with id {query!r}; {len(partial)} match it: {ids}")
     close = difflib.get_close_matches(query, [s.id for s in sites], n=3, cutoff=0.75)
+    if not close:  # a misspelt part of an id: "shaymk" for tj-murghab-shaymak
+        parts: dict[str, list[str]] = {}
+        for site in sites:
+            for part in site.id.split("-"):
+                parts.setdefault(part, []).append(site.id)
+        near = difflib.get_close_matches(wanted, list(parts), n=3, cutoff=0.75)
+        close = list(dict.fromkeys(i for part in near for i in parts[part]))[:3]
     hint = f"did you mean {' or '.join(close)}?" if close else "`facilitymap list` shows the ids"
     raise LookupError(f"no site with id {query!r}; {hint}")
 

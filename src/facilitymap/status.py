@@ -110,6 +110,7 @@ _OFFICIAL_BY_STANCE = {
 # acknowledgement in another role, which outranks an acknowledgement; we never show more
 # official acceptance than was on record.
 _SAME_DAY_RANK = {"acknowledged": 0, "acknowledged-other-role": 1, "denied": 2}
+_OFFICIAL_ACTORS = frozenset({"host-government", "foreign-government"})
 _FIRST_HAND = frozenset({"on-site", "imagery", "document"})
 # Stances that support a site existing (the "reported" evidence level; ICD 203 confidence).
 SUPPORTING_STANCES = frozenset({"affirms", "announces", "acknowledges-other-role"})
@@ -188,7 +189,9 @@ def derive_status(
         if cutoff is not None and date_end(claim.date) > cutoff:
             continue
         stance = claim.stance
-        if stance in _OFFICIAL_BY_STANCE:
+        if stance in _OFFICIAL_BY_STANCE and claim.actor_type in _OFFICIAL_ACTORS:
+            # A journalist quoting a minister is not the ministry: only an official actor's
+            # claim speaks for a government (validation warns about a stray ``government``).
             speaks_for = claim.government or (
                 host if claim.actor_type == "host-government" else None
             )

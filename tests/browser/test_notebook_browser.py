@@ -127,6 +127,9 @@ def test_folium_layer_draws_a_hostile_layer_and_runs_nothing(
     count = watched.js(f"window.{name}.getLayers().filter(l => l.getPopup()).length")
     assert count == len(layer.sites)
     for index in range(count):
+        # The previous popup fades out before it is removed: wait, so one popup is read.
+        watched.js(f"() => window.{name}.getLayers().forEach(l => l.closePopup())")
+        watched.page.locator(".leaflet-popup").first.wait_for(state="detached")
         watched.js(
             f"(i) => window.{name}.getLayers().filter(l => l.getPopup())[i].openPopup()", index
         )

@@ -118,3 +118,29 @@ def test_every_sites_details_fit_and_no_control_covers_another(
         assert map_page.page_errors == [] and map_page.refused == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("site_id", ["tj-murghab-shaymak", "tj-ishkoshim-vakhon"])
+def test_a_shared_link_to_a_site_opens_its_details_in_view_on_a_phone(
+    browser, project_map, site_id
+):
+    # A link with #site=… opens the details before the tiles fail and the offline banner
+    # appears: the details must still end up inside the map, clear of every control.
+    from conftest import MapPage
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        map_page = MapPage(context, tiles="refuse")
+        page = map_page.open(project_map, f"#site={site_id}").page
+        page.locator(".fm-banner").wait_for()
+        map_page.popup().and_(page.locator(f"[data-site='{site_id}']")).wait_for()
+        map_page.wait_still()
+        boxes = map_page.js(BOXES)
+        where = f"#site={site_id}"
+        assert inside(boxes["popup"], boxes["map"]), f"{where}: the details leave the map"
+        assert inside(boxes["close"], boxes["map"]) and boxes["closeOnTop"], where
+        for control in boxes["controls"]:
+            assert not overlap(boxes["popup"], control), f"{where}: {control['name']!r} covers it"
+        assert map_page.page_errors == []
+    finally:
+        context.close()

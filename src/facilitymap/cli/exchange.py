@@ -124,26 +124,26 @@ def export(layer, fmt, output, overwrite, flat, excel_safe, statuses, kinds, cou
     $ facilitymap export --to kml -o outputs/denied.kml --status attested-denied
     $ facilitymap export --to csv -o sites.csv --excel-safe
     """
-    from facilitymap.exchange import export_layer
+    from facilitymap.api import export as export_sites
+    from facilitymap.api import filtered
     from facilitymap.exchange.registry import FORMATS
-    from facilitymap.listing import select_sites
 
     accepted = FORMATS[fmt].options if fmt in FORMATS else frozenset()
     for option, given in (("flat", flat), ("excel_safe", excel_safe)):
         if given and option not in accepted:
             takers = " or ".join(f"--to {f.name}" for f in FORMATS.values() if option in f.options)
             raise click.UsageError(f"--{option.replace('_', '-')} applies to {takers} only")
+    filters = {"statuses": statuses, "kinds": kinds, "countries": countries,
+               "min_confidence": min_confidence, "as_of": as_of}  # fmt: skip
     loaded = load_or_fail(layer)
-    sites = select_sites(loaded.sites, statuses=statuses, kinds=kinds, countries=countries,
-                         min_confidence=min_confidence, as_of=as_of)  # fmt: skip
-    loaded.sites = sites
-    if fmt in ("csl-json", "bibtex"):  # the sources as citations (facilitymap.citations)
+    if fmt not in FORMATS:  # the sources as citations (facilitymap.citations)
         from facilitymap.cli.citations import export_citations
 
+        sites = filtered(loaded, **filters).sites
         return export_citations(sites, output, fmt, overwrite=overwrite)
     try:
-        report = export_layer(loaded, output, fmt, flat=flat, overwrite=overwrite, as_of=as_of,
-                              excel_safe=excel_safe)  # fmt: skip
+        report = export_sites(loaded, output, fmt, flat=flat, excel_safe=excel_safe,
+                              overwrite=overwrite, **filters)  # fmt: skip
     except FacilitymapError as err:
         raise _fail(err) from err
     for warning in report.warnings:

@@ -49,7 +49,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -66,7 +66,7 @@ from facilitymap.model import (
     Site,
     site_from_record,
 )
-from facilitymap.problems import Problem
+from facilitymap.problems import Problem, Severity
 
 __all__ = [
     "CLAIM_FIELDS",
@@ -482,11 +482,11 @@ def recipe_from_options(
     doc = {k: v for k, v in table.items() if v}
     problems: list[Problem] = []
     recipe = Recipe(label=label)
-    for key, value in doc.items():
+    for key, entries in doc.items():
         if key not in SECTIONS:
             problems.append(Problem(label, "-", key, "unknown section; use source. or claim."))
             continue
-        setattr(recipe, key, _section(key, value, label, problems, partial=True))
+        setattr(recipe, key, _section(key, entries, label, problems, partial=True))
     _check_vocabularies_only(recipe, problems)
     if problems:
         raise LayerError(f"{label}: {len(problems)} problem(s)", problems)
@@ -951,7 +951,9 @@ class _Built:
     columns: Mapping[str, str] = field(default_factory=dict)  # field → column it came from
 
     def problem(self, field_name: str, message: str, severity: str = "error") -> None:
-        self.problems.append(Problem(self.file_label, self.label, field_name, message, severity))
+        self.problems.append(
+            Problem(self.file_label, self.label, field_name, message, cast(Severity, severity))
+        )
 
     def make_site(self) -> None:
         from facilitymap.exchange.flat import row_to_record
@@ -1199,7 +1201,7 @@ class _RowBuilder:
             except ValueError as err:
                 built.problem("wkt", f"not WKT: {err}")
                 return
-            built.geometry = self._drop_z(geometry)
+            built.geometry = None if geometry is None else self._drop_z(geometry)
         elif lon not in (None, "") or lat not in (None, ""):
             try:
                 built.geometry = {"type": "Point", "coordinates": [float(lon), float(lat)]}
@@ -1300,12 +1302,12 @@ class _RowBuilder:
             return
         claim: dict[str, Any] = {"id": "c1"}
         for name in CLAIM_FIELDS:
-            spec = recipe.claim.get(name)
-            value = self.value(row, spec) if spec else None
+            claim_spec = recipe.claim.get(name)
+            value = self.value(row, claim_spec) if claim_spec else None
             if name == "basis" and value in (None, ""):
                 value = DEFAULT_CLAIM_BASIS
-            if value not in (None, "") and ("claim", name) in DATE_FIELDS:
-                value = self._date(value, spec, "claim.date", built.problems, row)
+            if claim_spec and value not in (None, "") and ("claim", name) in DATE_FIELDS:
+                value = self._date(value, claim_spec, "claim.date", built.problems, row)
             if value not in (None, ""):
                 claim[name] = str(value)
             elif name in REQUIRED_CLAIM_FIELDS:

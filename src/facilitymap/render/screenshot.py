@@ -2,8 +2,9 @@
 
 Every request other than the page's own ``file:`` URL is refused, so the picture never
 depends on the network: the basemap is absent and the map shows its country borders on a
-plain background, as it does offline. Playwright is a test dependency, not a runtime one;
-without it (or without Chromium) :class:`ScreenshotUnavailable` says what is missing.
+plain background, as it does offline. Playwright comes with facilitymap (it drives the
+system's Chromium and never downloads one); without it, or without Chromium,
+:class:`ScreenshotUnavailable` says what is missing.
 """
 
 from __future__ import annotations

@@ -205,9 +205,6 @@ RULES: tuple[Rule, ...] = (
     Rule("status.high-confidence", "warning", "'high' confidence rests on two independent publishers (ICD 203)",
          "facilitymap.validation.status:check_confidence", "warn-high-confidence-one-publisher.geojson",
          "confidence", r"'high' rests on \d+ independent publisher"),
-    Rule("status.government", "warning", "an official claim speaks for a concerned government",
-         "facilitymap.validation.status:check_governments", "warn-government-not-concerned.geojson",
-         r"claims\[\d+\]\.government", r"'[A-Z]{2}' (is neither the site's country|on a '[a-z-]+' claim)"),
 )
 # fmt: on
 

@@ -299,6 +299,12 @@
     if (this.contextLayer) this.contextLayer.setFillOpacity(ok ? CONTEXT_FILL : 0.92);
     this.banner.hidden = ok || this.bannerDismissed;
     this.layoutControls();
+    // A popup opened before the banner appeared (a shared link to a site) is fitted again
+    // to the room the banner leaves.
+    var popup = this.popup;
+    if (!ok && popup && popup.fmSite && this.map.hasLayer(popup) && this.byId[popup.fmSite]) {
+      this.showPopup(this.byId[popup.fmSite], popup.getContent(), {});
+    }
   };
 
 

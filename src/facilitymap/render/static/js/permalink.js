@@ -78,7 +78,8 @@
     if (view) this.map.setView([+view[2], +view[3]], +view[1], { animate: false });
     var id = params.get('site');
     if (id && Object.prototype.hasOwnProperty.call(this.byId, id)) {
-      this.openSite(this.byId[id], { pan: !view, autoPan: false });
+      // A shared view is kept as it was; without one, the popup is panned into the room.
+      this.openSite(this.byId[id], { pan: !view, autoPan: !view });
     } else if (!initial) {
       this.map.closePopup();
     }
