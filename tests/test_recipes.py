@@ -770,3 +770,17 @@ map = { garrison = "base" }
         ("dushanbe-post", "base", "TJ"),
         ("kulob-post", "checkpoint", "TJ"),
     ]
+
+
+def test_an_unmapped_column_named_like_a_layer_property_is_kept_under_another_name(tmp_path):
+    # A spreadsheet's own "governments" (or "status") column is not ours: it is kept, renamed,
+    # and never read as the site's concerned governments (or its derived status).
+    header = [*HEADER, "governments", "status"]
+    rows = [[*row, "RU;CN", "active"] for row in ROWS]
+    source = write_csv(tmp_path / "sites.csv", rows, header)
+    result = read_with_recipe(source, parse_recipe(BASE_RECIPE + SOURCES))
+    assert [p for p in result.problems if p.severity == "error"] == []
+    for site in result.sites:
+        assert site.governments == [] and site.status is None
+        assert site.extra["source_governments"] == "RU;CN"
+        assert site.extra["source_status"] == "active"

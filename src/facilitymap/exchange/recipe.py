@@ -61,6 +61,7 @@ from facilitymap.model import (
     CONFIDENCES,
     KINDS,
     LOCATION_BASES,
+    PROPERTY_ORDER,
     STANCES,
     RecordError,
     Site,
@@ -1369,29 +1370,8 @@ class _RowBuilder:
         return out
 
 
-_RESERVED = frozenset(
-    {
-        "name",
-        "local_names",
-        "kind",
-        "country",
-        "admin1",
-        "admin2",
-        "admin3",
-        "description",
-        "location",
-        "confidence",
-        "confidence_note",
-        "first_reported",
-        "updated",
-        "claims",
-        "sources",
-        "official_status",
-        "evidence",
-        "status",
-        "id",
-    }
-)
+# The layer's own property names (and the id): never kept again as an unknown property.
+_RESERVED = frozenset({*PROPERTY_ORDER, "id"})
 
 
 def _refused_for(built: _Built, prefixes: tuple[str, ...]) -> bool:
