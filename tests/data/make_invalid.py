@@ -259,11 +259,9 @@ CASES = {
     "warn-government-on-unofficial-claim": (
         layer(
             site(
-                **{
-                    f"{P}.claims.0.government": "TJ",
-                    f"{P}.official_status": "acknowledged",
-                    f"{P}.status": "acknowledged",
-                }
+                # A journalist's claim speaks for no government: the derived fields stay
+                # those of a site no government has spoken about.
+                **{f"{P}.claims.0.government": "TJ"}
             )
         ),
         "tj-test-site: claims[0].government: warning: 'TJ' on a 'journalist' claim: only a "
