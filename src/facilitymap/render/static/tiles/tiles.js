@@ -338,8 +338,11 @@
       applyHashOfPage.call(this, initial);
       return;
     }
+    var hash = location.hash;
     this.tileSource.details(id).then(function (record) {
       if (record) self.fillSite(self.addSite(record), record);
+      // Meanwhile the first view may have written its own hash over the one asked for.
+      if (location.hash !== hash) history.replaceState(null, '', hash);
       applyHashOfPage.call(self, initial);
     }, showError);
   };
@@ -406,8 +409,16 @@
       this._state.tileSource.points(coords.z, coords.x, coords.y).then(
         function (points) {
           var state = self._state;
-          canvas.fmPoints = points.map(function (point) {
-            return { site: state.addSite(pointRecord(point)), x: point.x, y: point.y };
+          // Past the archive's last zoom a tile is part of its ancestor's: its own points,
+          // and those a glyph's width around it.
+          var scale = Math.pow(2, coords.z);
+          var margin = 24 / size.x;
+          canvas.fmPoints = [];
+          points.forEach(function (point) {
+            var x = point.x * scale - coords.x;
+            var y = point.y * scale - coords.y;
+            if (x < -margin || x > 1 + margin || y < -margin || y > 1 + margin) return;
+            canvas.fmPoints.push({ site: state.addSite(pointRecord(point)), x: point.x, y: point.y });
           });
           self._paint(canvas, coords);
           done(null, canvas);
