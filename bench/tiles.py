@@ -87,8 +87,13 @@ def lean_layer(n: int, seed: int = 11) -> Any:
                     "name": f"{place} {kind} {index}",
                     "kind": "base",
                     "country": country,
-                    "location": {"precision_m": 2000, "basis": "reference-place"},
+                    "location": {
+                        "precision_m": 2000,
+                        "basis": "reference-place",
+                        "note": "Lean synthetic site.",
+                    },
                     "confidence": "low",
+                    "confidence_note": "Synthetic.",
                     "claims": claims,
                     "sources": [
                         {
