@@ -208,6 +208,7 @@ def small_runs(monkeypatch):
     from facilitymap import io, maps
 
     monkeypatch.setattr(maps, "LOAD_RUN_BYTES", 1 << 13)
+    monkeypatch.setattr(maps, "MAP_IN_RUNS_OVER", 1 << 14)
     monkeypatch.setattr(io, "LOAD_RUN_BYTES", 1 << 13)
 
 

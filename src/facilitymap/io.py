@@ -29,9 +29,11 @@ from facilitymap.status import derive_site
 from facilitymap.validation import validate_layer
 from facilitymap.validation.shape import layer_from_document, start_problem
 
-# A layer larger than this is refused before reading: parsing takes several times its size
-# in memory. Override with FACILITYMAP_MAX_LAYER_BYTES.
-MAX_LAYER_BYTES = int(os.environ.get("FACILITYMAP_MAX_LAYER_BYTES", 1 << 30))
+# A layer larger than this is refused before reading: a layer the fast path cannot take is
+# parsed whole, which takes several times its size in memory (one read in runs takes about
+# twice its size; a render of a file in runs, a fraction). Override with
+# FACILITYMAP_MAX_LAYER_BYTES.
+MAX_LAYER_BYTES = int(os.environ.get("FACILITYMAP_MAX_LAYER_BYTES", 2 << 30))
 # Over this size the fast path scans the raw bytes in a child process (see parallel.py).
 SCAN_IN_BACKGROUND_OVER = 1 << 25
 

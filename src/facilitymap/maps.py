@@ -573,6 +573,11 @@ def _screenshot(
 # ---------------------------------------------------------------------------- a large file
 
 
+# Files over this size are mapped in runs (:func:`make_map_of_file`): parsing, checking and
+# encoding are then split over the cores too.
+MAP_IN_RUNS_OVER = 1 << 22
+
+
 class _RunPage(msgspec.Struct, array_like=True):
     """What a process sends back for a run of a layer file (see :func:`make_map_of_file`):
     the run's checks, and the sizes of its sites' part of the page (the JSON of its index
@@ -613,9 +618,10 @@ def make_map_of_file(
         return None
     today = today or date.today()
     with open_layer_file(path) as (file, size):
-        if size < 2 * LOAD_RUN_BYTES:
+        if size < MAP_IN_RUNS_OVER:
             return None
-        runs = split_plain_layer(file.fileno(), size, size // LOAD_RUN_BYTES)
+        # Runs of at most LOAD_RUN_BYTES, at least one per process.
+        runs = split_plain_layer(file.fileno(), size, max(workers(), size // LOAD_RUN_BYTES))
         if runs is None:
             return None
         # Contiguous groups of runs of about equal bytes, one per process; every group in
@@ -625,8 +631,10 @@ def make_map_of_file(
             _page_runs, fd=file.fileno(), path=str(path), spec=spec, today=today
         )
         with gc_paused():
+            # The file's hash is taken while the runs are worked on.
+            sha256 = Background(functools.partial(file_sha256, file))
             sent = map_parts(work, groups, in_children=True)
-            digest = file_sha256(file)
+            digest = sha256.result()
             if any(part is None for part in sent):
                 return None
             pages, index, details = [], [], []
