@@ -513,7 +513,7 @@ def main() -> None:
     )
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument(
-        "--profiles", nargs="+", choices=sorted(PROFILES), default=["light", "rich"]
+        "--profiles", nargs="+", choices=sorted(PROFILES), default=["light", "rich", "trimmed"]
     )
     parser.add_argument(
         "--keep",
