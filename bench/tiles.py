@@ -3,6 +3,7 @@
     python bench/tiles.py 100000 1000000            # light sites (bench/generate.py)
     python bench/tiles.py 1000000 --lean            # lean sites (lean_layer below)
     python bench/tiles.py 100000 --profile rich
+    python bench/tiles.py 1000000 --lean --single  # and the same layer as one file
 
 For each size: the layer is generated (not timed), loaded, written as a tiled folder (timed:
 ``write_tiles``, the work of ``facilitymap render --tiles``), served by ``facilitymap.serve``
@@ -163,7 +164,40 @@ def measure_page(directory: Path) -> dict[str, float]:
     }
 
 
-def run(n: int, profile: str, lean: bool, keep: Path | None) -> dict[str, Any]:
+def measure_single_file(layer: Any, scratch: Path) -> dict[str, Any]:
+    """The same layer as one self-contained page (``render -o``): its size, render time, and
+    ms from navigation until Chromium has drawn every site in view (``data-fm-ready``)."""
+    from playwright.sync_api import sync_playwright
+
+    from facilitymap.mapconfig import MapSpec
+    from facilitymap.maps import make_map
+    from facilitymap.render.screenshot import CHROMIUM_ARGS, chromium_path
+
+    start = time.perf_counter()
+    html = make_map(layer, MapSpec(name="bench", output="map.html")).html
+    render = time.perf_counter() - start
+    path = scratch / "map.html"
+    path.write_text(html, encoding="utf-8")
+    size = path.stat().st_size
+    del html
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=list(CHROMIUM_ARGS)
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.route("https://**", lambda route: route.abort())
+        try:
+            page.goto(path.as_uri(), timeout=300_000)
+            page.wait_for_selector("html[data-fm-ready='true']", timeout=300_000)
+            drawn: Any = round(page.evaluate("window.facilitymap.timings.drawn"))
+        except Exception as err:  # the page may not load at all: that is a result too
+            drawn = f"failed: {str(err).splitlines()[0][:120]}"
+        browser.close()
+    return {"single_render_s": round(render, 1), "single_page_mb": round(size / 1e6, 1),
+            "single_drawn_ms": drawn}  # fmt: skip
+
+
+def run(n: int, profile: str, lean: bool, keep: Path | None, single: bool) -> dict[str, Any]:
     from facilitymap.mapconfig import MapSpec
     from facilitymap.tiles import write_tiles
 
@@ -183,6 +217,8 @@ def run(n: int, profile: str, lean: bool, keep: Path | None) -> dict[str, Any]:
         made = write_tiles(layer, MapSpec(name="bench", output="map"), directory)
         build = time.perf_counter() - start
         page = measure_page(directory)
+        if single:
+            page.update(measure_single_file(layer, Path(scratch)))
     return {
         "sites": n,
         "profile": "lean" if lean else profile,
@@ -204,9 +240,10 @@ def main() -> None:
     parser.add_argument("--profile", choices=("light", "rich"), default="light")
     parser.add_argument("--lean", action="store_true", help="lean sites (lean_layer)")
     parser.add_argument("--keep", type=Path, default=None, help="scratch folder (default: /tmp)")
+    parser.add_argument("--single", action="store_true", help="also the single-file page")
     args = parser.parse_args()
     for n in args.sizes:
-        result = run(n, args.profile, args.lean, args.keep)
+        result = run(n, args.profile, args.lean, args.keep, args.single)
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
 
