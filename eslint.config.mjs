@@ -9,14 +9,19 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 const PARTS = 'src/facilitymap/render/static/js';
+// The tiled map's data source (facilitymap.render.tiled joins it with the parts above).
+const TILED = 'src/facilitymap/render/static/tiles';
 const WRAPPERS = ['open.js', 'close.js'];
 // Top-level declarations sit at the closure's indentation (two spaces).
 const DECLARATION = /^ {2}(?:function\s+([A-Za-z_$][\w$]*)|var\s+([A-Za-z_$][\w$]*))/gm;
 
-const parts = fs.readdirSync(PARTS).filter((name) => name.endsWith('.js') && !WRAPPERS.includes(name));
+const parts = [
+  ...fs.readdirSync(PARTS).filter((name) => name.endsWith('.js') && !WRAPPERS.includes(name)).map((name) => `${PARTS}/${name}`),
+  ...fs.readdirSync(TILED).filter((name) => name.endsWith('.js')).map((name) => `${TILED}/${name}`),
+];
 const declared = Object.fromEntries(
   parts.map((name) => {
-    const text = fs.readFileSync(path.join(PARTS, name), 'utf8');
+    const text = fs.readFileSync(name, 'utf8');
     return [name, [...text.matchAll(DECLARATION)].map((m) => m[1] || m[2])];
   }),
 );
@@ -32,7 +37,7 @@ function othersOf(name) {
 export default [
   { ignores: ['node_modules/', 'outputs/', '.venv/', 'bench/out/', ...WRAPPERS.map((w) => `${PARTS}/${w}`)] },
   {
-    files: [`${PARTS}/*.js`],
+    files: [`${PARTS}/*.js`, `${TILED}/*.js`],
     ...js.configs.recommended,
     languageOptions: {
       ecmaVersion: 2020,
@@ -57,7 +62,7 @@ export default [
     },
   },
   ...parts.map((name) => ({
-    files: [`${PARTS}/${name}`],
+    files: [name],
     languageOptions: { globals: othersOf(name) },
   })),
 ];

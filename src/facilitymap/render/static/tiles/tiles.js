@@ -539,4 +539,4 @@
     },
   });
 
-  SiteLayer = TileSiteLayer; // eslint-disable-line no-global-assign
+  SiteLayer = TileSiteLayer;
