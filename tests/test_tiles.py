@@ -537,3 +537,20 @@ def test_a_million_sites(chromium, tmp_path):
         page.assert_clean()
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_a_map_the_filters_leave_empty_says_so(chromium, runner, tmp_path):
+    folder = tmp_path / "empty"
+    result = runner.invoke(cli, ["render", str(SAMPLE), "--tiles", str(folder), "--country", "KZ"])
+    assert result.exit_code == 0, result.output
+    assert "shows no site: nothing in the layer passes the filters" in result.output
+    assert not (folder / ARCHIVE).exists() and _meta(folder)["archive"] is None
+    page = ServedPage(chromium, folder)
+    try:
+        page.open()
+        assert page.js("window.facilitymap.drawnIds()") == []
+        assert "No site on this map: none has country KZ" in page.page.inner_text(".fm-count-line")
+        page.assert_clean()
+    finally:
+        page.close()

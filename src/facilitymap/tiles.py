@@ -148,7 +148,8 @@ def write_tiles(
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
         located = _write_archive(tippecanoe, [record for record, _ in shown], work)
-        min_zoom, max_zoom = archive_zooms(work / ARCHIVE)
+        # No located site, no archive (tippecanoe makes none of nothing): the page draws none.
+        min_zoom, max_zoom = archive_zooms(work / ARCHIVE) if located else (0, 0)
         buckets = _write_details(shown, work / DETAILS)
         shards = _write_search([record for record, _ in shown], work / SEARCH)
         counts = Counter(_status(record) for record, _ in shown)
@@ -163,7 +164,7 @@ def write_tiles(
             latest_claim=encoded.latest_claim,
             context=context or None,
             tiles={
-                "archive": ARCHIVE,
+                "archive": ARCHIVE if located else None,
                 "layer": LAYER_NAME,
                 "sites": len(shown),
                 "located": located,
@@ -179,7 +180,7 @@ def write_tiles(
         )
         (work / "index.html").write_bytes(page.encode("utf-8"))
         sizes = {
-            "archive": (work / ARCHIVE).stat().st_size,
+            "archive": (work / ARCHIVE).stat().st_size if located else 0,
             "details": _folder_size(work / DETAILS),
             "search": _folder_size(work / SEARCH),
             "page": (work / "index.html").stat().st_size,
@@ -226,30 +227,28 @@ def _status(record: PageSite) -> str | None:
 
 def _write_archive(tippecanoe: str, records: list[PageSite], work: Path) -> int:
     """The located sites as points in ``sites.pmtiles``; how many there are."""
-    lines = []
-    for record in records:
-        if not record.c:
-            continue
-        props = record.properties
-        point: dict[str, Any] = {"id": record.id, "n": props.name if props else record.id}
-        if props and props.status:
-            point["s"] = props.status
-        if props and props.confidence:
-            point["k"] = props.confidence
-        radius = props.location.precision_m if props and props.location else None
-        if radius:
-            point["r"] = radius
-        lines.append(
-            orjson.dumps(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": record.c[:2]},
-                    "properties": point,
-                }
-            )
-        )
     source = work / "sites.geojsonl"
-    source.write_bytes(b"\n".join(lines) + b"\n")
+    located = 0
+    with open(source, "wb") as lines:  # written as it goes: a million lines are 200 MB
+        for record in records:
+            if not record.c:
+                continue
+            props = record.properties
+            point: dict[str, Any] = {"id": record.id, "n": props.name if props else record.id}
+            if props and props.status:
+                point["s"] = props.status
+            if props and props.confidence:
+                point["k"] = props.confidence
+            radius = props.location.precision_m if props and props.location else None
+            if radius:
+                point["r"] = radius
+            feature = {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": record.c[:2]},
+                "properties": point,
+            }
+            lines.write(orjson.dumps(feature) + b"\n")
+            located += 1
     # Relative names, run in the work folder and found on PATH: tippecanoe records its
     # command line in the archive's metadata, and a folder's name would change the bytes.
     command = [
@@ -262,11 +261,14 @@ def _write_archive(tippecanoe: str, records: list[PageSite], work: Path) -> int:
         source.name,
     ]
     env = {**os.environ, "PATH": os.pathsep.join([tippecanoe, os.environ.get("PATH", "")])}
+    if not located:
+        source.unlink()
+        return 0
     result = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env)
     source.unlink()
     if result.returncode != 0:
         raise TilesError(f"tippecanoe failed ({result.returncode}): {result.stderr.strip()}")
-    return len(lines)
+    return located
 
 
 def _write_details(shown: list[tuple[PageSite, msgspec.Raw]], folder: Path) -> int:

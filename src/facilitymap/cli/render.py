@@ -122,6 +122,11 @@ def _render_tiles(
         err=True,
     )
     click.echo(f"look at it: facilitymap serve {directory}", err=True)
+    if not made.sites:
+        click.echo(
+            f"warning: {directory} shows no site: nothing in the layer passes the filters",
+            err=True,
+        )
 
 
 @click.command(short_help="Serve a folder over HTTP with range requests (render --tiles).")

@@ -155,7 +155,8 @@
   // The archive and sidecar files of meta.tiles, beside the page; each file fetched once.
   function TileSource(tiles) {
     this.tiles = tiles;
-    this.archive = new pmtiles.PMTiles(new URL(tiles.archive, location.href).href);
+    // No archive: no site of the map is located (the list and search still have them).
+    this.archive = tiles.archive ? new pmtiles.PMTiles(new URL(tiles.archive, location.href).href) : null;
     this.tileCache = {};
     this.tileCount = 0;
     this.files = {};
@@ -164,6 +165,7 @@
 
   // The points of tile z/x/y; past the archive's last zoom, those of its ancestor there.
   TileSource.prototype.points = function (z, x, y) {
+    if (!this.archive) return Promise.resolve([]);
     var maxZoom = this.tiles.maxzoom;
     if (z > maxZoom) {
       var d = z - maxZoom;
