@@ -32,6 +32,8 @@ BASE = {
     "check-links": ["{layer}"],
     "archive": ["{layer}", "--dry-run"],
     "diff": ["{layer}", "{layer}"],
+    # A folder that does not exist: a valid one would be served until stopped.
+    "serve": ["{out}"],
     "add site": [
         "--id",
         "tj-new",
