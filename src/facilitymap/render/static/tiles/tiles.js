@@ -261,6 +261,18 @@
     return record;
   }
 
+  // A site's place from a record of `depth` (a tile's zoom; search entries are exact), when
+  // it is better than the one it has and its own record is not read yet.
+  var EXACT = 99;
+  function placeSite(site, record, depth) {
+    if (site.full || site.depth >= depth || !record.c) return;
+    site.depth = depth;
+    site.lon = record.c[0];
+    site.lat = record.c[1];
+    site.mx = mercatorX(site.lon);
+    site.my = mercatorY(site.lat);
+  }
+
   // ---------------------------------------------------------------- sites as they come
   // The site of `record`: the one the page already holds, or a new one at the end.
   App.prototype.addSite = function (record) {
@@ -371,7 +383,8 @@
     this.tileSource.search(query, this.listLimit + 1).then(function (result) {
       if (asked !== self.listAsked) return; // a later query is under way
       result.entries.forEach(function (entry) {
-        self.addSite(entryRecord(entry));
+        var record = entryRecord(entry);
+        placeSite(self.addSite(record), record, EXACT);
       });
       refreshListOfPage.call(self);
       var more = !self.moreButton.hidden;
@@ -415,12 +428,18 @@
           // and those a glyph's width around it.
           var scale = Math.pow(2, coords.z);
           var margin = 24 / size.x;
+          // Tiles of lower zooms place points more coarsely: a site takes its place from the
+          // deepest tile that brought it, until its own record is read.
+          var depth = Math.min(coords.z, state.meta.tiles.maxzoom);
           canvas.fmPoints = [];
           points.forEach(function (point) {
             var x = point.x * scale - coords.x;
             var y = point.y * scale - coords.y;
             if (x < -margin || x > 1 + margin || y < -margin || y > 1 + margin) return;
-            canvas.fmPoints.push({ site: state.addSite(pointRecord(point)), x: point.x, y: point.y });
+            var record = pointRecord(point);
+            var site = state.addSite(record);
+            placeSite(site, record, depth);
+            canvas.fmPoints.push({ site: site, x: point.x, y: point.y });
           });
           self._paint(canvas, coords);
           done(null, canvas);
