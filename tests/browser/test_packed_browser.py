@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import deflate
+import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from facilitymap.render import build_html
 from facilitymap.render.page import pack_text, unpack_text
@@ -122,9 +124,15 @@ def test_stored_fixed_and_dynamic_blocks_inflate(map_page, tmp_path):
     for name, stream in streams.items():
         packed = pack_text(stream)
         got = map_page.js(
-            "([t, n]) => window.facilitymap.inflatePacked(t, n)", [packed, len(stream)]
+            "([t, n]) => Array.from(window.facilitymap.inflatePacked(t, n))", [packed, len(stream)]
         )
         assert bytes(got) == zlib.decompress(stream), name
+    # A stream cut short is an error, not a hang or made-up bytes.
+    cut = streams["dynamic"][:-40]
+    with pytest.raises(PlaywrightError, match="damaged"):
+        map_page.js(
+            "([t, n]) => window.facilitymap.inflatePacked(t, n).length", [pack_text(cut), len(cut)]
+        )
     kinds = {name: (stream[2] >> 1) & 3 for name, stream in streams.items() if name != "empty"}
     assert kinds["stored"] == 0 and kinds["fixed"] == 1 and kinds["dynamic"] == 2
     map_page.assert_clean()

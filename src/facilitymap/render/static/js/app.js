@@ -241,10 +241,31 @@
       offset: [0, -offset],
     });
     popup.fmSite = content.classList.contains('fm-stack') ? null : site.id;
+    // A site's card takes the whole width it may: Leaflet would first lay all its words out
+    // on one line to measure them (most of a rich site's opening time).
+    popup._updateLayout = popup.fmSite === null ? L.Popup.prototype._updateLayout : fullWidthLayout;
     popup.setLatLng([site.lat, site.lon]).setContent(content);
     if (!map.hasLayer(popup)) popup.openOn(map);
     else popup.update();
   };
+
+  // L.Popup's _updateLayout for a card as wide as the popup's maxWidth, without measuring
+  // its content's width first (the rest as Leaflet 1.9 does it).
+  function fullWidthLayout() {
+    var container = this._contentNode;
+    var style = container.style;
+    style.whiteSpace = '';
+    style.width = this.options.maxWidth + 1 + 'px';
+    style.height = '';
+    var maxHeight = this.options.maxHeight;
+    if (maxHeight && container.offsetHeight > maxHeight) {
+      style.height = maxHeight + 'px';
+      L.DomUtil.addClass(container, 'leaflet-popup-scrolled');
+    } else {
+      L.DomUtil.removeClass(container, 'leaflet-popup-scrolled');
+    }
+    this._containerWidth = this._container.offsetWidth;
+  }
 
   // The ring follows the selection: on the selected site, if it is on the map and shown.
   App.prototype.updateRing = function () {

@@ -36,7 +36,7 @@
           },
           // The bytes packed text holds, inflated: how the page reads its data elements.
           inflatePacked: function (text, size) {
-            return Array.from(inflate(unpackText(text, size)));
+            return inflate(unpackText(text, size));
           },
           contextNames: function () {
             if (!app.contextLayer || !app.map.hasLayer(app.countriesLayer)) return [];
