@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import msgspec
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 PY = sys.executable
@@ -220,17 +222,32 @@ def _serve_leaflet_or_abort(route) -> None:
     route.abort()
 
 
-def located(path: Path) -> int:
-    import orjson
+class _Located(msgspec.Struct):
+    geometry: dict | None = None
 
-    return sum(1 for f in orjson.loads(path.read_bytes())["features"] if f["geometry"])
+
+class _Collection(msgspec.Struct):
+    features: list[_Located]
+
+
+def located(path: Path) -> int:
+    """How many features have a geometry (msgspec skips the properties: a 1.4 GB layer)."""
+    features = msgspec.json.decode(path.read_bytes(), type=_Collection).features
+    return sum(1 for f in features if f.geometry)
 
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def bench_size(n: int, runs: int, browser: bool, explore_runs: int, profile: str = "light") -> dict:
+def bench_size(
+    n: int,
+    runs: int,
+    browser: bool,
+    explore_runs: int,
+    profile: str = "light",
+    one_core: bool = True,
+) -> dict:
     layer = layer_for(n, profile)
     stem = layer.name.removesuffix(".geojson")
     compact = OUT / f"{stem}.compact.geojson"
@@ -257,13 +274,14 @@ def bench_size(n: int, runs: int, browser: bool, explore_runs: int, profile: str
     }  # fmt: skip
     render = [*facilitymap, "render", str(layer), "-o", str(ours_html), "--offline", "--overwrite"]
     validate = [*facilitymap, "validate", "--no-notices", str(layer)]
-    one_core = {"FACILITYMAP_WORKERS": "1"}
+    one_worker = {"FACILITYMAP_WORKERS": "1"}
     for _ in range(runs):
         results["ours"].append(timed(render))
-        results["ours1"].append(timed(render, one_core))
         results["floor"].append(timed([PY, "-c", FLOOR, str(layer), str(floor_out)]))
         results["validate"].append(timed(validate))
-        results["validate1"].append(timed(validate, one_core))
+        if one_core:
+            results["ours1"].append(timed(render, one_worker))
+            results["validate1"].append(timed(validate, one_worker))
     for _ in range(explore_runs):
         results["explore"].append(timed([PY, "-c", EXPLORE, str(layer), str(explore_html)]))
     for key, values in results.items():
@@ -480,9 +498,22 @@ def main() -> None:
         default=None,
         help="runs of explore() (default: --runs; it takes ~20 s at 100k)",
     )
+    parser.add_argument(
+        "--explore-runs-over",
+        type=int,
+        nargs=2,
+        metavar=("N", "RUNS"),
+        help="runs of explore() for layers of more than N sites (default: --explore-runs)",
+    )
+    parser.add_argument(
+        "--one-core-max",
+        type=int,
+        default=None,
+        help="measure the one-process columns only up to this many sites (default: all)",
+    )
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument(
-        "--profiles", nargs="+", choices=sorted(PROFILES), default=["light", "rich"]
+        "--profiles", nargs="+", choices=sorted(PROFILES), default=["light", "rich", "trimmed"]
     )
     parser.add_argument(
         "--keep",
@@ -497,7 +528,12 @@ def main() -> None:
         for n in args.sizes:
             print(f"{profile}, N = {n:,} ...", file=sys.stderr, flush=True)
             explore_runs = args.runs if args.explore_runs is None else args.explore_runs
-            rows.append(bench_size(n, args.runs, not args.no_browser, explore_runs, profile))
+            if args.explore_runs_over and n > args.explore_runs_over[0]:
+                explore_runs = args.explore_runs_over[1]
+            one_core = args.one_core_max is None or n <= args.one_core_max
+            rows.append(
+                bench_size(n, args.runs, not args.no_browser, explore_runs, profile, one_core)
+            )
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
             # Written after each size: a long run interrupted keeps what it measured.
             write_results(merge_rows(kept, rows), args.output)

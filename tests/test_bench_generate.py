@@ -135,3 +135,37 @@ def test_a_page_of_rich_sites_keeps_each_popups_details_to_about_a_megabyte(
         ids += [s["name"] for s in sites]
     names = [f["properties"]["name"] for f in orjson.loads(path.read_bytes())["features"]]
     assert ids == names
+
+
+def test_the_timeline_steps_are_the_status_derived_on_each_claim_day(rich: Path) -> None:
+    """The page's steps come from one pass over a site's claims in date order; each must be
+    what deriving the site's status that day gives, on sites written like the curated ones
+    (many claims, same-day claims, several governments) and on the curated layers."""
+    from facilitymap.dates import date_end
+    from facilitymap.io import load_layer
+    from facilitymap.maps import claims_in_page_order, official_words, site_timeline
+    from facilitymap.render.page import latest_claim
+    from facilitymap.status import derive_site
+
+    sites = [site for path in (rich, *REPO.glob("geodata/*.geojson"))
+             for site in load_layer(path, check=False).sites]  # fmt: skip
+    compared = 0
+    for site in sites:
+        days = sorted({date_end(c.date) for c in site.claims})
+        for as_of in (None, days[len(days) // 2] if days else None):
+            steps, final, known, latest = site_timeline(site, as_of)
+            assert final == derive_site(site, as_of=as_of), site.id
+            page = claims_in_page_order(site.claims)
+            assert known == (page[: steps[-1].claims] if steps else page)
+            assert latest == latest_claim(c.date for c in known)
+            kept = [day for day in days if as_of is None or day <= as_of]
+            assert [step.date for step in steps] == [day.isoformat() for day in kept]
+            for step, day in zip(steps, kept, strict=True):
+                derived = derive_site(site, as_of=day)
+                assert (step.status, step.official_status, step.evidence) == (
+                    derived.status, derived.official_status, derived.evidence), (site.id, day)  # fmt: skip
+                assert step.deciding_claims == list(derived.deciding_claims), (site.id, day)
+                assert step.official_words == official_words(derived)
+                assert step.claims == sum(date_end(c.date) <= day for c in site.claims)
+                compared += 1
+    assert compared > 1000

@@ -145,7 +145,8 @@ def test_encoded_page_sites_match_the_dict_path():
         details = [  # the page is given no unknown properties
             {k: v for k, v in r["properties"].items() if k in PROPERTY_ORDER} for r in records
         ]
-        assert json.loads(encoded.details) == details
+        parts = encoded.details if isinstance(encoded.details, list) else [encoded.details]
+        assert [item for part in parts for item in json.loads(bytes(part))] == details
 
 
 def test_a_map_draws_the_layers_it_names(tmp_path, sample):
@@ -196,3 +197,103 @@ def test_layers_drawn_together_need_distinct_ids(tmp_path, sample):
     )
     with pytest.raises(FacilitymapError, match=r"tj-sample-.* is in both .*layers drawn together"):
         build_maps(load_config(config_path), sample, screenshot=False)
+
+
+# ---------------------------------------------------------------------------- a large file
+
+
+@pytest.fixture
+def small_runs(monkeypatch):
+    """Large-file handling on small files: runs of a few kilobytes."""
+    from facilitymap import io, maps
+
+    monkeypatch.setattr(maps, "LOAD_RUN_BYTES", 1 << 13)
+    monkeypatch.setattr(maps, "MAP_IN_RUNS_OVER", 1 << 14)
+    monkeypatch.setattr(io, "LOAD_RUN_BYTES", 1 << 13)
+
+
+def _rich_layer(tmp_path, n=120):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    path = tmp_path / "rich.geojson"
+    path.write_bytes(generate.generate(n, seed=5, profile="rich"))
+    return path
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_large_file_is_mapped_run_by_run_into_the_same_page(
+    tmp_path, small_runs, monkeypatch, workers
+):
+    """make_map_of_file never holds the whole layer, yet gives the page make_map gives,
+    byte for byte, whatever the filters (and in one process or several)."""
+    from datetime import date
+
+    from facilitymap.io import load_layer
+    from facilitymap.maps import MapSpec, make_map, make_map_of_file
+
+    monkeypatch.setenv("FACILITYMAP_WORKERS", workers)
+    for path in (_rich_layer(tmp_path), REPO / "geodata" / "sites.geojson"):
+        layer = load_layer(path)
+        for spec in (
+            MapSpec(name="a", output="a.html"),
+            MapSpec(name="b", output="b.html", as_of=date(2021, 10, 28), title="Then"),
+            MapSpec(name="c", output="c.html", statuses=("attested-denied", "reported")),
+        ):
+            streamed = make_map_of_file(path, spec)
+            assert streamed is not None, "the file was not cut into runs"
+            made = make_map(layer, spec)
+            assert streamed.sites == made.sites
+            assert streamed.html == made.html
+
+
+def test_a_large_file_with_errors_reports_every_problem_as_load_layer_does(tmp_path, small_runs):
+    import orjson
+
+    from facilitymap import api
+    from facilitymap.errors import LayerError
+    from facilitymap.io import load_layer
+    from facilitymap.maps import MapSpec, make_map_of_file
+
+    doc = orjson.loads(_rich_layer(tmp_path).read_bytes())
+    doc["features"][3]["properties"]["updated"] = "2019-02-30"  # no such day
+    doc["features"][-2]["geometry"]["coordinates"] = [200.0, 95.0]
+    doc["features"][-1]["id"] = doc["features"][0]["id"]
+    bad = tmp_path / "bad.geojson"
+    bad.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    with pytest.raises(LayerError) as streamed:
+        make_map_of_file(bad, MapSpec(name="a", output="a.html"))
+    with pytest.raises(LayerError) as loaded:
+        load_layer(bad)
+    assert str(streamed.value) == str(loaded.value)
+    assert streamed.value.problems == loaded.value.problems
+    found = {
+        (p.site, p.field.split(".")[0]) for p in streamed.value.problems if p.severity == "error"
+    }
+    assert {(doc["features"][3]["id"], "updated"), (doc["features"][-2]["id"], "geometry")} <= found
+    assert any(
+        doc["features"][0]["id"] == p.site and "id" in p.field for p in streamed.value.problems
+    )
+    # A problem in the structure (a value the model does not take) is found by the whole
+    # parse the library falls back to: render reports it all the same.
+    doc["features"][4]["properties"]["confidence"] = "certain"
+    bad.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    assert make_map_of_file(bad, MapSpec(name="a", output="a.html")) is None
+    with pytest.raises(LayerError) as rendered:
+        api.render(bad)
+    assert any(p.field == "confidence" for p in rendered.value.problems)
+
+
+def test_a_large_file_the_fast_way_cannot_cut_is_loaded_whole(tmp_path, small_runs):
+    """A layer with a property of its own takes the slow parse: no runs, the caller loads."""
+    import orjson
+
+    from facilitymap.maps import MapSpec, make_map_of_file
+
+    doc = orjson.loads(_rich_layer(tmp_path).read_bytes())
+    doc["features"][5]["properties"]["analyst_note"] = "checked twice"
+    path = tmp_path / "custom.geojson"
+    path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    assert make_map_of_file(path, MapSpec(name="a", output="a.html")) is None

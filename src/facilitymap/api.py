@@ -115,7 +115,7 @@ def render(
 
     Returns the page's text; ``.save(path)`` writes it and a notebook shows it inline.
     """
-    from facilitymap.maps import MapSpec, make_map
+    from facilitymap.maps import MapSpec, make_map, make_map_of_file
 
     spec = MapSpec(
         name="map",
@@ -129,7 +129,12 @@ def render(
         offline=offline,
         since=since,
     )
-    made = make_map(as_layer(layer_or_path), spec)
+    made = None
+    if isinstance(layer_or_path, str | os.PathLike):
+        # A large file is mapped a run of sites at a time, never loaded whole.
+        made = make_map_of_file(layer_or_path, spec)
+    if made is None:
+        made = make_map(as_layer(layer_or_path), spec)
     page = MapHTML(made.html)
     page.sites, page.shows = made.sites, spec.describe(made.sites)
     return page

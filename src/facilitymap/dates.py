@@ -39,6 +39,7 @@ def parse_date_range(text: str) -> tuple[date, date]:
     return date(year, month, day), date(year, month, day)
 
 
+@functools.lru_cache(maxsize=65_536)  # called for every claim, several times a render
 def date_end(text: str) -> date:
     """The last day ``text`` can denote: the day from which a claim surely had been made."""
     return parse_date_range(text)[1]

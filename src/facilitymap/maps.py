@@ -18,33 +18,47 @@ and its status at each earlier claim date for the timeline (:func:`status_steps`
 from __future__ import annotations
 
 import functools
+import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
 from facilitymap.atomic import write_atomic
 from facilitymap.dates import date_end
-from facilitymap.errors import FacilitymapError
+from facilitymap.errors import FacilitymapError, LayerError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
-from facilitymap.io import Layer, load_layer, site_to_feature
+from facilitymap.io import (
+    LOAD_RUN_BYTES,
+    Layer,
+    PlainRun,
+    file_sha256,
+    load_layer,
+    open_layer_file,
+    parse_plain_run_and_name,
+    read_plain_run,
+    site_to_feature,
+    split_plain_layer,
+)
 from facilitymap.listing import select_sites
 from facilitymap.mapconfig import DEFAULT_CONFIG as DEFAULT_CONFIG
 from facilitymap.mapconfig import BuildConfig as BuildConfig
 from facilitymap.mapconfig import MapSpec as MapSpec
 from facilitymap.mapconfig import ScreenshotSpec as ScreenshotSpec
 from facilitymap.mapconfig import load_config as load_config
-from facilitymap.model import Claim, Site
-from facilitymap.parallel import map_chunks
+from facilitymap.model import Claim, Site, site_weight
+from facilitymap.parallel import Background, map_chunks, map_parts, workers
+from facilitymap.problems import Problem, errors
 from facilitymap.render import build_html
 from facilitymap.render.page import EncodedSites, latest_claim
 from facilitymap.render.payload import IndexLocation, IndexProperties, PageSite, PageStep
-from facilitymap.status import Derived, derive_site, derive_status, position_words
+from facilitymap.status import Derived, StatusFold, position_words
 
 DEFAULT_TITLE = "facilitymap"
 
@@ -116,22 +130,33 @@ class BuiltMap:
 # ---------------------------------------------------------------------------- one map
 
 
-def _selected(layer: Layer, spec: MapSpec) -> list[tuple[Site, list[PageStep]]]:
-    """The sites of a map with their status steps: every site the page's timeline can show,
-    i.e. that passes the status filter at one of its steps (the page hides it on the days
-    it does not, as ``render --as-of`` that day would)."""
+def _selected(layer: Layer, spec: MapSpec) -> list[tuple[Site, SiteTimeline]]:
+    """The sites of a map with their status steps and status at the map's date: every site
+    the page's timeline can show, i.e. that passes the status filter at one of its steps (the
+    page hides it on the days it does not, as ``render --as-of`` that day would)."""
+    return _chosen(_candidates(layer, spec), spec)
+
+
+def _candidates(layer: Layer, spec: MapSpec) -> list[Site]:
+    """The sites that pass the map's filters other than status (which needs the steps)."""
+    return list(
+        select_sites(
+            layer.sites,
+            kinds=spec.kinds,
+            countries=spec.countries,
+            min_confidence=spec.min_confidence,
+            as_of=spec.as_of,
+        )
+    )
+
+
+def _chosen(sites: Sequence[Site], spec: MapSpec) -> list[tuple[Site, SiteTimeline]]:
     chosen = []
-    for site in select_sites(
-        layer.sites,
-        kinds=spec.kinds,
-        countries=spec.countries,
-        min_confidence=spec.min_confidence,
-        as_of=spec.as_of,
-    ):
-        steps = status_steps(site, spec.as_of)
-        statuses = [step.status for step in steps] or [derive_site(site, as_of=spec.as_of).status]
+    for site in sites:
+        timeline = site_timeline(site, spec.as_of)
+        statuses = [step.status for step in timeline.steps] or [timeline.derived.status]
         if not spec.statuses or any(status in spec.statuses for status in statuses):
-            chosen.append((site, steps))
+            chosen.append((site, timeline))
     return chosen
 
 
@@ -139,12 +164,6 @@ def _shown(steps: list[PageStep], spec: MapSpec) -> bool:
     """Whether a site is on the map at the map's own date (its last step). A site without
     claims has no step: it is on every day (the status filter kept it or left it out)."""
     return not steps or not spec.statuses or steps[-1].status in spec.statuses
-
-
-def _known(site: Site, steps: list[PageStep]) -> list[Claim]:
-    """The site's claims known at the map's date, in page order."""
-    claims = claims_in_page_order(site.claims)
-    return claims[: steps[-1].claims] if steps else claims
 
 
 def claims_in_page_order(claims: Sequence[Claim]) -> list[Claim]:
@@ -155,25 +174,36 @@ def claims_in_page_order(claims: Sequence[Claim]) -> list[Claim]:
 def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
     """The site's status at each day a claim of it is dated (claims after ``as_of`` ignored):
     one step per distinct day, the first being the day the site is first on record."""
-    # Each claim's day parsed once (the steps of a site with many claims would parse every
-    # date once per step); a step derives from the claims known that day, in file order, as
-    # derive_site(site, as_of=day) does.
-    ends = [date_end(c.date) for c in site.claims]
-    order = sorted(range(len(ends)), key=lambda i: (ends[i], site.claims[i].id))
-    steps = []
+    return site_timeline(site, as_of).steps
+
+
+class SiteTimeline(NamedTuple):
+    """What a map shows of a site's claims, found in one pass over them."""
+
+    steps: list[PageStep]  # status_steps
+    derived: Derived  # its status at the map's date (derive_site)
+    known: list[Claim]  # its claims known at the map's date, in page order
+    latest: str | None  # the date of the latest of those (as latest_claim picks it)
+
+
+def site_timeline(site: Site, as_of: date | None = None) -> SiteTimeline:
+    """:func:`status_steps`, the site's status at ``as_of``, and its claims known then."""
+    claims = site.claims
+    # Each claim's day parsed once; the claims are added to one fold in date order (a day's
+    # claims in file order), and a step is read off after each day's last claim.
+    ends = [date_end(c.date) for c in claims]
+    order = sorted(range(len(ends)), key=lambda i: (ends[i], i))
+    fold = StatusFold(site.sources, country=site.country, governments=site.governments)
+    steps: list[PageStep] = []
+    derived = None
     for k, index in enumerate(order):
         day = ends[index]
         if as_of is not None and day > as_of:
             break
+        fold.add(index, claims[index], day)
         if k + 1 < len(order) and ends[order[k + 1]] == day:
             continue  # the step begins with the day's last claim
-        known = [c for c, end in zip(site.claims, ends, strict=True) if end <= day]
-        derived = derive_status(
-            known,
-            sources=site.sources,
-            country=site.country,
-            governments=site.governments,
-        )
+        derived = fold.result()
         steps.append(
             PageStep(
                 date=day.isoformat(),
@@ -185,7 +215,16 @@ def status_steps(site: Site, as_of: date | None = None) -> list[PageStep]:
                 official_words=official_words(derived),
             )
         )
-    return steps
+    # Page order: by day, then id; the claims known at the map's date are the first of them
+    # (all of them on a site with no step).
+    page = sorted(range(len(ends)), key=lambda i: (ends[i], claims[i].id))
+    if steps:
+        page = page[: steps[-1].claims]
+    latest = None
+    if page:
+        last_day = ends[page[-1]]
+        latest = next(claims[i].date for i in page if ends[i] == last_day)
+    return SiteTimeline(steps, derived or fold.result(), [claims[i] for i in page], latest)
 
 
 def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list[dict[str, Any]]:
@@ -201,12 +240,10 @@ def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list
     """
     changes = _changes(layer, spec)
     features = []
-    for site, steps in _selected(layer, spec):
+    for site, (steps, derived, known, _) in _selected(layer, spec):
         if not (timeline or _shown(steps, spec)):
             continue
-        known = _known(site, steps)
         feature = site_to_feature(site.replace(claims=known), as_of=spec.as_of)
-        derived = derive_site(site, as_of=spec.as_of)
         feature["deciding_claims"] = list(derived.deciding_claims)
         if site.id in changes:
             feature["changes"] = list(changes[site.id])
@@ -226,8 +263,12 @@ def official_words(derived: Derived) -> str | None:
     None when no government denies and only the host is concerned (the label says it all,
     and a large layer's page stays small)."""
     if derived.denied_by or len(derived.positions) > 1:
-        return position_words(derived.positions)
+        return _position_words(derived.positions)
     return None
+
+
+# The same few combinations of positions come back on every step of every site.
+_position_words = functools.lru_cache(maxsize=4096)(position_words)
 
 
 _ENCODE = msgspec.json.Encoder()
@@ -242,17 +283,18 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     site dominated a render. Large layers are encoded in chunks over the cores.
     """
     encode = functools.partial(_encode_page_sites, spec=spec, changes=_changes(layer, spec) or None)
-    parts = map_chunks(encode, _selected(layer, spec))
+    # Choosing a site needs its status steps, the dearest part: done in the chunks too.
+    parts = map_chunks(encode, _candidates(layer, spec), weight=site_weight)
     encoded = EncodedSites(_join_arrays([part[0] for part in parts]))
-    encoded.details = _join_arrays([part[1] for part in parts])
+    encoded.details = [part[1] for part in parts]
     encoded.count = sum(part[2] for part in parts)
     encoded.latest_claim = latest_claim(part[3] for part in parts)
     return encoded
 
 
-def _join_arrays(arrays: list[bytes]) -> bytes:
+def _join_arrays(arrays: Sequence[bytes | memoryview]) -> bytes:
     """Concatenate JSON arrays (``[1,2]`` and ``[3]`` give ``[1,2,3]``) without decoding."""
-    return b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
+    return b"[" + b",".join(a[1:-1] for a in arrays if len(a) > 2) + b"]"
 
 
 def _changes(layer: Layer, spec: MapSpec) -> dict[str, tuple[str, ...]]:
@@ -260,20 +302,19 @@ def _changes(layer: Layer, spec: MapSpec) -> dict[str, tuple[str, ...]]:
 
 
 def _encode_page_sites(
-    sites: list[tuple[Site, list[PageStep]]],
+    candidates: Sequence[Site],
     spec: MapSpec,
     changes: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[bytes, bytes, int, str | None]:
-    """The index and details JSON arrays of ``sites``, how many the map shows at its own
-    date, and the latest claim date among them."""
-    as_of = spec.as_of
+    """The index and details JSON arrays of the chosen ones of ``candidates``
+    (:func:`_chosen`), how many the map shows at its own date, and the latest claim date
+    among them."""
+    sites = _chosen(candidates, spec)
     records, details = [], []
     shown = 0
     areas: list[PageSite] = []  # lines and polygons: their label point is found in bulk
-    for site, steps in sites:
+    for site, (steps, derived, claims, _) in sites:
         shown += _shown(steps, spec)
-        derived = derive_site(site, as_of=as_of)
-        claims = _known(site, steps)
         later = (len(site.claims) - len(claims)) or None
         properties = site.replace(
             claims=claims,
@@ -317,7 +358,7 @@ def _encode_page_sites(
         areas, representative_points([r.g for r in areas if r.g]), strict=True
     ):
         record.c = [round(lon, 6), round(lat, 6)]
-    latest = latest_claim(c.date for site, steps in sites for c in _known(site, steps))
+    latest = latest_claim(timeline.latest for _, timeline in sites)
     return _ENCODE.encode(records), _ENCODE.encode(details), shown, latest
 
 
@@ -325,12 +366,16 @@ def data_version(layer: Layer) -> str:
     """Words that identify the data: file name, SHA-256 prefix, latest record update."""
     if isinstance(layer, CombinedLayer):
         return "; ".join(data_version(part) for part in layer.parts)
-    name = layer.path.name if layer.path else "layer"
-    digest = layer.sha256[:12] if layer.sha256 else "not recorded"
     updates = [site.updated for site in layer.sites if site.updated]
+    return _version_words(layer.path, layer.sha256, max(updates, key=date_end) if updates else None)
+
+
+def _version_words(path: Path | None, sha256: str | None, updated: str | None) -> str:
+    name = path.name if path else "layer"
+    digest = sha256[:12] if sha256 else "not recorded"
     text = f"{name}, SHA-256 {digest}"
-    if updates:
-        text += f", records updated up to {max(updates, key=date_end)}"
+    if updated:
+        text += f", records updated up to {updated}"
     return text
 
 
@@ -338,13 +383,24 @@ def default_context(layer: Layer | None = None) -> dict[str, Any] | None:
     """Country borders to draw under the sites, when the context layer is available: those
     around the layer's sites (:func:`facilitymap.context.borders_for`), all without a layer."""
     try:
-        from facilitymap.context import borders_for, extent_of, load_countries
+        from facilitymap.context import extent_of
+    except ImportError:  # the context capability is optional
+        return None
+    if layer is None:
+        return _context_around(None, everything=True)
+    return _context_around(extent_of(site.geometry for site in layer.sites))
+
+
+def _context_around(
+    extent: tuple[float, ...] | None, *, everything: bool = False
+) -> dict[str, Any] | None:
+    """Country borders around ``extent`` (all of them with ``everything``)."""
+    try:
+        from facilitymap.context import borders_for, load_countries
     except ImportError:  # the context capability is optional
         return None
     try:
-        if layer is None:
-            return load_countries()
-        return borders_for(extent_of(site.geometry for site in layer.sites))
+        return load_countries() if everything else borders_for(extent)
     except FileNotFoundError:
         return None
 
@@ -386,15 +442,27 @@ def make_map(
 def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
     if context is True:
         context = default_context(layer)
-    title = spec.title or str(layer.extra_members.get("name") or DEFAULT_TITLE)
-    since = with_changes_since(layer, spec).since_changes
+    return _page_of(
+        spec,
+        features,
+        context,
+        name=layer.extra_members.get("name"),
+        version=data_version(layer),
+        since=with_changes_since(layer, spec).since_changes,
+    )
+
+
+def _page_of(
+    spec: MapSpec, features: Any, context: Any, *, name: Any, version: str, since: Any = None
+) -> str:
+    """The page of a map's sites; ``name``: the layer's own, ``version``: its data_version."""
     return build_html(
         features,
-        title=title,
+        title=spec.title or str(name or DEFAULT_TITLE),
         as_of=spec.as_of,
         since=since.label if since else None,
         since_removed=since.removed if since else (),
-        data_version=data_version(layer),
+        data_version=version,
         context=context or None,
         offline=spec.offline,
         filters=spec.filters(),
@@ -500,3 +568,200 @@ def _screenshot(
         progress(f"{png}: screenshot skipped: {err}")
         return
     progress(f"{png}: screenshot of {source.path.name}")
+
+
+# ---------------------------------------------------------------------------- a large file
+
+
+# Files over this size are mapped in runs (:func:`make_map_of_file`): parsing, checking and
+# encoding are then split over the cores too.
+MAP_IN_RUNS_OVER = 1 << 22
+
+
+class _RunPage(msgspec.Struct, array_like=True):
+    """What a process sends back for a run of a layer file (see :func:`make_map_of_file`):
+    the run's checks, and the sizes of its sites' part of the page (the JSON of its index
+    and details follows the list of these in the same bytes)."""
+
+    ids: list[str]
+    found: list[Problem]  # per-site problems
+    countries: list[Problem]
+    notices: list[Problem]
+    index_bytes: int  # -1 when the run has an error (the map is not made)
+    details_bytes: int
+    shown: int
+    latest: str | None
+    extent: tuple[float, ...] | None
+    updated: str | None
+    name: str | None
+
+
+def make_map_of_file(
+    path: str | os.PathLike[str], spec: MapSpec, *, context: bool = True, today: date | None = None
+) -> MadeMap | None:
+    """:func:`make_map` of the layer file ``path``, checked as ``load_layer`` checks it, without
+    ever holding the whole layer: each process reads, parses, checks and encodes runs of
+    features, and sends back only their part of the page. None where this does not apply
+    (a small file, a map marking changes, or a file not cut into runs the fast way): the
+    caller loads the layer and calls :func:`make_map`. The page is the same, byte for byte.
+
+    At 10,000 sites written like the curated ones (143 MB), a loaded layer takes twice the
+    file's size in memory, and the page's data as much again; here the largest process
+    holds a run's sites and the page's data.
+
+    Raises
+    ------
+    LayerError
+        As :func:`facilitymap.io.load_layer` would, with every problem found.
+    """
+    if spec.since is not None:
+        return None
+    today = today or date.today()
+    with open_layer_file(path) as (file, size):
+        if size < MAP_IN_RUNS_OVER:
+            return None
+        # Runs of at most LOAD_RUN_BYTES, at least one per process.
+        runs = split_plain_layer(file.fileno(), size, max(workers(), size // LOAD_RUN_BYTES))
+        if runs is None:
+            return None
+        # Contiguous groups of runs of about equal bytes, one per process; every group in
+        # a child, so that this process never holds sites.
+        groups = _groups(runs, workers())
+        work = functools.partial(
+            _page_runs, fd=file.fileno(), path=str(path), spec=spec, today=today
+        )
+        with gc_paused():
+            # The file's hash is taken while the runs are worked on.
+            sha256 = Background(functools.partial(file_sha256, file))
+            sent = map_parts(work, groups, in_children=True)
+            digest = sha256.result()
+            if any(part is None for part in sent):
+                return None
+            pages, index, details = [], [], []
+            for data in sent:
+                view = memoryview(data)  # type: ignore[arg-type]
+                head = int.from_bytes(view[:8], "little")
+                at = 8 + head
+                for page in _RUN_PAGES.decode(view[8:at]):
+                    pages.append(page)
+                    if page.index_bytes >= 0:
+                        index.append(view[at : at + page.index_bytes])
+                        at += page.index_bytes
+                        details.append(view[at : at + page.details_bytes])
+                        at += page.details_bytes
+            problems = _problems_of(pages, str(path))
+            found = errors(problems)
+            if found:
+                raise LayerError(
+                    f"{path}: {len(found)} error(s); run `facilitymap validate {path}`", problems
+                )
+            sites = EncodedSites(_join_arrays(index))
+            # The details stay views of what the processes sent; build_html lets go of them
+            # once it has packed them, and the sent bytes are freed then.
+            sites.details = details
+            del sent, data, view, index, details
+            return _map_of_parts(pages, sites, Path(path), digest, spec, context)
+
+
+_RUN_PAGES = msgspec.msgpack.Decoder(list[_RunPage])
+
+
+def _groups(runs: list[PlainRun], count: int) -> list[list[PlainRun]]:
+    """``runs`` cut into at most ``count`` contiguous groups of about equal bytes."""
+    total = sum(run.end - run.start for run in runs)
+    groups: list[list[PlainRun]] = [[]]
+    done = 0
+    for run in runs:
+        if groups[-1] and len(groups) < count and done >= total * len(groups) / count:
+            groups.append([])
+        groups[-1].append(run)
+        done += run.end - run.start
+    return groups
+
+
+def _page_runs(
+    runs: list[PlainRun], fd: int, path: str, spec: MapSpec, today: date
+) -> bytes | None:
+    """Read, parse, check and encode some runs of a layer file (a list of :class:`_RunPage`
+    as MessagePack); None when a run does not take the fast path."""
+    from facilitymap.context import extent_of
+    from facilitymap.validation.country import country_problems
+    from facilitymap.validation.layer import check_sites
+
+    pages: list[_RunPage] = []
+    blobs: list[bytes] = []
+    for run in runs:
+        text = read_plain_run(fd, run)
+        parsed = None if text is None else parse_plain_run_and_name(text, run)
+        if parsed is None:
+            return None
+        del text
+        sites, name = parsed
+        found, notices, is_point = check_sites(sites, path, today)
+        countries = country_problems(sites, is_point, path)
+        # With an error, the map is not made: only the problems are sent.
+        index, details, shown, latest, extent, updated = b"", b"", 0, None, None, None
+        sizes = (-1, 0)
+        if not (errors(found) or errors(countries)):
+            candidates = _candidates(Layer(sites=sites), spec)
+            index, details, shown, latest = _encode_page_sites(candidates, spec)
+            sizes = (len(index), len(details))
+            extent = extent_of(site.geometry for site in sites)
+            updates = [site.updated for site in sites if site.updated]
+            updated = max(updates, key=date_end) if updates else None
+            del candidates
+        pages.append(
+            _RunPage(
+                [site.id for site in sites], found, countries, notices, *sizes,
+                shown=shown, latest=latest, extent=extent, updated=updated, name=name,
+            )
+        )  # fmt: skip
+        blobs += (index, details)
+        # The run's sites are freed here, before the next run is read: the process holds
+        # one run's sites at a time.
+        del sites, parsed
+    head = msgspec.msgpack.encode(pages)
+    return b"".join([len(head).to_bytes(8, "little"), head, *blobs])
+
+
+def _problems_of(parts: list[_RunPage], path: str) -> list[Problem]:
+    """The runs' problems in validate_layer's order: duplicates, per site, countries, notices."""
+    from facilitymap.validation.references import duplicate_ids
+
+    ids = [site_id for part in parts for site_id in part.ids]
+    problems = duplicate_ids(Counter(ids), path) if len(set(ids)) < len(ids) else []
+    for key in ("found", "countries", "notices"):
+        problems += [problem for part in parts for problem in getattr(part, key)]
+    return problems
+
+
+def _map_of_parts(
+    parts: list[_RunPage],
+    sites: EncodedSites,
+    path: Path,
+    digest: str,
+    spec: MapSpec,
+    context: bool,
+) -> MadeMap:
+    """The map from every run's part and their sites (``index``/``details`` views)."""
+    sites.count = sum(part.shown for part in parts)
+    sites.latest_claim = latest_claim(part.latest for part in parts)
+    extents = [part.extent for part in parts if part.extent is not None]
+    extent = (
+        (min(e[0] for e in extents), min(e[1] for e in extents),
+         max(e[2] for e in extents), max(e[3] for e in extents))
+        if extents else None
+    )  # fmt: skip
+    updates = [part.updated for part in parts if part.updated]
+    name = next((part.name for part in parts if part.name is not None), None)
+    # The borders are cut in a child process: shapely and the world's borders would take
+    # ~55 MB here, more than this process needs for the rest of the page.
+    borders = Background(lambda: _context_around(extent)).result() if context else None
+    html = _page_of(
+        spec,
+        sites,
+        borders,
+        name=name,
+        version=_version_words(path, digest, max(updates, key=date_end) if updates else None),
+    )
+    return MadeMap(html, sites.count)

@@ -320,6 +320,12 @@ _VOCABULARIES = (KINDS, ACTOR_TYPES, STANCES, CLAIM_BASES, LOCATION_BASES, CONFI
 _NESTED_TYPES = {"local_names": LocalName, "location": Location, "claims": Claim, "sources": Source}
 
 
+def site_weight(site: Site) -> int:
+    """Roughly how much work a site is to check or put on a map: 1 + its claims and sources
+    (for splitting sites over processes, :func:`facilitymap.parallel.map_chunks`)."""
+    return 1 + len(site.claims) + len(site.sources)
+
+
 def site_from_properties(
     properties: dict[str, Any],
     *,

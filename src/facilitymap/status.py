@@ -176,55 +176,105 @@ def derive_status(
     Derived
     """
     cutoff = parse_as_of(as_of)
-    host = country or ""
-    concerned = concerned_governments(host, governments)
-    # Per government: (key of its latest statement, its position, the claims that set it).
-    latest: dict[str, tuple[tuple[date, int], str, list[str]]] = {}
-    first_hand_sources: set[str] = set()
-    first_hand_claims: list[str] = []
-    supporting_claims: list[str] = []
-    for claim in claims:
+    fold = StatusFold(sources, country=country, governments=governments)
+    for index, claim in enumerate(claims):
         # Dates are parsed only where they matter: most claims are not official (this loop
-        # runs for every site of a 100,000-site layer, twice per render).
+        # runs for every site of a 100,000-site layer).
         if cutoff is not None and date_end(claim.date) > cutoff:
             continue
+        fold.add(index, claim)
+    return fold.result()
+
+
+class StatusFold:
+    """:func:`derive_status` one claim at a time: :meth:`result` is the status of the claims
+    added so far. The page's timeline needs the status at every claim date of a site; adding
+    the claims in date order and reading the result after each day costs one pass over the
+    claims instead of one per day.
+
+    The result does not depend on the order claims are added in, as long as claims of the
+    same day come in file order: each claim's ``index`` (its place in the site's list) keeps
+    the deciding claims in file order.
+    """
+
+    __slots__ = (
+        "_concerned",
+        "_first_hand_claims",
+        "_first_hand_sources",
+        "_host",
+        "_latest",
+        "_publisher",
+        "_sources",
+        "_supporting_claims",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        sources: Sequence[Source] = (),
+        *,
+        country: str | None = None,
+        governments: Iterable[str] = (),
+    ) -> None:
+        self._host = country or ""
+        self._concerned = concerned_governments(self._host, governments)
+        self._sources = sources
+        self._publisher: dict[str, str] | None = None  # source id -> publisher, when needed
+        # Per government: (key of its latest statement, its position, the claims that set it).
+        self._latest: dict[str, tuple[tuple[date, int], str, list[str]]] = {}
+        self._first_hand_sources: set[str] = set()
+        self._first_hand_claims: list[tuple[int, str]] = []
+        self._supporting_claims: list[tuple[int, str]] = []
+
+    def add(self, index: int, claim: Claim, end: date | None = None) -> None:
+        """Count one claim (``end``: its :func:`date_end`, when the caller has it)."""
         stance = claim.stance
         if stance in _OFFICIAL_BY_STANCE and claim.actor_type in _OFFICIAL_ACTORS:
             # A journalist quoting a minister is not the ministry: only an official actor's
             # claim speaks for a government (validation warns about a stray ``government``).
             speaks_for = claim.government or (
-                host if claim.actor_type == "host-government" else None
+                self._host if claim.actor_type == "host-government" else None
             )
-            if speaks_for is not None and speaks_for in concerned:
+            if speaks_for is not None and speaks_for in self._concerned:
                 position = _OFFICIAL_BY_STANCE[stance]
-                key = (date_end(claim.date), _SAME_DAY_RANK[position])
-                held = latest.get(speaks_for)
+                key = (end or date_end(claim.date), _SAME_DAY_RANK[position])
+                held = self._latest.get(speaks_for)
                 if held is None or key > held[0]:
-                    latest[speaks_for] = (key, position, [claim.id])
+                    self._latest[speaks_for] = (key, position, [claim.id])
                 elif key == held[0]:
                     held[2].append(claim.id)
         if stance in SUPPORTING_STANCES:
-            supporting_claims.append(claim.id)
+            self._supporting_claims.append((index, claim.id))
             if stance == "affirms" and claim.basis in _FIRST_HAND:
-                first_hand_claims.append(claim.id)
-                first_hand_sources.update(claim.sources)
-    if len(first_hand_sources) >= 2 and len(_publishers(first_hand_sources, sources)) >= 2:
-        evidence, evidence_claims = "attested", first_hand_claims
-    elif supporting_claims:
-        evidence, evidence_claims = "reported", supporting_claims
-    else:
-        evidence, evidence_claims = "unverified", []
-    official = combined_position(held[1] for held in latest.values())
-    deciding = [c for code in concerned if code in latest and latest[code][1] == official
-                for c in latest[code][2]]  # fmt: skip
-    status = headline_status(official, evidence)
-    if status not in ("acknowledged", "acknowledged-other-role"):
-        deciding += [c for c in evidence_claims if c not in deciding]
-    positions = tuple(
-        (code, latest[code][1] if code in latest else "no-statement") for code in concerned
-    )
-    denied_by = tuple(code for code, position in positions if position == "denied")
-    return Derived(official, evidence, status, tuple(deciding), positions, denied_by)
+                self._first_hand_claims.append((index, claim.id))
+                self._first_hand_sources.update(claim.sources)
+
+    def result(self) -> Derived:
+        """The status of the claims added so far."""
+        latest, concerned = self._latest, self._concerned
+        first_hand_sources = self._first_hand_sources
+        if len(first_hand_sources) >= 2 and len(self._publishers(first_hand_sources)) >= 2:
+            evidence, evidence_claims = "attested", self._first_hand_claims
+        elif self._supporting_claims:
+            evidence, evidence_claims = "reported", self._supporting_claims
+        else:
+            evidence, evidence_claims = "unverified", []
+        official = combined_position(held[1] for held in latest.values())
+        deciding = [c for code in concerned if code in latest and latest[code][1] == official
+                    for c in latest[code][2]]  # fmt: skip
+        status = headline_status(official, evidence)
+        if status not in ("acknowledged", "acknowledged-other-role"):
+            deciding += [c for _, c in sorted(evidence_claims) if c not in deciding]
+        positions = tuple(
+            (code, latest[code][1] if code in latest else "no-statement") for code in concerned
+        )
+        denied_by = tuple(code for code, position in positions if position == "denied")
+        return Derived(official, evidence, status, tuple(deciding), positions, denied_by)
+
+    def _publishers(self, source_ids: set[str]) -> set[str]:
+        """Original publishers of the cited sources; an unknown id counts as its own."""
+        if self._publisher is None:
+            self._publisher = {s.id: s.publisher.strip().casefold() for s in self._sources}
+        return {self._publisher.get(i, i) for i in source_ids}
 
 
 def combined_position(positions: Iterable[str]) -> str:
@@ -248,12 +298,6 @@ def derive_site(site: Site, as_of: date | str | None = None) -> Derived:
         country=site.country,
         governments=site.governments,
     )
-
-
-def _publishers(source_ids: set[str], sources: Sequence[Source]) -> set[str]:
-    """Original publishers of the cited sources; an unknown id counts as its own publisher."""
-    found = {s.id: s.publisher.strip().casefold() for s in sources if s.id in source_ids}
-    return {found.get(i, i) for i in source_ids}
 
 
 def headline_status(official_status: str, evidence: str) -> str:

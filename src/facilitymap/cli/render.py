@@ -72,7 +72,7 @@ def render(
     if output.exists() and not overwrite:
         raise UsageProblem(f"{output}: exists; pass --overwrite to replace it")
     try:
-        page = render_page(load_or_fail(layer), title=title, statuses=statuses, kinds=kinds,
+        page = render_page(layer, title=title, statuses=statuses, kinds=kinds,
                            countries=countries, min_confidence=min_confidence, as_of=as_of,
                            offline=offline, since=since)  # fmt: skip
         page.save(output, overwrite=overwrite)

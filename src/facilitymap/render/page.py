@@ -57,10 +57,11 @@ _JSON_ESCAPES = (
 
 class EncodedSites(bytes):
     """The page's ``sites`` index already as JSON (what :func:`_index_record` gives for each
-    feature, encoded), with ``details``: the JSON array of their full properties. Lets a
-    caller with many sites skip building dicts per site."""
+    feature, encoded), with ``details``: the JSON array of their full properties (or a list
+    of arrays, one after the other). Lets a caller with many sites skip building dicts per
+    site."""
 
-    details: bytes = b"[]"
+    details: bytes | Sequence[bytes | memoryview] = b"[]"
     count: int = 0  # type: ignore[assignment]  # how many sites (hides bytes.count)
     latest_claim: str | None = None  # the latest claim's date (:func:`latest_claim`)
 
@@ -120,7 +121,9 @@ def build_html(
         The page. The same arguments always give the same text: no timestamp, no random id.
     """
     if isinstance(features, EncodedSites):
-        details: bytes = features.details
+        # Taken over: a large layer's details are freed once packed into the page.
+        details: bytes | Sequence[bytes | memoryview] = features.details
+        features.details = b"[]"
         latest = features.latest_claim
     else:
         records = [_site_record(feature) for feature in features]
@@ -129,6 +132,7 @@ def build_html(
         latest = latest_claim(_claim_dates(records))
     # Deflated first (the slow part, over the cores); placed last in the page.
     details_starts, details_elements = _details_elements(details, compress)
+    del details  # (a large layer's: the caller may have let go of them too)
     payload = {
         "v": PAYLOAD_VERSION,
         "meta": {
@@ -262,20 +266,26 @@ def _data_element(
     return _json_element("fm-data", data, compress)
 
 
-def _details_elements(details: bytes, compress: bool | None) -> tuple[list[int], str]:
-    """The sites' full properties (a JSON array): one element, or when compressed, elements
-    of at most :data:`DETAILS_CHUNK` sites and about :data:`DETAILS_CHUNK_BYTES` each
-    (``data-first``: the index of the first). Returns the index of each element's first site
-    (what the page looks a site's element up by) and the elements."""
+def _details_elements(
+    details: bytes | Sequence[bytes | memoryview], compress: bool | None
+) -> tuple[list[int], str]:
+    """The sites' full properties (a JSON array, or arrays one after the other): one
+    element, or when compressed, elements of at most :data:`DETAILS_CHUNK` sites and about
+    :data:`DETAILS_CHUNK_BYTES` each (``data-first``: the index of the first). Returns the
+    index of each element's first site (what the page looks a site's element up by) and the
+    elements."""
+    arrays = [details] if isinstance(details, bytes) else details
     if compress is None:
-        compress = len(details) > COMPRESS_OVER
+        compress = sum(map(len, arrays)) > COMPRESS_OVER
     if not compress:
-        element = _json_element(
-            "fm-details-0", details, False, ' class="fm-details" data-first="0"'
+        whole = b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
+        return [0], _json_element(
+            "fm-details-0", whole, False, ' class="fm-details" data-first="0"'
         )
-        return [0], element
-    # The array's items as raw JSON slices, regrouped without decoding them.
-    items = msgspec.json.decode(details, type=list[msgspec.Raw])
+    # The arrays' items as raw JSON slices, regrouped without decoding them.
+    items = [
+        item for array in arrays for item in msgspec.json.decode(array, type=list[msgspec.Raw])
+    ]
     starts = _chunk_starts([memoryview(item).nbytes for item in items])
 
     def element(k: int) -> str:

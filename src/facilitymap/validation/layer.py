@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date
 from typing import cast
 
-from facilitymap.model import Layer, Site
+from facilitymap.model import Layer, Site, site_weight
 from facilitymap.parallel import map_chunks
 from facilitymap.problems import Problem, Severity
 from facilitymap.validation.country import country_problems
@@ -34,7 +34,9 @@ def validate_layer(
     problems = duplicate_ids(Counter(site.id for site in layer.sites), path)
     # Chunks are checked in parallel on large layers; the order of the problems is the
     # same however many there are: per site, then countries, then archive notices.
-    checked = map_chunks(functools.partial(check_sites, path=path, today=today), layer.sites)
+    checked = map_chunks(
+        functools.partial(check_sites, path=path, today=today), layer.sites, weight=site_weight
+    )
     is_point: list[bool] = []
     for found, _, flags in checked:
         problems += found
