@@ -449,14 +449,15 @@ def test_recipe_and_options_combine_options_winning(tmp_path):
 
 def _page_data(page: str) -> str:
     """The page's data element as the page reads it (deflated when the page is large)."""
-    import base64
     import re
-    import zlib
+
+    from facilitymap.render.page import read_element
 
     found = re.search(r'<script type="application/json" id="fm-data"([^>]*)>([^<]*)</script>', page)
     assert found, "no data element in the page"
-    if "deflate-base64" in found.group(1):
-        return zlib.decompress(base64.b64decode(found.group(2))).decode("utf-8")
+    if "data-encoding" in found.group(1):
+        attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', found.group(1)))
+        return read_element(attrs, found.group(2)).decode("utf-8")
     return found.group(2)
 
 

@@ -283,7 +283,7 @@ def test_compressed_data_renders_the_same_sites(map_page, sample_layer, tmp_path
     features = map_features(sample_layer, MapSpec(name="x", output="x.html"))
     path = tmp_path / "packed.html"
     html = build_html(features, title="packed", data_version="v", compress=True)
-    assert 'data-encoding="deflate-base64"' in html
+    assert 'data-encoding="deflate-b128"' in html
     path.write_text(html, encoding="utf-8")
     map_page.open(path)
     assert sorted(map_page.drawn_ids()) == sorted(located_ids(sample_layer))

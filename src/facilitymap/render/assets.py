@@ -95,6 +95,7 @@ def leaflet_css() -> Asset:
 PAGE_SCRIPT_PARTS = (
     "open.js",
     "base.js",
+    "inflate.js",
     "payload.js",
     "sites.js",
     "glyphs.js",

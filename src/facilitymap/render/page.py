@@ -1,10 +1,16 @@
 """The map page: one HTML file, data embedded as JSON, drawn by our own script.
 
 No template engine sees the data: the page is a few constant strings, the title (HTML-escaped)
-and one ``<script type="application/json">`` element whose text is JSON with ``<``, ``>``,
-``&``, U+2028 and U+2029 escaped, so nothing in the layer can end the element or become
-markup, script or template source. The browser builds every element from that data with
+and ``<script type="application/json">`` elements whose text is JSON with ``<``, ``>``,
+``&``, U+2028 and U+2029 escaped, or deflated JSON packed seven bits a character with no
+``<`` (:func:`pack_text`), so nothing in the layer can end the element or become markup,
+script or template source. The browser builds every element from that data with
 ``textContent`` (``static/js/``, joined by :func:`assets.page_script`).
+
+The order is the one a reader waits on: ``fm-data`` (the index every site is drawn and listed
+by), then the scripts, which draw at once, and last the ``fm-details`` elements (claims,
+sources, notes: most of a large page's bytes), which the parser reaches while the map is
+already up; a popup reads only its own element, waiting for the parser if it must.
 """
 
 from __future__ import annotations
@@ -14,16 +20,17 @@ import hashlib
 import html
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
+import deflate
 import msgspec
+import numpy as np
 import orjson
 
 from facilitymap.dates import date_end
 from facilitymap.geometry import representative_point
-from facilitymap.parallel import workers
+from facilitymap.parallel import map_parts, workers
 from facilitymap.render import assets
 from facilitymap.render.payload import INDEX_PROPERTIES, SITE_MEMBERS
 from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
@@ -123,6 +130,9 @@ def build_html(
         index = [_index_record(record) for record in records]
         details = orjson.dumps([record["properties"] for record in records])
         latest = latest_claim(_claim_dates(records))
+    # Deflated first (the slow part, over the cores); placed last in the page.
+    details_starts, details_elements = _details_elements(details, compress)
+    del details  # (a large layer's: the caller may have let go of them too)
     payload = {
         "v": PAYLOAD_VERSION,
         "meta": {
@@ -139,12 +149,12 @@ def build_html(
         "vocab": page_vocabulary(),
         "sites": _SITES_SLOT if isinstance(features, EncodedSites) else index,
         "context": context,
+        # The index of the first site of each fm-details element (fm-details-0, -1, ...).
+        "details": details_starts,
     }
     data_element = _data_element(
         payload, compress, features if isinstance(features, EncodedSites) else None
     )
-    details_elements = _details_elements(details, compress)
-    del details  # (a large layer's: the caller may have let go of them too)
     leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
     own_css, own_js = assets.own_asset("facilitymap.css"), assets.page_script()
     inline_scripts = [own_js.text]
@@ -174,8 +184,8 @@ def build_html(
             "<noscript><p>This map is drawn by JavaScript, which is turned off. The data is in "
             "the GeoJSON layer this page was made from.</p></noscript>\n",
             data_element,
-            details_elements,
             body_scripts,
+            details_elements,
             "</body>\n</html>\n",
         ]
     )
@@ -256,16 +266,22 @@ def _data_element(
     return _json_element("fm-data", data, compress)
 
 
-def _details_elements(details: bytes | Sequence[bytes | memoryview], compress: bool | None) -> str:
+def _details_elements(
+    details: bytes | Sequence[bytes | memoryview], compress: bool | None
+) -> tuple[list[int], str]:
     """The sites' full properties (a JSON array, or arrays one after the other): one
     element, or when compressed, elements of at most :data:`DETAILS_CHUNK` sites and about
-    :data:`DETAILS_CHUNK_BYTES` each (``data-first``: the index of the first)."""
+    :data:`DETAILS_CHUNK_BYTES` each (``data-first``: the index of the first). Returns the
+    index of each element's first site (what the page looks a site's element up by) and the
+    elements."""
     arrays = [details] if isinstance(details, bytes) else details
     if compress is None:
         compress = sum(map(len, arrays)) > COMPRESS_OVER
     if not compress:
         whole = b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
-        return _json_element("fm-details-0", whole, False, ' class="fm-details" data-first="0"')
+        return [0], _json_element(
+            "fm-details-0", whole, False, ' class="fm-details" data-first="0"'
+        )
     # The arrays' items as raw JSON slices, regrouped without decoding them.
     items = [
         item for array in arrays for item in msgspec.json.decode(array, type=list[msgspec.Raw])
@@ -281,12 +297,15 @@ def _details_elements(details: bytes | Sequence[bytes | memoryview], compress: b
             f' class="fm-details" data-first="{first}"',
         )
 
-    if len(starts) < 8:
-        return "".join(map(element, range(len(starts))))
-    # zlib lets go of the GIL while it deflates: threads compress chunks side by side
-    # (measured on 80 MB of layer JSON in 1.5 MB chunks: 0.26 s -> 0.15 s on two cores).
-    with ThreadPoolExecutor(workers()) as pool:
-        return "".join(pool.map(element, range(len(starts))))
+    def elements(ks: range) -> str:
+        return "".join(map(element, ks))
+
+    # libdeflate holds the GIL: large layers deflate their elements in forked workers, each
+    # a contiguous run of elements (only the packed text comes back).
+    count = workers() if len(starts) >= 8 else 1
+    size = -(-len(starts) // count)
+    parts = [range(k, min(k + size, len(starts))) for k in range(0, len(starts), size)]
+    return starts, "".join(map_parts(elements, parts))
 
 
 def _chunk_starts(sizes: list[int]) -> list[int]:
@@ -309,20 +328,88 @@ def _chunk_starts(sizes: list[int]) -> list[int]:
 
 
 def _json_element(element_id: str, data: bytes, compress: bool | None, attrs: str = "") -> str:
-    """A JSON data element: plain (escaped for a script element) or deflated and base64."""
+    """A JSON data element: plain (escaped for a script element) or deflated and packed."""
     if compress is None:
         compress = len(data) > COMPRESS_OVER
     if not compress:
         text = _escape_for_script(data).decode("utf-8")
         return f'<script type="application/json" id="{element_id}"{attrs}>{text}</script>\n'
-    # Base64 holds no markup, so the packed JSON needs no escaping. Level 1: at 100,000 sites
-    # it is twice as fast as level 3 (0.3 s vs 0.65 s) for a page a sixth larger, still a
-    # tenth of the layer; zlib's output for given input and level is stable.
-    packed = base64.b64encode(zlib.compress(data, 1)).decode("ascii")
+    # libdeflate's output for given input, level and library version is stable.
+    packed = deflate.zlib_compress(data, DEFLATE_LEVEL)
     return (
-        f'<script type="application/json" id="{element_id}"{attrs} data-encoding="deflate-base64">'
-        f"{packed}</script>\n"
+        f'<script type="application/json" id="{element_id}"{attrs} '
+        f'data-encoding="{PACKED_ENCODING}" data-bytes="{len(packed)}">'
+        f"{pack_text(packed)}</script>\n"
     )
+
+
+# Packed text: the bytes as a stream of 7-bit groups, one character each: the group's ASCII
+# character, except NUL (the HTML parser makes it U+FFFD), CR (made LF) and "<" (which could
+# end the element), which take the next group with them into one two-byte character,
+# U+0100 + 128 * (which of the three) + the next group. 8/7 of the bytes (base64: 4/3), and
+# no "<" at all: nothing in it ends a script element, opens a comment or is changed by the
+# parser (tests/browser/test_map_browser.py reads every byte value back in Chromium).
+PACKED_ENCODING = "deflate-b128"
+DEFLATE_LEVEL = 8
+_ESCAPED_GROUPS = (0x00, 0x0D, 0x3C)
+_ESCAPE_BASE = 0x100
+
+
+def pack_text(data: bytes) -> str:
+    """``data`` as packed text (see :data:`PACKED_ENCODING`).
+
+    >>> pack_text(b"")
+    ''
+    >>> pack_text(b"\\x00")  # group 0 is escaped, taking the padding group with it
+    'Ā'
+    >>> unpack_text(pack_text(bytes(range(256))), 256) == bytes(range(256))
+    True
+    """
+    if not data:
+        return ""
+    # Seven bytes are eight groups: each row of seven as one big-endian 64-bit number (a
+    # zero byte in front), cut in eight.
+    rows = np.zeros((-(-len(data) // 7), 8), dtype=np.uint8)
+    rows[:, 1:] = np.frombuffer(data + bytes(-len(data) % 7), dtype=np.uint8).reshape(-1, 7)
+    numbers = rows.view(">u8").ravel()
+    groups = np.empty((len(numbers), 8), dtype="<u2")
+    for k, shift in enumerate(range(49, -1, -7)):
+        groups[:, k] = (numbers >> np.uint64(shift)) & np.uint64(127)
+    groups = groups.ravel()[: -(-len(data) * 8 // 7)]  # no group of padding alone
+    # A group that follows an escaped one rides with it: in a run of escaped groups the
+    # 1st, 3rd, 5th... are escapes, each carrying the one after (a few in a hundred).
+    escaped = np.flatnonzero((groups == 0x00) | (groups == 0x0D) | (groups == 0x3C))
+    if len(escaped):
+        run_start = np.concatenate(([True], np.diff(escaped) != 1))
+        run_first = np.maximum.accumulate(np.where(run_start, np.arange(len(escaped)), 0))
+        escapes = escaped[(np.arange(len(escaped)) - run_first) % 2 == 0]
+        count = len(groups) - len(escapes) + (escapes[-1] == len(groups) - 1)
+        groups = np.append(groups, np.uint16(0))  # what the last group would carry
+        which = (groups[escapes] == 0x0D) + 2 * (groups[escapes] == 0x3C)
+        groups[escapes] = _ESCAPE_BASE + 128 * which + groups[escapes + 1]
+        groups = np.delete(groups, escapes + 1)[:count]
+    return groups.tobytes().decode("utf-16-le")
+
+
+def unpack_text(text: str, size: int) -> bytes:
+    """The ``size`` bytes :func:`pack_text` packed into ``text`` (what the page's script
+    does, for tests and tools that read a page)."""
+    groups: list[int] = []
+    for char in map(ord, text):
+        if char >= _ESCAPE_BASE:
+            groups += [_ESCAPED_GROUPS[(char - _ESCAPE_BASE) >> 7], (char - _ESCAPE_BASE) & 127]
+        else:
+            groups.append(char)
+    bits = "".join(f"{group:07b}" for group in groups)[: 8 * size]
+    return int(bits, 2).to_bytes(size, "big") if size else b""
+
+
+def read_element(attrs: Mapping[str, str | None], text: str) -> bytes:
+    """The JSON bytes of a data element, given its attributes and text as the HTML parser
+    gives them (for tests and tools that read a page)."""
+    if attrs.get("data-encoding") == PACKED_ENCODING:
+        return zlib.decompress(unpack_text(text, int(attrs.get("data-bytes") or 0)))
+    return text.encode("utf-8")
 
 
 def _csp(inline_scripts: list[str], offline: bool) -> str:

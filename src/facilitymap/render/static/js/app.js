@@ -24,8 +24,10 @@
     this.applyDate(null, true);
     // Ordered in Python (facilitymap.dates.date_end), like every date the page shows.
     this.latestClaim = isText(this.meta.latest_claim) ? this.meta.latest_claim : '';
-    this.detailChunks = Array.prototype.map.call(document.querySelectorAll('script.fm-details'), function (node) {
-      return { node: node, first: +node.getAttribute('data-first') || 0, promise: null };
+    // The fm-details elements (fm-details-0, -1, ...) by their first site; the parser may
+    // not have reached them yet.
+    this.detailChunks = asArray(payload.details).map(function (first, k) {
+      return { id: 'fm-details-' + k, first: +first || 0, promise: null };
     });
     this.buildMap();
     this.buildPanel();
@@ -239,10 +241,31 @@
       offset: [0, -offset],
     });
     popup.fmSite = content.classList.contains('fm-stack') ? null : site.id;
+    // A site's card takes the whole width it may: Leaflet would first lay all its words out
+    // on one line to measure them (most of a rich site's opening time).
+    popup._updateLayout = popup.fmSite === null ? L.Popup.prototype._updateLayout : fullWidthLayout;
     popup.setLatLng([site.lat, site.lon]).setContent(content);
     if (!map.hasLayer(popup)) popup.openOn(map);
     else popup.update();
   };
+
+  // L.Popup's _updateLayout for a card as wide as the popup's maxWidth, without measuring
+  // its content's width first (the rest as Leaflet 1.9 does it).
+  function fullWidthLayout() {
+    var container = this._contentNode;
+    var style = container.style;
+    style.whiteSpace = '';
+    style.width = this.options.maxWidth + 1 + 'px';
+    style.height = '';
+    var maxHeight = this.options.maxHeight;
+    if (maxHeight && container.offsetHeight > maxHeight) {
+      style.height = maxHeight + 'px';
+      L.DomUtil.addClass(container, 'leaflet-popup-scrolled');
+    } else {
+      L.DomUtil.removeClass(container, 'leaflet-popup-scrolled');
+    }
+    this._containerWidth = this._container.offsetWidth;
+  }
 
   // The ring follows the selection: on the selected site, if it is on the map and shown.
   App.prototype.updateRing = function () {
@@ -372,8 +395,9 @@
   };
 
   // The full properties of a site (claims, sources, notes) and of its neighbours in the
-  // same fm-details element, read once: a popup waits for its own part, and opening the
-  // page reads none (a large layer's details are several times its index).
+  // same fm-details element, read once: a popup waits for its own part (and for the parser
+  // to get through it), and opening the page reads none (a large layer's details are many
+  // times its index).
   App.prototype.loadDetails = function (site) {
     var self = this;
     if (site.full) return Promise.resolve();
@@ -386,7 +410,7 @@
       return Promise.resolve();
     }
     if (!chunk.promise) {
-      chunk.promise = readElement(chunk.node).then(function (list) {
+      chunk.promise = whenParsed(chunk.id).then(readElement).then(function (list) {
         list = asArray(list);
         for (var j = 0; j < list.length; j++) {
           var target = self.sites[chunk.first + j];

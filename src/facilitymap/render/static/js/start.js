@@ -34,6 +34,10 @@
           openSite: function (id) {
             if (app.byId[id]) app.openSite(app.byId[id], { pan: true });
           },
+          // The bytes packed text holds, inflated: how the page reads its data elements.
+          inflatePacked: function (text, size) {
+            return inflate(unpackText(text, size));
+          },
           contextNames: function () {
             if (!app.contextLayer || !app.map.hasLayer(app.countriesLayer)) return [];
             return app.contextLayer.drawnFeatures().map(function (p) {
@@ -54,5 +58,7 @@
       .catch(showError);
   }
 
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-  else start();
+  // The data element comes before this script and the details after it: start now, not
+  // once the parser has read the details (most of a large page).
+  if (document.getElementById('fm-data')) start();
+  else document.addEventListener('DOMContentLoaded', start);
