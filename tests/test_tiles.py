@@ -250,6 +250,13 @@ def test_render_wants_a_file_or_a_folder_not_both(runner, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_tiled_map_refuses_cdn(runner, tmp_path):
+    result = runner.invoke(cli, ["render", str(SAMPLE), "--tiles", str(tmp_path / "t"), "--cdn"])
+    assert result.exit_code == 2
+    assert "--cdn: a tiled map's page always carries its scripts" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_status_filter_leaves_other_sites_out_of_every_file(runner, tmp_path):
     folder = tmp_path / "denied"
     result = runner.invoke(cli, ["render", str(SAMPLE), "--tiles", str(folder),

@@ -81,6 +81,8 @@ def render(
     if (output is None) == (tiles_dir is None):
         raise UsageProblem("give one of -o/--output FILE or --tiles DIR")
     if tiles_dir is not None:
+        if not offline:
+            raise UsageProblem("--cdn: a tiled map's page always carries its scripts (--tiles)")
         _render_tiles(layer, tiles_dir, title, statuses, kinds, countries, min_confidence,
                       as_of, overwrite, since)  # fmt: skip
         return
