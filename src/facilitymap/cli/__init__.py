@@ -21,7 +21,7 @@ from facilitymap.cli.core import list_sites, schema, show, validate
 from facilitymap.cli.diff import diff
 from facilitymap.cli.exchange import export, import_sites
 from facilitymap.cli.links import check_links
-from facilitymap.cli.render import build, render
+from facilitymap.cli.render import build, render, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -49,6 +49,7 @@ for command in (
     check_links,
     diff,
     archive,
+    serve,
 ):
     cli.add_command(command)
 
