@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from facilitymap.render import assets, build_html, script_json
 from facilitymap.render.assets import leaflet_css, leaflet_js
-from facilitymap.render.page import read_element
+from facilitymap.render.page import pack_text, read_element, unpack_text
 from facilitymap.render.style import VOCABULARIES, page_vocabulary
 
 TESTS = Path(__file__).parent
@@ -366,3 +366,28 @@ def test_the_page_script_reads_every_field_of_the_payload():
         assert f"record.{field}" in script, field
     positions = {m[1].lower(): int(m[2]) for m in re.finditer(r"var STEP_(\w+) = (\d+);", script)}
     assert positions == {field: k for k, field in enumerate(PageStep.__struct_fields__)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=3000))
+def test_packed_text_round_trips_and_holds_nothing_the_parser_changes(data):
+    text = pack_text(data)
+    assert unpack_text(text, len(data)) == data
+    assert not set(text) & {"<", "\x00", "\r"}
+    # Seven bits a UTF-8 byte: 8/7 of the data (base64 took 4/3), one byte more at most.
+    assert len(text.encode("utf-8")) <= -(-len(data) * 8 // 7) + 1
+
+
+def test_the_index_and_scripts_come_before_the_details():
+    """The page draws from fm-data as soon as its script runs: the details, most of a large
+    page's bytes, follow the scripts, and the index says where each element starts."""
+    features = [point_feature(f"tj-{i}", name=f"Site {i}") for i in range(30)]
+    page = build_html(features, title="T", data_version="v", compress=True)
+    data, script, details = (
+        page.index('id="fm-data"'),
+        page.index("<script>"),
+        page.index('id="fm-details-0"'),
+    )
+    assert data < script < details
+    assert page.rindex("<script>") < details
+    assert _element_json(page, "fm-data")["details"] == [0]

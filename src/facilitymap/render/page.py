@@ -355,7 +355,7 @@ _ESCAPED_GROUPS = (0x00, 0x0D, 0x3C)
 _ESCAPE_BASE = 0x100
 
 
-def pack_text(data: bytes) -> str:
+def pack_text(data: bytes | bytearray) -> str:
     """``data`` as packed text (see :data:`PACKED_ENCODING`).
 
     >>> pack_text(b"")
@@ -372,10 +372,10 @@ def pack_text(data: bytes) -> str:
     rows = np.zeros((-(-len(data) // 7), 8), dtype=np.uint8)
     rows[:, 1:] = np.frombuffer(data + bytes(-len(data) % 7), dtype=np.uint8).reshape(-1, 7)
     numbers = rows.view(">u8").ravel()
-    groups = np.empty((len(numbers), 8), dtype="<u2")
+    grid = np.empty((len(numbers), 8), dtype="<u2")
     for k, shift in enumerate(range(49, -1, -7)):
-        groups[:, k] = (numbers >> np.uint64(shift)) & np.uint64(127)
-    groups = groups.ravel()[: -(-len(data) * 8 // 7)]  # no group of padding alone
+        grid[:, k] = (numbers >> np.uint64(shift)) & np.uint64(127)
+    groups = grid.ravel()[: -(-len(data) * 8 // 7)]  # no group of padding alone
     # A group that follows an escaped one rides with it: in a run of escaped groups the
     # 1st, 3rd, 5th... are escapes, each carrying the one after (a few in a hundred).
     escaped = np.flatnonzero((groups == 0x00) | (groups == 0x0D) | (groups == 0x3C))

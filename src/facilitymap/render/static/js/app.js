@@ -244,6 +244,7 @@
     // A site's card takes the whole width it may: Leaflet would first lay all its words out
     // on one line to measure them (most of a rich site's opening time).
     popup._updateLayout = popup.fmSite === null ? L.Popup.prototype._updateLayout : fullWidthLayout;
+    popup._adjustPan = adjustPanAtOnce;
     popup.setLatLng([site.lat, site.lon]).setContent(content);
     if (!map.hasLayer(popup)) popup.openOn(map);
     else popup.update();
@@ -265,6 +266,23 @@
       L.DomUtil.removeClass(container, 'leaflet-popup-scrolled');
     }
     this._containerWidth = this._container.offsetWidth;
+  }
+
+  // L.Popup's _adjustPan, the map moved at once rather than in a quarter-second glide: the
+  // card is readable where it ends up without waiting, and thousands of sites are redrawn
+  // once, not after every frame of a glide that a second click would interrupt.
+  function adjustPanAtOnce() {
+    var map = this._map;
+    if (!map) return;
+    var panBy = map.panBy;
+    map.panBy = function (offset, options) {
+      return panBy.call(this, offset, L.extend({}, options, { animate: false }));
+    };
+    try {
+      L.Popup.prototype._adjustPan.call(this);
+    } finally {
+      delete map.panBy;
+    }
   }
 
   // The ring follows the selection: on the selected site, if it is on the map and shown.
