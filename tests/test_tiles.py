@@ -322,21 +322,10 @@ def _digests(folder: Path) -> dict[str, str]:
 # ------------------------------------------------------------------------- in Chromium
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from facilitymap.render.screenshot import CHROMIUM_ARGS, chromium_path
-
-    executable = chromium_path()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium not found, and CI is set")
-        pytest.skip("Chromium not found (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser: Any) -> Any:
+    """The session's Chromium (tests/conftest.py)."""
+    return browser
 
 
 class ServedPage:

@@ -19,8 +19,6 @@ from typing import Any
 
 import pytest
 
-from facilitymap.render.screenshot import CHROMIUM_ARGS, chromium_path
-
 HERE = Path(__file__).parent
 SAMPLE = HERE / "data" / "sample.geojson"
 # A 1x1 transparent PNG served for every tile, so a missing network is not a console error.
@@ -37,28 +35,6 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.__violations.push(e.violatedDirective + ' ' + e.blockedURI);
 });
 """
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}, and CI is set: .ci/run must install it")
-    pytest.skip(f"{reason}; browser tests skip locally when CI is unset")
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the session."""
-    executable = chromium_path()
-    if executable is None:
-        _missing("Chromium not found (/usr/bin/chromium, or set FACILITYMAP_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
-        yield chromium
-        chromium.close()
 
 
 class MapPage:
