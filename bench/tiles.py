@@ -9,7 +9,7 @@ For each size: the layer is generated (not timed), loaded, written as a tiled fo
 ``write_tiles``, the work of ``facilitymap render --tiles``), served by ``facilitymap.serve``
 and opened in Chromium (headless, /usr/bin/chromium, basemap tiles answered blank): time
 from navigation to the first tiles drawn (``data-fm-ready``), and from a click on a glyph to
-its popup with claims. Prints one JSON line per size; bench/TILES.md gives the figures.
+its popup with claims. Prints one JSON line per size; bench/RESULTS.md gives the figures.
 """
 
 from __future__ import annotations
