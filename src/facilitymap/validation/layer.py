@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from typing import cast
 
@@ -45,6 +46,19 @@ def validate_layer(
     for _, notices, _ in checked:
         problems += notices
     return problems
+
+
+def problems_in_order(
+    path: str,
+    site_ids: list[str],
+    per_site: Iterable[Problem],
+    countries: Iterable[Problem],
+    notices: Iterable[Problem],
+) -> list[Problem]:
+    """Problems found in parts (runs of a file, in their order) as :func:`validate_layer`
+    orders them: duplicate ids, then per site, then countries, then archive notices."""
+    problems = duplicate_ids(Counter(site_ids), path) if len(set(site_ids)) < len(site_ids) else []
+    return [*problems, *per_site, *countries, *notices]
 
 
 def check_sites(
