@@ -297,3 +297,23 @@ def test_a_large_file_the_fast_way_cannot_cut_is_loaded_whole(tmp_path, small_ru
     path = tmp_path / "custom.geojson"
     path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
     assert make_map_of_file(path, MapSpec(name="a", output="a.html")) is None
+
+
+def test_a_large_file_written_by_ogr2ogr_is_mapped_in_runs_into_the_same_page(tmp_path, small_runs):
+    """GDAL writes GeoJSON its own way (its own spacing, members in its own order): the runs
+    are still cut between its features, and the page is the loaded layer's."""
+    import shutil
+    import subprocess
+
+    from facilitymap.maps import MapSpec, make_map, make_map_of_file
+
+    if shutil.which("ogr2ogr") is None:
+        pytest.skip("GDAL's ogr2ogr is not installed (apt-get install gdal-bin)")
+    written = tmp_path / "gdal.geojson"
+    subprocess.run(
+        ["ogr2ogr", "-f", "GeoJSON", str(written), str(_rich_layer(tmp_path))], check=True
+    )
+    spec = MapSpec(name="a", output="a.html")
+    streamed = make_map_of_file(written, spec)
+    assert streamed is not None, "GDAL's file was not cut into runs"
+    assert streamed.html == make_map(load_layer(written), spec).html
