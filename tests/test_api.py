@@ -40,6 +40,8 @@ def test_a_map_displays_in_a_notebook_as_an_iframe_of_the_page(two_sites):
     srcdoc = shown.split('srcdoc="', 1)[1].rsplit('"></iframe>', 1)[0]
     assert '"' not in srcdoc and "<" not in srcdoc  # all of the page is inside the attribute
     assert html.unescape(srcdoc) == page
+    # ASCII: the notebook's page may be read in any encoding (the page's script holds "…").
+    assert shown.isascii() and not str(page).isascii()
 
 
 def test_export_and_import_file_are_one_call_each(two_sites, tmp_path):

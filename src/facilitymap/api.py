@@ -74,12 +74,15 @@ class MapHTML(str):
     def _repr_html_(self) -> str:
         # The page is a whole document with its own Content-Security-Policy: it goes into an
         # iframe (srcdoc, attribute-escaped), so neither the page nor the notebook sees the
-        # other's scripts or styles. No allow-same-origin: the page needs no storage.
+        # other's scripts or styles. No allow-same-origin: the page needs no storage. ASCII
+        # only (the rest as character references): the page's text then reads the same in
+        # whatever encoding the notebook's page is read in.
+        page = html.escape(self, quote=True).encode("ascii", "xmlcharrefreplace").decode()
         return (
             '<div style="width:100%;height:0;padding-bottom:60%;position:relative">'
             '<iframe sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox" '
             'style="position:absolute;inset:0;width:100%;height:100%;border:0" '
-            f'srcdoc="{html.escape(self, quote=True)}"></iframe></div>'
+            f'srcdoc="{page}"></iframe></div>'
         )
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
