@@ -141,7 +141,7 @@ def measure_page(directory: Path) -> dict[str, float]:
             # A glyph alone at the click: zoom in on one site first.
             site = drawn[len(drawn) // 2]
             page.evaluate(
-                "(id) => { var a = window.facilitymap.app; var s = a.byId[id];"
+                "(id) => { var a = window.facilitymap.app; var s = a.byId.get(id);"
                 " a.map.setView([s.lat, s.lon], 14, {animate: false}); }",
                 site,
             )
