@@ -121,7 +121,7 @@ def test_a_page_of_rich_sites_keeps_each_popups_details_to_about_a_megabyte(
     html = str(facilitymap.render(str(path)))
     elements = re.findall(
         r'<script type="application/json" id="fm-details-(\d+)" class="fm-details" '
-        r'data-first="(\d+)" data-encoding="deflate-b128" data-bytes="(\d+)">([^<]*)</script>',
+        r'data-first="(\d+)" data-encoding="deflate-b128" data-bytes="(\d+)" data-size="\d+">([^<]*)</script>',
         html,
     )
     assert len(elements) >= 3

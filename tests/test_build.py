@@ -55,14 +55,20 @@ def test_render_filters_and_as_of(runner, layer, tmp_path):
     assert "1 site (status reported; as of 2018-12-31)" in result.stderr
     page = out.read_text(encoding="utf-8")
     payload = json.loads(re.search(r'id="fm-data">(.*?)</script>', page).group(1))
+    steps = json.loads(re.search(r'id="fm-steps">(.*?)</script>', page).group(1))
     assert payload["meta"]["as_of"] == "2018-12-31"
     assert payload["meta"]["filters"] == {"statuses": ["reported"]}
     # On the map's date (its last step) only the reported site; the attested one is in the
-    # page because it was reported earlier, when the timeline shows it.
-    last = {site["id"]: site["steps"][-1][1] for site in payload["sites"]}
+    # page because it was reported earlier, when the timeline shows it, and the index says
+    # it is hidden at the map's date.
+    ids = [site["id"] for site in payload["sites"]]
+    last = {site_id: its[-1][1] for site_id, its in zip(ids, steps, strict=True)}
     assert last["tj-sample-denied-post"] == "reported"
     assert last["tj-sample-attested"] != "reported"
-    assert "reported" in [step[1] for step in payload["sites"][1]["steps"]]
+    assert "reported" in [step[1] for step in steps[ids.index("tj-sample-attested")]]
+    hidden = {site["id"] for site in payload["sites"] if site.get("hidden")}
+    assert hidden == {"tj-sample-attested"}
+    assert payload["meta"]["timeline"]["statuses"] == ["reported"]
 
 
 def test_an_empty_map_says_so_and_names_its_filters(runner, layer, tmp_path):

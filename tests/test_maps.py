@@ -125,18 +125,22 @@ def test_render_map_uses_the_layer_name_as_default_title(sample):
 def test_encoded_page_sites_match_the_dict_path():
     """render_map's fast route (page_sites) gives the page the same sites as map_features."""
     import json
+    import re
     from pathlib import Path
 
     from facilitymap.io import load_layer
     from facilitymap.maps import MapSpec, map_features, page_sites
     from facilitymap.model import PROPERTY_ORDER
-    from facilitymap.render.page import _index_record, _site_record
+    from facilitymap.render import build_html
+    from facilitymap.render.page import _index_record, _search_of, _site_record, join_arrays
 
     layer = load_layer(Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson")
     for spec in (
         MapSpec(name="a", output="a.html"),
         MapSpec(name="b", output="b.html", as_of=__import__("datetime").date(2021, 10, 28)),
         MapSpec(name="c", output="c.html", statuses=("attested-denied",)),
+        # Sites reported once, attested since: in the page, hidden at its own date.
+        MapSpec(name="d", output="d.html", statuses=("reported",)),
     ):
         features = map_features(layer, spec, timeline=True)
         records = json.loads(json.dumps([_site_record(f) for f in features]))
@@ -147,6 +151,20 @@ def test_encoded_page_sites_match_the_dict_path():
         ]
         parts = encoded.details if isinstance(encoded.details, list) else [encoded.details]
         assert [item for part in parts for item in json.loads(bytes(part))] == details
+        # The timeline: each site's steps, and the days and statuses the page's controls
+        # are built from before it reads them.
+        assert json.loads(join_arrays(encoded.steps)) == [r.get("steps", []) for r in records]
+        assert json.loads(join_arrays(encoded.search)) == [_search_of(r) for r in records]
+        page = build_html(features, title="t", filters=spec.filters())
+        assert encoded.timeline is not None
+        meta = json.loads(re.search(r'id="fm-data">(.*?)</script>', page).group(1))["meta"]
+        assert meta["timeline"] == encoded.timeline.meta()
+        days = {step[0] for r in records for step in r.get("steps", [])}
+        assert encoded.timeline.meta()["dates"] == sorted(days) and len(days) > 5
+        hidden = {r["id"] for r in records if r.get("hidden")}
+        shown = {f["id"] for f in map_features(layer, spec)}
+        assert hidden == {r["id"] for r in records} - shown
+        assert bool(hidden) == (spec.name == "d")
 
 
 def test_a_map_draws_the_layers_it_names(tmp_path, sample):

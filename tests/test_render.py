@@ -94,12 +94,15 @@ def _details_json(page: str) -> list:
 
 def payload_of(page: str) -> dict:
     """The page's data as the browser ends up with it: the index, each site's full properties
-    (from the fm-details elements) in place of its index properties."""
+    (from the fm-details elements) in place of its index properties, and its ``steps`` (from
+    the fm-steps element)."""
     payload = _element_json(page, "fm-data")
     details = _details_json(page)
-    assert len(details) == len(payload["sites"])
-    for site, properties in zip(payload["sites"], details, strict=True):
+    steps = _element_json(page, "fm-steps")
+    assert len(details) == len(steps) == len(payload["sites"])
+    for site, properties, its_steps in zip(payload["sites"], details, steps, strict=True):
         site["properties"] = properties
+        site["steps"] = its_steps
     return payload
 
 
@@ -120,8 +123,9 @@ def test_offline_page_references_nothing_on_the_network():
     assert "sourceMappingURL" not in page
     # Images inlined; only `url(#default#VML)` (an old IE behaviour, no request) is left.
     assert not re.search(r"url\((?!data:|#default#VML)", leaflet_css().text)
-    # Scripts: the JSON index and details, Leaflet, ours; the manifest records asset hashes.
-    assert len(elements.scripts) == 4
+    # Scripts: the JSON index, search words, steps and details, Leaflet, ours; the manifest
+    # records asset hashes.
+    assert len(elements.scripts) == 6
     assert f"leaflet.js (XStatic-Leaflet {xleaflet.PACKAGE_VERSION}) sha256=" in page
 
 
@@ -180,7 +184,7 @@ def test_hostile_strings_stay_data():
         "html", "head", "meta", "title", "style", "body", "div", "aside", "main", "noscript",
         "p", "script",
     }  # fmt: skip
-    assert len(elements.scripts) == 4
+    assert len(elements.scripts) == 6  # index, search, steps, details, Leaflet, ours
     # Outside the JSON, a hostile string appears only HTML-escaped (in <title>).
     outside = page
     for attrs, text in elements.scripts:
@@ -299,7 +303,7 @@ def test_any_text_stays_data(text):
     feature = point_feature(name=text, description=text, confidence_note=text)
     page = build_html([feature], title=text, data_version=text)
     elements = Elements(page)
-    assert len(elements.scripts) == 4
+    assert len(elements.scripts) == 6  # index, search, steps, details, Leaflet, ours
     assert {name for name, _ in elements.tags} <= {
         "html", "head", "meta", "title", "style", "body", "div", "aside", "main", "noscript",
         "p", "script",
@@ -359,13 +363,16 @@ def test_the_latest_claim_is_ordered_by_the_end_of_its_period():
 
 def test_the_page_script_reads_every_field_of_the_payload():
     """The payload is defined once (render.payload); the script names each of its fields."""
-    from facilitymap.render.payload import PageSite, PageStep
+    from facilitymap.render.payload import PageSite, PageStep, SiteSearch
 
     script = assets.page_script().text
     for field in PageSite.__struct_fields__:
         assert f"record.{field}" in script, field
-    positions = {m[1].lower(): int(m[2]) for m in re.finditer(r"var STEP_(\w+) = (\d+);", script)}
-    assert positions == {field: k for k, field in enumerate(PageStep.__struct_fields__)}
+    for prefix, struct in (("STEP", PageStep), ("SEARCH", SiteSearch)):
+        positions = {
+            m[1].lower(): int(m[2]) for m in re.finditer(rf"var {prefix}_(\w+) = (\d+);", script)
+        }
+        assert positions == {field: k for k, field in enumerate(struct.__struct_fields__)}
 
 
 @settings(max_examples=300, deadline=None)
@@ -391,3 +398,16 @@ def test_the_index_and_scripts_come_before_the_details():
     assert data < script < details
     assert page.rindex("<script>") < details
     assert _element_json(page, "fm-data")["details"] == [0]
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_the_index_is_ascii_and_reads_back_every_name(compress):
+    """The index escapes what is not ASCII (a browser decodes ASCII text four times as fast
+    as text with one character that is not), and reads back the same names."""
+    names = ["Вахон", "瓦罕 🏔", "Shaymak \u2028 post", "Ҷелондӣ"]
+    features = [point_feature(f"tj-{n}", name=name) for n, name in enumerate(names)]
+    page = build_html(features, title="t", compress=compress)
+    (attrs, text) = next(s for s in Elements(page).scripts if s[0].get("id") == "fm-data")
+    data = read_element(attrs, text)
+    assert data.isascii()
+    assert [site["properties"]["name"] for site in json.loads(data)["sites"]] == names

@@ -55,8 +55,14 @@ from facilitymap.model import Claim, Site, site_weight
 from facilitymap.parallel import Background, map_chunks, map_parts, workers
 from facilitymap.problems import Problem, errors
 from facilitymap.render import build_html
-from facilitymap.render.page import EncodedSites, latest_claim
-from facilitymap.render.payload import IndexLocation, IndexProperties, PageSite, PageStep
+from facilitymap.render.page import EncodedSites, TimelineStops, join_arrays, latest_claim
+from facilitymap.render.payload import (
+    IndexLocation,
+    IndexProperties,
+    PageSite,
+    PageStep,
+    SiteSearch,
+)
 from facilitymap.status import Derived, StatusFold, position_words
 
 DEFAULT_TITLE = "facilitymap"
@@ -253,6 +259,8 @@ def map_features(layer: Layer, spec: MapSpec, *, timeline: bool = False) -> list
             feature["later_claims"] = len(site.claims) - len(known)
         if timeline:
             feature["steps"] = [msgspec.to_builtins(step) for step in steps]
+            if not shown_at_map_date(steps, spec):
+                feature["hidden"] = True
         features.append(feature)
     return features
 
@@ -283,17 +291,35 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
     """
     encode = functools.partial(_encode_page_sites, spec=spec, changes=_changes(layer, spec) or None)
     # Choosing a site needs its status steps, the dearest part: done in the chunks too.
-    parts = map_chunks(encode, _candidates(layer, spec), weight=site_weight)
-    encoded = EncodedSites(_join_arrays([part[0] for part in parts]))
-    encoded.details = [part[1] for part in parts]
-    encoded.count = sum(part[2] for part in parts)
-    encoded.latest_claim = latest_claim(part[3] for part in parts)
+    return _encoded_sites(map_chunks(encode, _candidates(layer, spec), weight=site_weight))
+
+
+class PagePart(NamedTuple):
+    """Some sites' part of the page (:func:`_encode_page_sites`)."""
+
+    sites: bytes | memoryview  # JSON array of their PageSites (the index)
+    details: bytes | memoryview  # JSON array of their full properties
+    search: bytes | memoryview  # JSON array of their SiteSearch
+    steps: bytes | memoryview  # JSON array of their lists of PageSteps
+    shown: int  # how many the map shows at its own date
+    latest: str | None  # the latest claim date among them
+    days: list[str]  # TimelineStops of them
+    statuses: list[str]
+
+
+def _encoded_sites(parts: Sequence[PagePart]) -> EncodedSites:
+    """The page's sites from their parts, in order."""
+    encoded = EncodedSites(join_arrays([part.sites for part in parts]))
+    encoded.details = [part.details for part in parts]
+    encoded.search = [part.search for part in parts]
+    encoded.steps = [part.steps for part in parts]
+    encoded.count = sum(part.shown for part in parts)
+    encoded.latest_claim = latest_claim(part.latest for part in parts)
+    encoded.timeline = TimelineStops()
+    for part in parts:
+        encoded.timeline.days.update(part.days)
+        encoded.timeline.statuses.update(part.statuses)
     return encoded
-
-
-def _join_arrays(arrays: Sequence[bytes | memoryview]) -> bytes:
-    """Concatenate JSON arrays (``[1,2]`` and ``[3]`` give ``[1,2,3]``) without decoding."""
-    return b"[" + b",".join(a[1:-1] for a in arrays if len(a) > 2) + b"]"
 
 
 def _changes(layer: Layer, spec: MapSpec) -> dict[str, tuple[str, ...]]:
@@ -304,16 +330,18 @@ def _encode_page_sites(
     candidates: Sequence[Site],
     spec: MapSpec,
     changes: dict[str, tuple[str, ...]] | None = None,
-) -> tuple[bytes, bytes, int, str | None]:
-    """The index and details JSON arrays of the chosen ones of ``candidates``
-    (:func:`_chosen`), how many the map shows at its own date, and the latest claim date
-    among them."""
+) -> PagePart:
+    """The part of the page of the chosen ones of ``candidates`` (:func:`_chosen`)."""
     sites = _chosen(candidates, spec)
-    records, details = [], []
+    records, details, searches, site_steps = [], [], [], []
     shown = 0
+    stops = TimelineStops(spec.statuses or ())
     areas: list[PageSite] = []  # lines and polygons: their label point is found in bulk
     for site, (steps, derived, claims, _) in sites:
-        shown += shown_at_map_date(steps, spec)
+        on_map = shown_at_map_date(steps, spec)
+        shown += on_map
+        site_steps.append(steps)
+        stops.add(derived.status, ((step.date, step.status) for step in steps))
         later = (len(site.claims) - len(claims)) or None
         properties = site.replace(
             claims=claims,
@@ -332,19 +360,18 @@ def _encode_page_sites(
             official_words=official_words(derived),
             later_claims=later,
             changes=list(changes[site.id]) if changes and site.id in changes else None,
+            hidden=not on_map,
             properties=IndexProperties(
                 name=site.name,
-                local_names=site.local_names,
-                admin1=site.admin1,
-                admin2=site.admin2,
-                admin3=site.admin3,
                 status=derived.status,
                 confidence=site.confidence,
                 location=IndexLocation(radius) if radius is not None else None,
             ),
-            steps=steps,
         )
         details.append(properties)
+        searches.append(
+            SiteSearch([n.name for n in site.local_names], site.admin1, site.admin2, site.admin3)
+        )
         geometry = canonical_geometry(site.geometry, site.location.precision_m)
         if geometry is not None:
             if geometry["type"] == "Point":
@@ -357,8 +384,16 @@ def _encode_page_sites(
         areas, representative_points([r.g for r in areas if r.g]), strict=True
     ):
         record.c = [round(lon, 6), round(lat, 6)]
-    latest = latest_claim(timeline.latest for _, timeline in sites)
-    return _ENCODE.encode(records), _ENCODE.encode(details), shown, latest
+    return PagePart(
+        _ENCODE.encode(records),
+        _ENCODE.encode(details),
+        _ENCODE.encode(searches),
+        _ENCODE.encode(site_steps),
+        shown,
+        latest_claim(timeline.latest for _, timeline in sites),
+        sorted(stops.days),
+        sorted(stops.statuses),
+    )
 
 
 def data_version(layer: Layer) -> str:
@@ -583,17 +618,18 @@ MAP_IN_RUNS_OVER = 1 << 22
 
 class _RunPage(msgspec.Struct, array_like=True):
     """What a process sends back for a run of a layer file (see :func:`make_map_of_file`):
-    the run's checks, and the sizes of its sites' part of the page (the JSON of its index
-    and details follows the list of these in the same bytes)."""
+    the run's checks, and its sites' part of the page (:class:`PagePart`: the JSON of its
+    index, details and steps follows the list of these in the same bytes, these sizes)."""
 
     ids: list[str]
     found: list[Problem]  # per-site problems
     countries: list[Problem]
     notices: list[Problem]
-    index_bytes: int  # -1 when the run has an error (the map is not made)
-    details_bytes: int
+    sizes: tuple[int, int, int, int] | None  # None when the run has an error (no map)
     shown: int
     latest: str | None
+    days: list[str]
+    statuses: list[str]
     extent: tuple[float, ...] | None
     updated: str | None
     name: str | None
@@ -642,18 +678,25 @@ def make_map_of_file(
             digest = sha256.result()
             if any(part is None for part in sent):
                 return None
-            pages, index, details = [], [], []
+            pages, parts = [], []
             for data in sent:
                 view = memoryview(data)  # type: ignore[arg-type]
                 head = int.from_bytes(view[:8], "little")
                 at = 8 + head
                 for page in _RUN_PAGES.decode(view[8:at]):
                     pages.append(page)
-                    if page.index_bytes >= 0:
-                        index.append(view[at : at + page.index_bytes])
-                        at += page.index_bytes
-                        details.append(view[at : at + page.details_bytes])
-                        at += page.details_bytes
+                    if page.sizes is None:
+                        continue
+                    # Views of what the process sent, not copies.
+                    index, details, search, steps = (
+                        view[at : (at := at + size)] for size in page.sizes
+                    )
+                    parts.append(
+                        PagePart(
+                            index, details, search, steps,
+                            page.shown, page.latest, page.days, page.statuses,
+                        )
+                    )  # fmt: skip
             problems = problems_in_order(
                 str(path),
                 [site_id for page in pages for site_id in page.ids],
@@ -663,11 +706,10 @@ def make_map_of_file(
             )
             if errors(problems):
                 raise invalid_layer(path, problems)
-            sites = EncodedSites(_join_arrays(index))
             # The details stay views of what the processes sent; build_html lets go of them
             # once it has packed them, and the sent bytes are freed then.
-            sites.details = details
-            del sent, data, view, index, details
+            sites = _encoded_sites(parts)
+            del sent, data, view, parts
             return _map_of_parts(pages, sites, Path(path), digest, spec, context)
 
 
@@ -697,7 +739,7 @@ def _page_runs(
     from facilitymap.validation.layer import check_sites
 
     pages: list[_RunPage] = []
-    blobs: list[bytes] = []
+    blobs: list[bytes | memoryview] = []
     for run in runs:
         parsed = read_and_parse_run(fd, run)
         if parsed is None:
@@ -705,23 +747,26 @@ def _page_runs(
         sites, name = parsed
         found, notices, is_point = check_sites(sites, path, today)
         countries = country_problems(sites, is_point, path)
+        ids = [site.id for site in sites]
         # With an error, the map is not made: only the problems are sent.
-        index, details, shown, latest, extent, updated = b"", b"", 0, None, None, None
-        sizes = (-1, 0)
-        if not (errors(found) or errors(countries)):
-            candidates = _candidates(Layer(sites=sites), spec)
-            index, details, shown, latest = _encode_page_sites(candidates, spec)
-            sizes = (len(index), len(details))
-            extent = extent_of(site.geometry for site in sites)
-            updated = _latest_update(sites)
-            del candidates
-        pages.append(
-            _RunPage(
-                [site.id for site in sites], found, countries, notices, *sizes,
-                shown=shown, latest=latest, extent=extent, updated=updated, name=name,
+        if errors(found) or errors(countries):
+            pages.append(
+                _RunPage(ids, found, countries, notices, None, 0, None, [], [], None, None, name)
             )
-        )  # fmt: skip
-        blobs += (index, details)
+        else:
+            part = _encode_page_sites(_candidates(Layer(sites=sites), spec), spec)
+            arrays = (part.sites, part.details, part.search, part.steps)
+            pages.append(
+                _RunPage(
+                    ids, found, countries, notices,
+                    sizes=(len(arrays[0]), len(arrays[1]), len(arrays[2]), len(arrays[3])),
+                    shown=part.shown, latest=part.latest, days=part.days,
+                    statuses=part.statuses, extent=extent_of(site.geometry for site in sites),
+                    updated=_latest_update(sites), name=name,
+                )
+            )  # fmt: skip
+            blobs += arrays
+            del part
         # The run's sites are freed here, before the next run is read: the process holds
         # one run's sites at a time.
         del sites, parsed
@@ -737,9 +782,7 @@ def _map_of_parts(
     spec: MapSpec,
     context: bool,
 ) -> MadeMap:
-    """The map from every run's part and their sites (``index``/``details`` views)."""
-    sites.count = sum(part.shown for part in parts)
-    sites.latest_claim = latest_claim(part.latest for part in parts)
+    """The map from every run's checks and their sites."""
     extents = [part.extent for part in parts if part.extent is not None]
     extent = (
         (min(e[0] for e in extents), min(e[1] for e in extents),

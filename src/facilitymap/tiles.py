@@ -43,10 +43,10 @@ from facilitymap.maps import (
     data_version,
     default_context,
     page_sites,
-    shown_at_map_date,
 )
 from facilitymap.model import STATUSES
-from facilitymap.render.payload import PageSite
+from facilitymap.render.page import join_arrays
+from facilitymap.render.payload import PageSite, SiteSearch
 from facilitymap.render.tiled import build_tiled_html
 
 ARCHIVE = "sites.pmtiles"
@@ -140,26 +140,27 @@ def write_tiles(
     tippecanoe = _tippecanoe()
     encoded = page_sites(layer, spec)
     records = msgspec.json.decode(bytes(encoded), type=list[PageSite])
+    searches = msgspec.json.decode(join_arrays(encoded.search), type=list[SiteSearch])
     # The details as JSON arrays, one or one per chunk of sites (maps.page_sites).
     arrays = [encoded.details] if isinstance(encoded.details, bytes) else encoded.details
     details = [
         raw for array in arrays for raw in msgspec.json.decode(array, type=list[msgspec.Raw])
     ]
     shown = [
-        (record, raw)
-        for record, raw in zip(records, details, strict=True)
+        (record, raw, search)
+        for record, raw, search in zip(records, details, searches, strict=True)
         # As on the single-file page at the map's own date (a tiled map has no timeline).
-        if shown_at_map_date(record.steps, spec)
+        if not record.hidden
     ]
     directory.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        located = _write_archive(tippecanoe, [record for record, _ in shown], work)
+        located = _write_archive(tippecanoe, [record for record, _, _ in shown], work)
         # No located site, no archive (tippecanoe makes none of nothing): the page draws none.
         min_zoom, max_zoom = archive_zooms(work / ARCHIVE) if located else (0, 0)
-        buckets = _write_details(shown, work / DETAILS)
-        shards = _write_search([record for record, _ in shown], work / SEARCH)
-        counts = Counter(_status(record) for record, _ in shown)
+        buckets = _write_details([(record, raw) for record, raw, _ in shown], work / DETAILS)
+        shards = _write_search([(record, search) for record, _, search in shown], work / SEARCH)
+        counts = Counter(_status(record) for record, _, _ in shown)
         statuses = list(STATUSES)  # the order of the page's VOCAB.statuses
         if context is True:
             context = default_context(layer)
@@ -178,7 +179,7 @@ def write_tiles(
                 "minzoom": min_zoom,
                 "maxzoom": max_zoom,
                 "counts": [counts.get(key, 0) for key in statuses],
-                "bounds": _bounds(record for record, _ in shown),
+                "bounds": _bounds(record for record, _, _ in shown),
                 "details": DETAILS,
                 "buckets": buckets,
                 "search": SEARCH,
@@ -279,9 +280,9 @@ def _write_details(shown: list[tuple[PageSite, msgspec.Raw]], folder: Path) -> i
     parts: list[list[bytes]] = [[] for _ in range(buckets)]
     encoder = msgspec.json.Encoder()
     for record, raw in shown:
-        # The index record without its timeline steps, the full properties in place of
-        # the index's few: what the single-file page holds once a site's details are read.
-        head = encoder.encode(msgspec.structs.replace(record, properties=None, steps=[]))
+        # The index record, the full properties in place of the index's few: what the
+        # single-file page holds once a site's details are read.
+        head = encoder.encode(msgspec.structs.replace(record, properties=None))
         parts[bucket_of(record.id, buckets)].append(head[:-1] + b',"properties":' + raw + b"}")
     folder.mkdir()
     for number, items in enumerate(parts):
@@ -289,13 +290,13 @@ def _write_details(shown: list[tuple[PageSite, msgspec.Raw]], folder: Path) -> i
     return buckets
 
 
-def _write_search(records: list[PageSite], folder: Path) -> list[str]:
+def _write_search(records: list[tuple[PageSite, SiteSearch]], folder: Path) -> list[str]:
     """The search index in shards; the first key of each, in order."""
     entries: list[tuple[str, str, bytes]] = []
-    for record in records:
+    for record, search in records:
         props = record.properties
         name = props.name if props else record.id
-        local = [n.name for n in props.local_names] if props else []
+        local = search.local_names
         card = orjson.dumps(
             [
                 record.id,

@@ -43,7 +43,7 @@ def feature(n: int, lon: float, lat: float, precision_m: float = 500) -> dict:
 # The canvas's alpha at n points on a circle of `r` CSS pixels around a site.
 RING_ALPHA = """([id, r, n]) => {
   const app = window.facilitymap.app;
-  const site = app.byId[id];
+  const site = app.byId.get(id);
   const canvas = document.querySelector('.fm-sites-canvas');
   const box = canvas.getBoundingClientRect();
   const p = app.map.latLngToContainerPoint([site.lat, site.lon]);
@@ -63,7 +63,7 @@ RING_ALPHA = """([id, r, n]) => {
 # The precision radius in CSS pixels at the current zoom, as the page computes it.
 RADIUS_PX = """(id) => {
   const app = window.facilitymap.app;
-  const site = app.byId[id];
+  const site = app.byId.get(id);
   const scale = app.map.options.crs.scale(app.map.getZoom());
   return (site.radius / (40075016.686 * Math.cos((site.lat * Math.PI) / 180))) * scale;
 }"""
@@ -136,7 +136,7 @@ SLICED_PAN = """async ([dx, probe]) => {
   layer.once('drawn', () => { done = true; });
   map.panBy([dx, 0], {animate: false});
   const frames = [];
-  const site = fm.app.byId[probe];
+  const site = fm.app.byId.get(probe);
   const under = () => fm.map.latLngToLayerPoint([site.lat, site.lon]);
   let hover = null;
   while (!done) {
@@ -311,4 +311,71 @@ def test_selecting_a_site_moves_the_ring_without_redrawing_the_sites(map_page, t
     map_page.click_site("s-009")
     map_page.popup().wait_for()
     assert map_page.popup().get_attribute("data-site") == "s-009"
+    map_page.assert_clean()
+
+
+# The sites drawn as the page does it (glyphs and areas under opaque glyphs skipped), then
+# with every glyph and area in view painted: how many glyphs each stamped, what each drew
+# (ids, for hit-testing), and how their pixels differ.
+CULLED_AND_ALL = """() => {
+  const fm = window.facilitymap, layer = fm.app.siteLayer;
+  const draw = () => {
+    layer.requestDraw();
+    layer.flush();
+    const canvas = document.querySelector('.fm-sites-canvas');
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    return {pixels: pixels, stamped: layer.stamped, ids: fm.drawnIds()};
+  };
+  const culled = draw();
+  layer.occlusion = false;
+  const all = draw();
+  layer.occlusion = true;
+  let differ = 0, most = 0, painted = 0;
+  for (let i = 0; i < all.pixels.length; i++) {
+    const d = Math.abs(all.pixels[i] - culled.pixels[i]);
+    if (d) differ++;
+    most = Math.max(most, d);
+    if (i % 4 === 3 && all.pixels[i]) painted++;
+  }
+  delete culled.pixels;
+  delete all.pixels;
+  return {culled: culled, all: all, differ: differ, most: most, painted: painted};
+}"""
+
+
+def test_what_other_glyphs_cover_is_not_drawn_and_the_image_is_the_same(map_page, tmp_path):
+    """A glyph or area that opaque glyphs above it cover wherever it paints is skipped
+    (most of a dense layer's draw without a GPU), and the image stays the same."""
+    from facilitymap.model import CONFIDENCES, STATUSES
+
+    features = []
+    for n in range(900):
+        # A tight block: most glyphs lie under others. Every status and confidence (the
+        # low ones translucent), precision circles of several sizes, some polygons.
+        x, y = 70 + (n % 30) * 0.01, 38 + (n // 30) * 0.01
+        f = feature(n, x, y, (50, 3_000, 20_000)[n % 3])
+        f["properties"]["status"] = STATUSES[n % len(STATUSES)]
+        f["properties"]["confidence"] = CONFIDENCES[(n // 7) % len(CONFIDENCES)]
+        if n % 50 == 0:
+            ring = [[x, y], [x + 0.05, y], [x + 0.05, y + 0.04], [x, y + 0.04], [x, y]]
+            f["geometry"] = {"type": "Polygon", "coordinates": [ring]}
+        features.append(f)
+    path = tmp_path / "dense.html"
+    path.write_text(build_html(features, title="dense", data_version="v"), encoding="utf-8")
+    map_page.open(path)
+    zoom_by = (
+        "(z) => { const m = window.facilitymap.map; m.setZoom(m.getZoom() + z, {animate: false}); }"
+    )
+    for zoom in (0, -1.5, 2):  # the opening view; zoomed out; in, at a fractional zoom
+        map_page.js(zoom_by, zoom)
+        result = map_page.js(CULLED_AND_ALL)
+        culled, everything = result["culled"], result["all"]
+        assert culled["ids"] == everything["ids"], "every glyph in view is still hit-tested"
+        assert everything["stamped"] == len(everything["ids"]) > 100
+        if zoom <= 0:
+            assert culled["stamped"] < everything["stamped"] / 2, "most are covered"
+        # Glyphs are stamped pixel for pixel; a batch of circles filled as one path with
+        # fewer circles in it may round a pixel outside them one level differently (Skia).
+        assert result["most"] <= 1, f"zoom {zoom:+}"
+        assert result["differ"] <= result["painted"] // 10_000, f"zoom {zoom:+}"
     map_page.assert_clean()

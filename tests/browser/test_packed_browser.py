@@ -19,7 +19,7 @@ from facilitymap.render.page import pack_text, unpack_text
 
 DETAILS = re.compile(
     r'<script type="application/json" id="(fm-[a-z]+(?:-\d+)?)"[^>]*?'
-    r' data-encoding="deflate-b128" data-bytes="(\d+)">([^<]*)</script>'
+    r' data-encoding="deflate-b128" data-bytes="(\d+)" data-size="\d+">([^<]*)</script>'
 )
 
 
@@ -64,7 +64,7 @@ def _details_of(app_page: Any, ids: list[str]) -> dict[str, Any]:
     return app_page.js(
         """async (ids) => {
           const app = window.facilitymap.app, out = {};
-          for (const id of ids) { const site = app.byId[id]; await app.loadDetails(site); out[id] = site.p; }
+          for (const id of ids) { const site = app.byId.get(id); await app.loadDetails(site); out[id] = site.p; }
           return out;
         }""",
         ids,
@@ -83,7 +83,7 @@ def test_every_byte_value_round_trips_through_a_page(map_page, tmp_path):
     html = build_html(features, title="packed", data_version="v", compress=True)
     # Nothing in the packed text is changed by the HTML parser or ends the element.
     elements = DETAILS.findall(html)
-    assert [e[0] for e in elements][:2] == ["fm-data", "fm-details-0"]
+    assert [e[0] for e in elements][:4] == ["fm-data", "fm-search", "fm-steps", "fm-details-0"]
     packed = "".join(text for _, _, text in elements)
     assert not set(packed) & {"<", "\x00", "\r"}
     # The deflated bytes take every value, and the packing every character it can use:
@@ -199,7 +199,7 @@ def test_map_draws_before_the_details_arrive_and_a_popup_waits_for_them(browser,
         with _SlowPage(html) as slow:
             page.goto(slow.url, wait_until="commit")
             # Every site drawn, while the parser has not seen a single details element.
-            page.wait_for_selector("html[data-fm-ready='true']", timeout=20_000)
+            page.wait_for_selector("html[data-fm-drawn='true']", timeout=20_000)
             assert page.evaluate("() => window.facilitymap.drawnIds().length") == 200
             assert page.evaluate("() => document.querySelectorAll('.fm-details').length") == 0
             assert page.evaluate("() => document.readyState") == "loading"

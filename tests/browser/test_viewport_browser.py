@@ -90,7 +90,7 @@ def test_every_sites_details_fit_and_no_control_covers_another(
             if width < 700:
                 page.locator(".fm-panel-toggle").click()
             page.locator(f".fm-item-button[data-site='{site_id}']").click()
-            located = map_page.js("(id) => window.facilitymap.app.byId[id].located", site_id)
+            located = map_page.js("(id) => window.facilitymap.app.byId.get(id).located", site_id)
             where = f"{width}x{height}, {site_id}"
             if not located:
                 detail = page.locator(".fm-panel-detail")

@@ -8,10 +8,9 @@
     this.meta = payload.meta || {};
     this.payloadContext = payload.context || null;
     this.sites = prepareSites(asArray(payload.sites));
-    this.byId = {};
-    this.sites.forEach(function (s) {
-      self.byId[s.id] = s;
-    });
+    // A Map: an object would make each of 100,000 ids a property name first (~0.3 s here).
+    this.byId = new Map();
+    for (var k = 0; k < this.sites.length; k++) this.byId.set(this.sites[k].id, this.sites[k]);
     this.visible = VOCAB.statuses.map(function () {
       return true;
     });

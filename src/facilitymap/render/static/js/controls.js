@@ -302,8 +302,8 @@
     // A popup opened before the banner appeared (a shared link to a site) is fitted again
     // to the room the banner leaves.
     var popup = this.popup;
-    if (!ok && popup && popup.fmSite && this.map.hasLayer(popup) && this.byId[popup.fmSite]) {
-      this.showPopup(this.byId[popup.fmSite], popup.getContent(), {});
+    if (!ok && popup && popup.fmSite && this.map.hasLayer(popup) && this.byId.get(popup.fmSite)) {
+      this.showPopup(this.byId.get(popup.fmSite), popup.getContent(), {});
     }
   };
 

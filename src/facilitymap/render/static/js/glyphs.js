@@ -117,6 +117,46 @@
     return sprites[key];
   }
 
+  // Where a sprite stamped at a device pixel covers the canvas, in cells of OCCLUSION_CELL
+  // device pixels: for each of the sprite's positions within a cell (x and y modulo the cell),
+  // the cells it touches and those it makes fully opaque, as flat [dx, dy, ...] offsets from
+  // the cell of its top-left pixel. Read once per sprite, from its pixels.
+  var OCCLUSION_CELL = 4;
+
+  function spriteCells(sprite) {
+    if (sprite.cells) return sprite.cells;
+    var size = sprite.image.width;
+    var alpha = sprite.image.getContext('2d').getImageData(0, 0, size, size).data;
+    var c = OCCLUSION_CELL;
+    var span = Math.ceil((size + c - 1) / c); // cells a row of the sprite can touch
+    var cells = [];
+    for (var oy = 0; oy < c; oy++) {
+      for (var ox = 0; ox < c; ox++) {
+        var touched = new Uint8Array(span * span);
+        var opaque = new Uint16Array(span * span); // opaque pixels in each cell
+        for (var y = 0; y < size; y++) {
+          for (var x = 0; x < size; x++) {
+            var a = alpha[(y * size + x) * 4 + 3];
+            if (!a) continue;
+            var cell = Math.floor((oy + y) / c) * span + Math.floor((ox + x) / c);
+            touched[cell] = 1;
+            if (a === 255) opaque[cell]++;
+          }
+        }
+        var touch = [];
+        var cover = [];
+        for (var k = 0; k < span * span; k++) {
+          if (!touched[k]) continue;
+          touch.push(k % span, Math.floor(k / span));
+          if (opaque[k] === c * c) cover.push(k % span, Math.floor(k / span));
+        }
+        cells.push({ touch: new Int16Array(touch), cover: new Int16Array(cover) });
+      }
+    }
+    sprite.cells = cells;
+    return cells;
+  }
+
   function outlineSprite(statusIndex, radius, ratio) {
     var key = 'o' + statusIndex + ':' + radius + '@' + ratio;
     if (!sprites[key]) {

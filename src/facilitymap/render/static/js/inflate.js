@@ -54,10 +54,11 @@
     return FIXED_CODES;
   }
 
-  // The bytes a zlib stream holds (its checksum is not checked: the page made it). The
+  // The bytes a zlib stream holds (its checksum is not checked: the page made it), of
+  // `expected` bytes if known. The
   // state is in local variables, not in closures: V8 keeps those in registers, which made
   // this three times faster.
-  function inflate(input) {
+  function inflate(input, expected) {
     var end = input.length;
     if (end < 2 || (input[0] & 15) !== 8 || ((input[0] << 8) | input[1]) % 31 || input[1] & 32) {
       throw inflateError('not a zlib stream');
@@ -65,7 +66,10 @@
     var pos = 2;
     var buffer = 0; // input bits not yet used, the first lowest
     var held = 0; // how many
-    var out = new Uint8Array(Math.max(1024, end * 4));
+    // Room for what the page says it inflates to, if deflate could make that of `end`
+    // bytes (at most 1032 times as many), or else a guess: it grows when short.
+    var sure = expected > 0 && expected <= end * 1032 + 1024;
+    var out = new Uint8Array(sure ? expected : Math.max(1024, end * 4));
     var size = 0;
     var last = 0;
     var length;

@@ -51,7 +51,8 @@
     if (encoding === 'deflate-b128') bytes = unpackText(node.textContent, +node.getAttribute('data-bytes') || 0);
     else if (encoding === 'deflate-base64') bytes = base64Bytes(node.textContent.trim());
     else throw new Error('this page\u2019s data is packed in a way this script cannot read: ' + encoding);
-    return JSON.parse(new TextDecoder().decode(inflate(bytes)));
+    // data-size: the inflated size, so the output is allocated once.
+    return JSON.parse(new TextDecoder().decode(inflate(bytes, +node.getAttribute('data-size') || 0)));
   }
 
   function base64Bytes(text) {

@@ -16,7 +16,8 @@
     if (this.countriesLayer && map.hasLayer(this.countriesLayer)) active.push('countries');
     parts.push('layers=' + active.join(','));
     parts.push('base=' + this.currentBase);
-    if (this.date) parts.push('date=' + this.date);
+    var day = this.pendingDate !== undefined ? this.pendingDate : this.date; // (steps unread)
+    if (day) parts.push('date=' + day);
     return '#' + parts.join('&');
   };
 
@@ -77,9 +78,9 @@
     var view = /^(\d{1,2}(?:\.\d+)?)\/(-?\d{1,2}(?:\.\d+)?)\/(-?\d{1,3}(?:\.\d+)?)$/.exec(params.get('map') || '');
     if (view) this.map.setView([+view[2], +view[3]], +view[1], { animate: false });
     var id = params.get('site');
-    if (id && Object.prototype.hasOwnProperty.call(this.byId, id)) {
+    if (id && this.byId.has(id)) {
       // A shared view is kept as it was; without one, the popup is panned into the room.
-      this.openSite(this.byId[id], { pan: !view, autoPan: !view });
+      this.openSite(this.byId.get(id), { pan: !view, autoPan: !view });
     } else if (!initial) {
       this.map.closePopup();
     }

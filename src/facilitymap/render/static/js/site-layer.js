@@ -22,6 +22,9 @@
   var SLICE_FIRST_MS = 3;
   var FRAME_LATE_MS = 22; // a frame later than this after the previous one shrinks the slice
   var SLICE_MIN_SITES = 5000; // located sites; fewer are drawn at once
+  // How far an area's paint reaches past its outline or circle (the widest stroke, a
+  // line's 4 px, half of it out, and antialiasing), in CSS pixels.
+  var AREA_REACH = 4;
   var SiteLayer = L.Renderer.extend({
     options: { padding: 0.3 },
 
@@ -32,6 +35,9 @@
       // glyphs).
       this.sliceMin = SLICE_MIN_SITES;
       this.sliceMs = SLICE_MS;
+      // Tests turn this off to compare: every glyph in view stamped, covered or not.
+      this.occlusion = true;
+      this.stamped = 0; // glyphs the last draw stamped (the rest were covered)
       // Where each glyph of the shown image is (for hit-testing), and a second set for
       // the draw under way.
       this._hits = { ids: new Int32Array(0), x: new Float64Array(0), y: new Float64Array(0), count: 0 };
@@ -197,6 +203,21 @@
         hits.y = new Float64Array(n);
       }
       hits.count = 0;
+      // The glyphs in view, top first, and whether each shows (see _cullGlyphs); one draw
+      // at a time uses these (a new one drops the last).
+      var cull = this._cull;
+      if (!cull || cull.ids.length < n) {
+        cull = this._cull = {
+          ids: new Int32Array(n),
+          x: new Float64Array(n),
+          y: new Float64Array(n),
+          shows: new Uint8Array(n),
+        };
+      }
+      var gw = Math.ceil(width / OCCLUSION_CELL);
+      var gh = Math.ceil(height / OCCLUSION_CELL);
+      if (!this._grid || this._grid.length < gw * gh) this._grid = new Uint8Array(gw * gh);
+      else this._grid.fill(0, 0, gw * gh);
       return {
         canvas: canvas,
         ctx: ctx,
@@ -216,13 +237,21 @@
         shown: { bounds: b, origin: map.getPixelOrigin(), zoom: map.getZoom(), view: null },
         slice: Math.min(this.sliceMs, SLICE_FIRST_MS), // milliseconds of script per frame
         frame: 0, // when the last frame's slice began
-        phase: 0, // 0: areas, 1: glyphs, 2: done
+        phase: 0, // 0: which glyphs show, 1: areas, 2: glyphs, 3: done
+        cull: cull,
+        grid: this._grid, // cells made opaque by the glyphs above (1), in device pixels
+        gw: gw,
+        gh: gh,
+        c: this._state.glyphOrder.length - 1, // next glyph to cull (index into glyphOrder)
+        m: 0, // glyphs in view so far (in cull)
         a: 0, // next area (index into areaOrder)
         batch: [], // circles in the current path: x, y, r
         batchStatus: -1,
-        g: 0, // next glyph (index into glyphOrder)
+        batchSize: 0,
+        k: -1, // next glyph to draw (index into cull, counting down)
         key: -1, // the glyph sprite in hand
         sprite: null,
+        stamped: 0,
       };
     },
 
@@ -230,9 +259,10 @@
     _run: function (job, deadline) {
       var ctx = job.ctx;
       var view = job.view;
-      if (job.phase === 0 && this._drawAreas(ctx, view, job, deadline)) job.phase = 1;
-      if (job.phase === 1 && this._drawGlyphs(ctx, view, job, deadline)) job.phase = 2;
-      return job.phase === 2;
+      if (job.phase === 0 && this._cullGlyphs(view, job, deadline)) job.phase = 1;
+      if (job.phase === 1 && this._drawAreas(ctx, view, job, deadline)) job.phase = 2;
+      if (job.phase === 2 && this._drawGlyphs(ctx, view, job, deadline)) job.phase = 3;
+      return job.phase === 3;
     },
 
     // The finished image shown (in place of the old one, if drawn off screen), and where
@@ -251,6 +281,7 @@
       this._shown.view = job.view;
       this._spareHits = this._hits;
       this._hits = job.hits;
+      this.stamped = job.stamped;
       this.drawCount = (this.drawCount || 0) + 1;
       this.fire('drawn');
     },
@@ -268,12 +299,17 @@
       var origin = view.origin;
       var batch = job.batch;
       var batchStatus = job.batchStatus;
+      var batchSize = job.batchSize; // circles in the batch, covered ones too
+      // An area wholly under opaque glyphs changes no pixel (see _cullGlyphs); a batch of
+      // circles without it may round a pixel elsewhere one level differently (Skia).
+      var cull = this.occlusion;
       ctx.setTransform(view.ratio, 0, 0, view.ratio, -view.left * view.ratio, -view.top * view.ratio);
       for (var a = job.a; a < areas.length; a++) {
         if ((a & 15) === 0 && a !== job.a && performance.now() >= deadline) {
           job.a = a;
           job.batch = batch;
           job.batchStatus = batchStatus;
+          job.batchSize = batchSize;
           return false;
         }
         var site = sites[areas[a]];
@@ -288,6 +324,7 @@
           var y1 = box[3] * scale - origin.y;
           if (x1 < view.minX || x0 > view.maxX || y1 < view.minY || y0 > view.maxY) continue;
           if (x1 - x0 < style.size && y1 - y0 < style.size) continue;
+          if (cull && this._covered(job, x0 - AREA_REACH, y0 - AREA_REACH, x1 + AREA_REACH, y1 + AREA_REACH)) continue;
           this._drawArea(ctx, site, style, scale, origin);
         } else if (site.radius) {
           var x = site.mx * scale - origin.x;
@@ -295,17 +332,24 @@
           var r = (site.radius / (40075016.686 * Math.cos((site.lat * Math.PI) / 180))) * scale;
           if (r < style.size + 2) continue;
           if (x + r < view.minX || x - r > view.maxX || y + r < view.minY || y - r > view.maxY) continue;
-          if (site.status !== batchStatus || batch.length >= 3 * CIRCLE_BATCH) {
+          // Batches are cut where they would be if nothing were covered: circles of one
+          // batch overlap without darkening, so a cut elsewhere would change pixels.
+          if (site.status !== batchStatus || batchSize >= CIRCLE_BATCH) {
             this._paintCircleBatch(ctx, view, batchStatus, batch);
             batchStatus = site.status;
             batch = [];
+            batchSize = 0;
           }
+          batchSize++;
+          var reach = r + AREA_REACH;
+          if (cull && this._covered(job, x - reach, y - reach, x + reach, y + reach)) continue;
           batch.push(x, y, r);
         }
       }
       this._paintCircleBatch(ctx, view, batchStatus, batch);
       job.a = areas.length;
       job.batch = [];
+      job.batchSize = 0;
       return true;
     },
 
@@ -348,9 +392,11 @@
       strokeCircles(ctx, style);
     },
 
-    // Glyphs, in drawing order (most contested last, on top); remembers where each went,
-    // for hit-testing. True when all are drawn, false when `deadline` came first.
-    _drawGlyphs: function (ctx, view, job, deadline) {
+    // Which glyphs in view show, top first: one the glyphs above cover with opaque pixels
+    // wherever it has any would change no pixel, and is not stamped (at 100,000 sites on
+    // one screen, most are: stamping is most of a draw without a GPU). The image is the
+    // same, pixel for pixel. True when done, false when `deadline` came first.
+    _cullGlyphs: function (view, job, deadline) {
       var state = this._state;
       var sites = state.sites;
       var visible = state.visible;
@@ -359,24 +405,25 @@
       var ox = view.origin.x;
       var oy = view.origin.y;
       var ratio = view.ratio;
-      var hits = job.hits;
-      var ids = hits.ids;
-      var hx = hits.x;
-      var hy = hits.y;
-      // Device pixels: the sprites are stamped without a transform.
       var dx = -view.left * ratio;
       var dy = -view.top * ratio;
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      var n = hits.count;
-      var key = job.key;
-      var sprite = job.sprite;
-      for (var g = job.g; g < order.length; g++) {
-        if ((g & 127) === 0 && g !== job.g && performance.now() >= deadline) {
-          job.g = g;
-          job.key = key;
-          job.sprite = sprite;
-          hits.count = n;
-          ctx.setTransform(ratio, 0, 0, ratio, dx, dy);
+      var cull = job.cull;
+      var ids = cull.ids;
+      var cx = cull.x;
+      var cy = cull.y;
+      var shows = cull.shows;
+      var grid = job.grid;
+      var gw = job.gw;
+      var gh = job.gh;
+      var C = OCCLUSION_CELL;
+      var m = job.m;
+      var key = -1;
+      var cells = null;
+      var half = 0;
+      for (var g = job.c; g >= 0; g--) {
+        if ((g & 127) === 0 && g !== job.c && performance.now() >= deadline) {
+          job.c = g;
+          job.m = m;
           return false;
         }
         var s = sites[order[g]];
@@ -386,6 +433,89 @@
         if (gx < view.minX || gx > view.maxX || gy < view.minY || gy > view.maxY) continue;
         if (s.status * 16 + s.conf !== key) {
           key = s.status * 16 + s.conf;
+          var sprite = glyphSprite(s.status, s.conf, ratio);
+          cells = spriteCells(sprite);
+          half = sprite.half;
+        }
+        // The sprite's top-left device pixel, its cell, and its place within the cell.
+        var px = Math.round(gx * ratio + dx) - half;
+        var py = Math.round(gy * ratio + dy) - half;
+        var col = Math.floor(px / C);
+        var row = Math.floor(py / C);
+        var mask = cells[(py - row * C) * C + (px - col * C)];
+        // A changed site's ring reaches past its sprite: always stamped.
+        var show = s.changes.length > 0 || !this.occlusion;
+        var j, x, y;
+        if (!show) {
+          var touch = mask.touch;
+          for (j = 0; j < touch.length; j += 2) {
+            x = col + touch[j];
+            y = row + touch[j + 1];
+            // Off the canvas nothing shows.
+            if (x >= 0 && y >= 0 && x < gw && y < gh && !grid[y * gw + x]) {
+              show = true;
+              break;
+            }
+          }
+        }
+        if (show) {
+          var cover = mask.cover;
+          for (j = 0; j < cover.length; j += 2) {
+            x = col + cover[j];
+            y = row + cover[j + 1];
+            if (x >= 0 && y >= 0 && x < gw && y < gh) grid[y * gw + x] = 1;
+          }
+        }
+        ids[m] = s.i;
+        cx[m] = gx;
+        cy[m] = gy;
+        shows[m] = show ? 1 : 0;
+        m++;
+      }
+      job.c = -1;
+      job.m = m;
+      job.k = m - 1;
+      return true;
+    },
+
+    // Glyphs in view, in drawing order (most contested last, on top), those that show
+    // stamped; remembers where each is, for hit-testing. True when all are drawn, false
+    // when `deadline` came first.
+    _drawGlyphs: function (ctx, view, job, deadline) {
+      var sites = this._state.sites;
+      var ratio = view.ratio;
+      var hits = job.hits;
+      var ids = hits.ids;
+      var hx = hits.x;
+      var hy = hits.y;
+      var cull = job.cull;
+      // Device pixels: the sprites are stamped without a transform.
+      var dx = -view.left * ratio;
+      var dy = -view.top * ratio;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      var n = hits.count;
+      var key = job.key;
+      var sprite = job.sprite;
+      for (var k = job.k; k >= 0; k--) {
+        if ((k & 127) === 0 && k !== job.k && performance.now() >= deadline) {
+          job.k = k;
+          job.key = key;
+          job.sprite = sprite;
+          hits.count = n;
+          ctx.setTransform(ratio, 0, 0, ratio, dx, dy);
+          return false;
+        }
+        var i = cull.ids[k];
+        var gx = cull.x[k];
+        var gy = cull.y[k];
+        ids[n] = i;
+        hx[n] = gx;
+        hy[n] = gy;
+        n++;
+        if (!cull.shows[k]) continue;
+        var s = sites[i];
+        if (s.status * 16 + s.conf !== key) {
+          key = s.status * 16 + s.conf;
           sprite = glyphSprite(s.status, s.conf, ratio);
         }
         ctx.drawImage(
@@ -393,6 +523,7 @@
           Math.round(gx * ratio + dx) - sprite.half,
           Math.round(gy * ratio + dy) - sprite.half
         );
+        job.stamped++;
         if (s.changes.length) {
           // Changed since the version the map compares with (--since): a ring, not a colour.
           ctx.beginPath();
@@ -401,14 +532,25 @@
           ctx.strokeStyle = CHANGED_RING;
           ctx.stroke();
         }
-        ids[n] = s.i;
-        hx[n] = gx;
-        hy[n] = gy;
-        n++;
       }
       ctx.setTransform(ratio, 0, 0, ratio, dx, dy);
-      job.g = order.length;
+      job.k = -1;
       hits.count = n;
+      return true;
+    },
+
+    // Whether the glyphs make every cell of a box (layer pixels) opaque.
+    _covered: function (job, x0, y0, x1, y1) {
+      var view = job.view;
+      var C = OCCLUSION_CELL;
+      var c0 = Math.max(0, Math.floor(((x0 - view.left) * view.ratio) / C));
+      var r0 = Math.max(0, Math.floor(((y0 - view.top) * view.ratio) / C));
+      var c1 = Math.min(job.gw - 1, Math.floor(((x1 - view.left) * view.ratio) / C));
+      var r1 = Math.min(job.gh - 1, Math.floor(((y1 - view.top) * view.ratio) / C));
+      var grid = job.grid;
+      for (var row = r0; row <= r1; row++) {
+        for (var col = c0; col <= c1; col++) if (!grid[row * job.gw + col]) return false;
+      }
       return true;
     },
 

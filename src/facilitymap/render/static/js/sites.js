@@ -44,6 +44,8 @@
     return { parts: parts, closed: type === 'Polygon' || type === 'MultiPolygon', box: box };
   }
 
+  var NO_STEPS = [];
+
   function prepareSites(records) {
     var statusIndex = {};
     VOCAB.statuses.forEach(function (s, i) {
@@ -71,8 +73,9 @@
         later: +record.later_claims || 0,
         // The status from each claim date on (Python's facilitymap.status): [day, status,
         // official_status, evidence, claims known, deciding claim ids, official words];
-        // see timeline.js.
-        steps: asArray(record.steps),
+        // read from fm-steps after the first draw (see timeline.js).
+        steps: NO_STEPS,
+        hidden: record.hidden === true, // not on the map at its own date (the status filter)
         present: true, // on the map at the timeline's date
         known: -1, // claims (in page order) known at the timeline's date; -1: all given
         official: null, // official position and evidence at the timeline's date, when set
@@ -90,6 +93,7 @@
         areaRadius: 0,
         geometry: record.g || null,
         name: isText(p.name) ? p.name : String(record.id),
+        words: null, // its search words, once read (searchText)
         search: null, // made at the first search (searchText)
       };
       if (centre && isFinite(centre[0]) && isFinite(centre[1])) {
@@ -112,15 +116,34 @@
     return sites;
   }
 
+  // A site's search words (fm-search, read after the first draw; Python's
+  // facilitymap.render.payload.SiteSearch): [its local names, admin1, admin2, admin3].
+  var SEARCH_LOCAL_NAMES = 0;
+  var SEARCH_ADMIN1 = 1;
+  var SEARCH_ADMIN2 = 2;
+  var SEARCH_ADMIN3 = 3;
+
   // A site's names, id and places, normalised for search. Made at the first search, not
   // before the first draw: Unicode normalisation of 100,000 sites' names takes a while.
+  // Until the search words are read, what its properties hold (the index: its name; its
+  // details, once read: all of them).
   function searchText(site) {
     if (site.search === null) {
       var p = site.p;
-      var names = [p.name, site.id, p.admin1, p.admin2, p.admin3];
-      asArray(p.local_names).forEach(function (n) {
-        if (n && typeof n === 'object') names.push(n.name);
-      });
+      var names = [p.name, site.id];
+      var words = site.words;
+      if (words) {
+        names = names.concat(asArray(words[SEARCH_LOCAL_NAMES]), [
+          words[SEARCH_ADMIN1],
+          words[SEARCH_ADMIN2],
+          words[SEARCH_ADMIN3],
+        ]);
+      } else {
+        names.push(p.admin1, p.admin2, p.admin3);
+        asArray(p.local_names).forEach(function (n) {
+          if (n && typeof n === 'object') names.push(n.name);
+        });
+      }
       site.search = normalise(names.filter(isText).join(' \u0000 '));
     }
     return site.search;

@@ -1,8 +1,8 @@
 // start.js: Starting the page: reads the payload, builds the App, shows an error if that fails.
 
   // ---------------------------------------------------------------- start
-  function showError(err) {
-    var box = el('div', 'fm-error', 'The map could not be built: ' + (err && err.message ? err.message : err));
+  function showError(err, what) {
+    var box = el('div', 'fm-error', (what || 'The map could not be built: ') + (err && err.message ? err.message : err));
     document.body.insertBefore(box, document.body.firstChild);
     if (window.console) console.error(err);
   }
@@ -17,7 +17,7 @@
         timings.built = performance.now();
         // For tests and for the curious: read-only views of what is drawn.
         window.facilitymap = {
-          timings: timings, // ms since navigation: script start, data read, map built, drawn
+          timings: timings, // ms since navigation: script start, data read, map built, drawn, shown, ready
           app: app,
           map: app.map,
           siteCount: app.sites.length,
@@ -25,14 +25,14 @@
             return app.siteLayer.drawnIds();
           },
           screenPoint: function (id) {
-            var site = app.byId[id];
+            var site = app.byId.get(id);
             if (!site || !site.located) return null;
             var p = app.map.latLngToContainerPoint([site.lat, site.lon]);
             var box = app.map.getContainer().getBoundingClientRect();
             return { x: box.left + p.x, y: box.top + p.y };
           },
           openSite: function (id) {
-            if (app.byId[id]) app.openSite(app.byId[id], { pan: true });
+            if (app.byId.get(id)) app.openSite(app.byId.get(id), { pan: true });
           },
           // The bytes packed text holds, inflated: how the page reads its data elements.
           inflatePacked: function (text, size) {
@@ -45,17 +45,50 @@
             });
           },
         };
-        // Ready means drawn: every site in view is on the canvas (the draw the next frame
-        // would make, made now).
+        // Drawn: every site in view is on the canvas (the draw the next frame would make,
+        // made now). Ready: the search words and timeline steps are read too, after that
+        // frame is shown.
         var markReady = function () {
-          timings.drawn = performance.now();
+          timings.ready = performance.now();
           document.documentElement.setAttribute('data-fm-ready', 'true');
         };
+        var markDrawn = function () {
+          timings.drawn = performance.now();
+          document.documentElement.setAttribute('data-fm-drawn', 'true');
+          afterNextPaint(function () {
+            timings.shown = performance.now(); // the frame with every site is out
+            app
+              .readLater()
+              .catch(function (err) {
+                if (app.timeline) app.timeline.bar.remove();
+                showError(err, 'The search words or the timeline could not be read: ');
+              })
+              .then(markReady);
+          });
+        };
         app.siteLayer.flush();
-        if (app.siteLayer.drawCount) markReady();
-        else app.siteLayer.once('drawn', markReady);
+        if (app.siteLayer.drawCount) markDrawn();
+        else app.siteLayer.once('drawn', markDrawn);
       })
       .catch(showError);
+  }
+
+  // After the browser has shown the next frame; a hidden page, or a frame the browser does
+  // not render now (an iframe out of view), gets none: then after a while.
+  var NO_FRAME_MS = 1000;
+  function afterNextPaint(callback) {
+    var done = false;
+    function once() {
+      if (done) return;
+      done = true;
+      callback();
+    }
+    if (!document.hidden) {
+      requestAnimationFrame(function () {
+        setTimeout(once, 0);
+      });
+    }
+    setTimeout(once, document.hidden ? 0 : NO_FRAME_MS);
   }
 
   // The data element comes before this script and the details after it: start now, not

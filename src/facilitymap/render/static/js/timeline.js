@@ -17,6 +17,8 @@
   var LIST_SETTLE_MS = 120; // the list follows the date once it stops changing this long
 
   // The dates the timeline stops at: every day a step begins, then the map's own date.
+  // Python gives them, and the statuses some date shows, in meta.timeline: the page is
+  // built and drawn from the index, and reads the steps (fm-steps) after its first draw.
   App.prototype.prepareTimeline = function () {
     var statusIndex = {};
     VOCAB.statuses.forEach(function (s, i) {
@@ -29,28 +31,53 @@
         return wanted.indexOf(s.key) >= 0;
       })
       : null;
-    var days = {};
+    var timeline = this.meta.timeline && typeof this.meta.timeline === 'object' ? this.meta.timeline : {};
     var ever = VOCAB.statuses.map(function () {
       return 0;
+    });
+    asArray(timeline.statuses).forEach(function (key) {
+      if (Object.prototype.hasOwnProperty.call(statusIndex, key)) ever[statusIndex[key]]++;
     });
     for (var i = 0; i < this.sites.length; i++) {
       var site = this.sites[i];
       site.indexStatus = site.status;
       site.indexDeciding = site.deciding;
       site.indexWords = site.officialWords;
-      if (!site.steps.length) ever[site.status]++;
-      for (var k = 0; k < site.steps.length; k++) {
-        var step = site.steps[k];
-        if (!Array.isArray(step) || !isText(step[STEP_DATE])) continue;
-        days[step[STEP_DATE]] = true;
-        var st = Object.prototype.hasOwnProperty.call(statusIndex, step[STEP_STATUS]) ? statusIndex[step[STEP_STATUS]] : 0;
-        if (!this.onlyStatuses || this.onlyStatuses[st]) ever[st]++;
-      }
+      if (!site.hidden) ever[site.status]++;
     }
     this.everCounts = ever; // statuses that some date shows: the layer control offers them
-    this.dates = Object.keys(days).sort();
+    this.dates = asArray(timeline.dates).filter(isText).sort();
     this.date = null; // null: the map's own date (meta.as_of, or all claims)
+    this.stepsRead = false; // the sites' steps, read after the first draw (readLater)
+    this.pendingDate = undefined; // a date asked for before then
     this.listTimer = null; // a list refresh waiting for the date to settle
+  };
+
+  // Reads what the page needs after its first draw, once the parser has read it: the
+  // sites' search words (fm-search), then their steps (fm-steps: one list per site, in
+  // index order). A search typed meanwhile is done again; a date asked for is shown.
+  App.prototype.readLater = function () {
+    var self = this;
+    return whenParsed('fm-search')
+      .then(readElement)
+      .then(function (words) {
+        words = asArray(words);
+        for (var i = 0; i < self.sites.length; i++) {
+          self.sites[i].words = Array.isArray(words[i]) ? words[i] : null;
+          self.sites[i].search = null;
+        }
+        if (self.searchBox && self.searchBox.value) self.refreshList();
+        return whenParsed('fm-steps');
+      })
+      .then(readElement)
+      .then(function (lists) {
+        lists = asArray(lists);
+        for (var i = 0; i < self.sites.length; i++) self.sites[i].steps = asArray(lists[i]);
+        self.stepsRead = true;
+        var day = self.pendingDate;
+        self.pendingDate = undefined;
+        if (day !== undefined) self.setDate(day);
+      });
   };
 
   // The date statuses are shown at: the timeline's, or the map's own (null: all claims).
@@ -96,7 +123,15 @@
           }
         }
       }
-      if (step) {
+      if (!this.stepsRead) {
+        // The index: the map's own date (the steps are not read yet).
+        site.status = site.indexStatus;
+        site.deciding = site.indexDeciding;
+        site.officialWords = site.indexWords;
+        site.official = site.evidence = null;
+        site.known = -1;
+        site.present = !site.hidden;
+      } else if (step) {
         site.status = has.call(statusIndex, step[STEP_STATUS]) ? statusIndex[step[STEP_STATUS]] : site.indexStatus;
         site.official = isText(step[STEP_OFFICIAL_STATUS]) ? step[STEP_OFFICIAL_STATUS] : null;
         site.evidence = isText(step[STEP_EVIDENCE]) ? step[STEP_EVIDENCE] : null;
@@ -194,7 +229,7 @@
       else this.map.closePopup(this.popup);
     }
     if (this.panelSite && !this.detailNode.hidden) {
-      var shown = this.byId[this.panelSite];
+      var shown = this.byId.get(this.panelSite);
       if (shown && shown.present) this.showPanelDetail(shown, true);
       else this.detailNode.querySelector('.fm-detail-close').click();
     }
@@ -202,6 +237,10 @@
 
   // Moves the timeline to `day` (an ISO date; null: the map's own date).
   App.prototype.setDate = function (day) {
+    if (!this.stepsRead) {
+      this.pendingDate = day; // shown once the steps are read (readLater)
+      return;
+    }
     if (day !== null && this.meta.as_of && day >= this.meta.as_of) day = null;
     if (day !== null && !this.meta.as_of && day >= this.dates[this.dates.length - 1]) day = null;
     if (day === this.date) return;

@@ -276,7 +276,7 @@
   // ---------------------------------------------------------------- sites as they come
   // The site of `record`: the one the page already holds, or a new one at the end.
   App.prototype.addSite = function (record) {
-    var site = this.byId[record.id];
+    var site = this.byId.get(record.id);
     if (site) return site;
     site = prepareSites([record])[0];
     site.i = this.sites.length;
@@ -284,7 +284,7 @@
     site.indexDeciding = site.deciding;
     site.indexWords = site.officialWords;
     this.sites.push(site);
-    this.byId[site.id] = site;
+    this.byId.set(site.id, site);
     if (site.located) this.located.push(site);
     this.presentCount++;
     return site;
@@ -348,7 +348,7 @@
     } catch (err) {
       id = null;
     }
-    if (!id || Object.prototype.hasOwnProperty.call(this.byId, id)) {
+    if (!id || this.byId.has(id)) {
       applyHashOfPage.call(this, initial);
       return;
     }
