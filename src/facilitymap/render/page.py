@@ -8,9 +8,12 @@ script or template source. The browser builds every element from that data with
 ``textContent`` (``static/js/``, joined by :func:`assets.page_script`).
 
 The order is the one a reader waits on: ``fm-data`` (the index every site is drawn and listed
-by), then the scripts, which draw at once, and last the ``fm-details`` elements (claims,
-sources, notes: most of a large page's bytes), which the parser reaches while the map is
-already up; a popup reads only its own element, waiting for the parser if it must.
+by, ASCII so the browser decodes it as one-byte text), then the scripts, which draw at once;
+then ``fm-search`` and ``fm-steps`` (each site's search words and timeline steps: the page
+reads them after its first frame, and builds its timeline and layer control from the dates
+and statuses the index's ``meta.timeline`` names), and last the ``fm-details`` elements
+(claims, sources, notes: most of a large page's bytes), which the parser reaches while the
+map is already up; a popup reads only its own element, waiting for the parser if it must.
 """
 
 from __future__ import annotations
@@ -166,9 +169,10 @@ def build_html(
     if isinstance(features, EncodedSites):
         # Taken over: a large layer's details are freed once packed into the page.
         details: bytes | Sequence[bytes | memoryview] = features.details
-        features.details = b"[]"
         search = join_arrays(features.search)
         steps = join_arrays(features.steps)
+        # Let go of the views: they may hold what a worker sent whole, details and all.
+        features.details, features.search, features.steps = b"[]", (), ()
         stops = features.timeline or TimelineStops()
         latest = features.latest_claim
     else:
@@ -207,13 +211,15 @@ def build_html(
         # The index of the first site of each fm-details element (fm-details-0, -1, ...).
         "details": details_starts,
     }
-    data_element = _data_element(
-        payload, compress, features if isinstance(features, EncodedSites) else None
+    data = _index_json(payload, features if isinstance(features, EncodedSites) else None)
+    # The search words and steps are packed when the index is: a 10,000-site layer's words
+    # (0.5 MB) would otherwise be plain, the larger part of its page's overhead.
+    packed = compress if compress is not None else len(data) > COMPRESS_OVER
+    data_element = _json_element("fm-data", data, packed)
+    later_elements = _json_element("fm-search", search, packed) + _json_element(
+        "fm-steps", steps, packed
     )
-    later_elements = _json_element("fm-search", search, compress) + _json_element(
-        "fm-steps", steps, compress
-    )
-    del search, steps
+    del data, search, steps
     leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
     own_css, own_js = assets.own_asset("facilitymap.css"), assets.page_script()
     inline_scripts = [own_js.text]
@@ -349,13 +355,12 @@ def _claim_dates(records: list[dict[str, Any]]) -> Iterable[Any]:
                 yield claim.get("date")
 
 
-def _data_element(
-    payload: dict[str, Any], compress: bool | None, sites: EncodedSites | None = None
-) -> str:
+def _index_json(payload: dict[str, Any], sites: EncodedSites | None = None) -> bytes:
+    """The fm-data element's JSON: the payload, its sites already encoded if given."""
     data = orjson.dumps(payload)
     if sites is not None:
         data = data.replace(orjson.dumps(_SITES_SLOT), bytes(sites), 1)
-    return _json_element("fm-data", ascii_json(data), compress)
+    return ascii_json(data)
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
