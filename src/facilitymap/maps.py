@@ -619,7 +619,8 @@ MAP_IN_RUNS_OVER = 1 << 22
 class _RunPage(msgspec.Struct, array_like=True):
     """What a process sends back for a run of a layer file (see :func:`make_map_of_file`):
     the run's checks, and its sites' part of the page (:class:`PagePart`: the JSON of its
-    index, details and steps follows the list of these in the same bytes, these sizes)."""
+    index, details, search words and steps follows the list of these in the same bytes,
+    ``sizes`` long)."""
 
     ids: list[str]
     found: list[Problem]  # per-site problems

@@ -38,12 +38,7 @@ import orjson
 from facilitymap.errors import FacilitymapError
 from facilitymap.io import Layer
 from facilitymap.mapconfig import MapSpec
-from facilitymap.maps import (
-    DEFAULT_TITLE,
-    data_version,
-    default_context,
-    page_sites,
-)
+from facilitymap.maps import DEFAULT_TITLE, data_version, default_context, page_sites
 from facilitymap.model import STATUSES
 from facilitymap.render.page import join_arrays
 from facilitymap.render.payload import PageSite, SiteSearch

@@ -104,10 +104,6 @@ class TimelineStops:
         if not stepped and isinstance(status, str):
             self.statuses.add(status)
 
-    def update(self, other: TimelineStops) -> None:
-        self.days |= other.days
-        self.statuses |= other.statuses
-
     def meta(self) -> dict[str, list[str]]:
         return {"dates": sorted(self.days), "statuses": sorted(self.statuses)}
 

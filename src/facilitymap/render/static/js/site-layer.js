@@ -302,7 +302,7 @@
       var batchSize = job.batchSize; // circles in the batch, covered ones too
       // An area wholly under opaque glyphs changes no pixel (see _cullGlyphs); a batch of
       // circles without it may round a pixel elsewhere one level differently (Skia).
-      var cull = this.occlusion;
+      var occlude = this.occlusion;
       ctx.setTransform(view.ratio, 0, 0, view.ratio, -view.left * view.ratio, -view.top * view.ratio);
       for (var a = job.a; a < areas.length; a++) {
         if ((a & 15) === 0 && a !== job.a && performance.now() >= deadline) {
@@ -324,7 +324,7 @@
           var y1 = box[3] * scale - origin.y;
           if (x1 < view.minX || x0 > view.maxX || y1 < view.minY || y0 > view.maxY) continue;
           if (x1 - x0 < style.size && y1 - y0 < style.size) continue;
-          if (cull && this._covered(job, x0 - AREA_REACH, y0 - AREA_REACH, x1 + AREA_REACH, y1 + AREA_REACH)) continue;
+          if (occlude && this._covered(job, x0 - AREA_REACH, y0 - AREA_REACH, x1 + AREA_REACH, y1 + AREA_REACH)) continue;
           this._drawArea(ctx, site, style, scale, origin);
         } else if (site.radius) {
           var x = site.mx * scale - origin.x;
@@ -342,7 +342,7 @@
           }
           batchSize++;
           var reach = r + AREA_REACH;
-          if (cull && this._covered(job, x - reach, y - reach, x + reach, y + reach)) continue;
+          if (occlude && this._covered(job, x - reach, y - reach, x + reach, y + reach)) continue;
           batch.push(x, y, r);
         }
       }

@@ -32,7 +32,8 @@
             return { x: box.left + p.x, y: box.top + p.y };
           },
           openSite: function (id) {
-            if (app.byId.get(id)) app.openSite(app.byId.get(id), { pan: true });
+            var site = app.byId.get(id);
+            if (site) app.openSite(site, { pan: true });
           },
           // The bytes packed text holds, inflated: how the page reads its data elements.
           inflatePacked: function (text, size) {

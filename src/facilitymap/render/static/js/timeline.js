@@ -123,15 +123,7 @@
           }
         }
       }
-      if (!this.stepsRead) {
-        // The index: the map's own date (the steps are not read yet).
-        site.status = site.indexStatus;
-        site.deciding = site.indexDeciding;
-        site.officialWords = site.indexWords;
-        site.official = site.evidence = null;
-        site.known = -1;
-        site.present = !site.hidden;
-      } else if (step) {
+      if (step) {
         site.status = has.call(statusIndex, step[STEP_STATUS]) ? statusIndex[step[STEP_STATUS]] : site.indexStatus;
         site.official = isText(step[STEP_OFFICIAL_STATUS]) ? step[STEP_OFFICIAL_STATUS] : null;
         site.evidence = isText(step[STEP_EVIDENCE]) ? step[STEP_EVIDENCE] : null;
@@ -140,13 +132,14 @@
         site.known = +step[STEP_CLAIMS] >= 0 ? +step[STEP_CLAIMS] : -1;
         site.present = !only || only[site.status];
       } else {
-        // No step: a site without claims is on the map at its own date only.
+        // No step (or none read yet: the index's state): a site without claims is on the
+        // map at its own date only, as is one the status filter hides only at earlier dates.
         site.status = site.indexStatus;
         site.deciding = site.indexDeciding;
         site.officialWords = site.indexWords;
         site.official = site.evidence = null;
         site.known = -1;
-        site.present = day === null && !steps.length;
+        site.present = day === null && !steps.length && !site.hidden;
       }
       if (site.present) {
         counts[site.status]++;
