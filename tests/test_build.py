@@ -61,12 +61,12 @@ def test_render_filters_and_as_of(runner, layer, tmp_path):
     # On the map's date (its last step) only the reported site; the attested one is in the
     # page because it was reported earlier, when the timeline shows it, and the index says
     # it is hidden at the map's date.
-    ids = [site["id"] for site in payload["sites"]]
+    ids = payload["sites"]["id"]
     last = {site_id: its[-1][1] for site_id, its in zip(ids, steps, strict=True)}
     assert last["tj-sample-denied-post"] == "reported"
     assert last["tj-sample-attested"] != "reported"
     assert "reported" in [step[1] for step in steps[ids.index("tj-sample-attested")]]
-    hidden = {site["id"] for site in payload["sites"] if site.get("hidden")}
+    hidden = {i for i, h in zip(ids, payload["sites"]["hidden"], strict=True) if h}
     assert hidden == {"tj-sample-attested"}
     assert payload["meta"]["timeline"]["statuses"] == ["reported"]
 

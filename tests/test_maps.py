@@ -133,6 +133,7 @@ def test_encoded_page_sites_match_the_dict_path():
     from facilitymap.model import PROPERTY_ORDER
     from facilitymap.render import build_html
     from facilitymap.render.page import _index_record, _search_of, _site_record, join_arrays
+    from facilitymap.render.payload import index_columns, join_columns
 
     layer = load_layer(Path(__file__).resolve().parents[1] / "geodata" / "sites.geojson")
     for spec in (
@@ -145,7 +146,8 @@ def test_encoded_page_sites_match_the_dict_path():
         features = map_features(layer, spec, timeline=True)
         records = json.loads(json.dumps([_site_record(f) for f in features]))
         encoded = page_sites(layer, spec)
-        assert json.loads(bytes(encoded)) == [_index_record(r) for r in records]
+        index = index_columns([_index_record(r) for r in records])
+        assert json.loads(bytes(encoded)) == json.loads(join_columns([index]))
         details = [  # the page is given no unknown properties
             {k: v for k, v in r["properties"].items() if k in PROPERTY_ORDER} for r in records
         ]

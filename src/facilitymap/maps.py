@@ -55,13 +55,14 @@ from facilitymap.model import Claim, Site, site_weight
 from facilitymap.parallel import Background, map_chunks, map_parts, workers
 from facilitymap.problems import Problem, errors
 from facilitymap.render import build_html
-from facilitymap.render.page import EncodedSites, TimelineStops, join_arrays, latest_claim
+from facilitymap.render.page import EncodedSites, TimelineStops, latest_claim
 from facilitymap.render.payload import (
-    IndexLocation,
-    IndexProperties,
+    IndexColumns,
     PageSite,
     PageStep,
     SiteSearch,
+    index_columns,
+    join_columns,
 )
 from facilitymap.status import Derived, StatusFold, position_words
 
@@ -297,7 +298,7 @@ def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
 class PagePart(NamedTuple):
     """Some sites' part of the page (:func:`_encode_page_sites`)."""
 
-    sites: bytes | memoryview  # JSON array of their PageSites (the index)
+    sites: IndexColumns  # their PageSites (the index)
     details: bytes | memoryview  # JSON array of their full properties
     search: bytes | memoryview  # JSON array of their SiteSearch
     steps: bytes | memoryview  # JSON array of their lists of PageSteps
@@ -309,7 +310,7 @@ class PagePart(NamedTuple):
 
 def _encoded_sites(parts: Sequence[PagePart]) -> EncodedSites:
     """The page's sites from their parts, in order."""
-    encoded = EncodedSites(join_arrays([part.sites for part in parts]))
+    encoded = EncodedSites(join_columns([part.sites for part in parts]))
     encoded.details = [part.details for part in parts]
     encoded.search = [part.search for part in parts]
     encoded.steps = [part.steps for part in parts]
@@ -353,7 +354,6 @@ def _encode_page_sites(
             extra={},
             extra_members={},
         )
-        radius = site.location.precision_m
         record = PageSite(
             id=site.id,
             deciding_claims=list(derived.deciding_claims),
@@ -361,12 +361,10 @@ def _encode_page_sites(
             later_claims=later,
             changes=list(changes[site.id]) if changes and site.id in changes else None,
             hidden=not on_map,
-            properties=IndexProperties(
-                name=site.name,
-                status=derived.status,
-                confidence=site.confidence,
-                location=IndexLocation(radius) if radius is not None else None,
-            ),
+            name=site.name,
+            status=derived.status,
+            confidence=site.confidence,
+            precision_m=site.location.precision_m,
         )
         details.append(properties)
         searches.append(
@@ -385,7 +383,7 @@ def _encode_page_sites(
     ):
         record.c = [round(lon, 6), round(lat, 6)]
     return PagePart(
-        _ENCODE.encode(records),
+        index_columns(records),
         _ENCODE.encode(details),
         _ENCODE.encode(searches),
         _ENCODE.encode(site_steps),
@@ -619,14 +617,15 @@ MAP_IN_RUNS_OVER = 1 << 22
 class _RunPage(msgspec.Struct, array_like=True):
     """What a process sends back for a run of a layer file (see :func:`make_map_of_file`):
     the run's checks, and its sites' part of the page (:class:`PagePart`: the JSON of its
-    index, details, search words and steps follows the list of these in the same bytes,
-    ``sizes`` long)."""
+    index's columns, details, search words and steps follows the list of these in the same
+    bytes, ``sizes`` long; ``used``: which of the columns hold more than their default)."""
 
     ids: list[str]
     found: list[Problem]  # per-site problems
     countries: list[Problem]
     notices: list[Problem]
-    sizes: tuple[int, int, int, int] | None  # None when the run has an error (no map)
+    sizes: list[int] | None  # None when the run has an error (no map)
+    used: list[bool]
     shown: int
     latest: str | None
     days: list[str]
@@ -689,12 +688,12 @@ def make_map_of_file(
                     if page.sizes is None:
                         continue
                     # Views of what the process sent, not copies.
-                    index, details, search, steps = (
+                    *columns, details, search, steps = (
                         view[at : (at := at + size)] for size in page.sizes
                     )
                     parts.append(
                         PagePart(
-                            index, details, search, steps,
+                            IndexColumns(columns, page.used), details, search, steps,
                             page.shown, page.latest, page.days, page.statuses,
                         )
                     )  # fmt: skip
@@ -752,15 +751,17 @@ def _page_runs(
         # With an error, the map is not made: only the problems are sent.
         if errors(found) or errors(countries):
             pages.append(
-                _RunPage(ids, found, countries, notices, None, 0, None, [], [], None, None, name)
+                _RunPage(
+                    ids, found, countries, notices, None, [], 0, None, [], [], None, None, name
+                )
             )
         else:
             part = _encode_page_sites(_candidates(Layer(sites=sites), spec), spec)
-            arrays = (part.sites, part.details, part.search, part.steps)
+            arrays = [*part.sites.arrays, part.details, part.search, part.steps]
             pages.append(
                 _RunPage(
                     ids, found, countries, notices,
-                    sizes=(len(arrays[0]), len(arrays[1]), len(arrays[2]), len(arrays[3])),
+                    sizes=[len(array) for array in arrays], used=list(part.sites.used),
                     shown=part.shown, latest=part.latest, days=part.days,
                     statuses=part.statuses, extent=extent_of(site.geometry for site in sites),
                     updated=_latest_update(sites), name=name,

@@ -41,7 +41,7 @@ from facilitymap.mapconfig import MapSpec
 from facilitymap.maps import DEFAULT_TITLE, data_version, default_context, page_sites
 from facilitymap.model import STATUSES
 from facilitymap.render.page import join_arrays
-from facilitymap.render.payload import PageSite, SiteSearch
+from facilitymap.render.payload import PageSite, SiteSearch, site_rows
 from facilitymap.render.tiled import build_tiled_html
 
 ARCHIVE = "sites.pmtiles"
@@ -134,7 +134,7 @@ def write_tiles(
         raise TilesError(f"{directory}: exists; pass --overwrite to replace it")
     tippecanoe = _tippecanoe()
     encoded = page_sites(layer, spec)
-    records = msgspec.json.decode(bytes(encoded), type=list[PageSite])
+    records = site_rows(msgspec.json.decode(bytes(encoded)))
     searches = msgspec.json.decode(join_arrays(encoded.search), type=list[SiteSearch])
     # The details as JSON arrays, one or one per chunk of sites (maps.page_sites).
     arrays = [encoded.details] if isinstance(encoded.details, bytes) else encoded.details
@@ -219,7 +219,11 @@ def _tippecanoe() -> str:
 
 
 def _status(record: PageSite) -> str | None:
-    return record.properties.status if record.properties else None
+    return record.status
+
+
+def _name(record: PageSite) -> str:
+    return record.name if record.name is not None else record.id
 
 
 def _write_archive(tippecanoe: str, records: list[PageSite], work: Path) -> int:
@@ -230,15 +234,13 @@ def _write_archive(tippecanoe: str, records: list[PageSite], work: Path) -> int:
         for record in records:
             if not record.c:
                 continue
-            props = record.properties
-            point: dict[str, Any] = {"id": record.id, "n": props.name if props else record.id}
-            if props and props.status:
-                point["s"] = props.status
-            if props and props.confidence:
-                point["k"] = props.confidence
-            radius = props.location.precision_m if props and props.location else None
-            if radius:
-                point["r"] = radius
+            point: dict[str, Any] = {"id": record.id, "n": _name(record)}
+            if record.status:
+                point["s"] = record.status
+            if record.confidence:
+                point["k"] = record.confidence
+            if record.precision_m:
+                point["r"] = record.precision_m
             feature = {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": record.c[:2]},
@@ -275,9 +277,9 @@ def _write_details(shown: list[tuple[PageSite, msgspec.Raw]], folder: Path) -> i
     parts: list[list[bytes]] = [[] for _ in range(buckets)]
     encoder = msgspec.json.Encoder()
     for record, raw in shown:
-        # The index record, the full properties in place of the index's few: what the
-        # single-file page holds once a site's details are read.
-        head = encoder.encode(msgspec.structs.replace(record, properties=None))
+        # The index record and the full properties: what the single-file page holds once a
+        # site's details are read.
+        head = encoder.encode(record)
         parts[bucket_of(record.id, buckets)].append(head[:-1] + b',"properties":' + raw + b"}")
     folder.mkdir()
     for number, items in enumerate(parts):
@@ -289,15 +291,14 @@ def _write_search(records: list[tuple[PageSite, SiteSearch]], folder: Path) -> l
     """The search index in shards; the first key of each, in order."""
     entries: list[tuple[str, str, bytes]] = []
     for record, search in records:
-        props = record.properties
-        name = props.name if props else record.id
+        name = _name(record)
         local = search.local_names
         card = orjson.dumps(
             [
                 record.id,
                 name,
-                props.status if props else None,
-                props.confidence if props else None,
+                record.status,
+                record.confidence,
                 *(record.c[:2] if record.c else (None, None)),
             ]
         )[1:-1]

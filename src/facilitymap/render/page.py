@@ -37,7 +37,14 @@ from facilitymap.dates import date_end
 from facilitymap.geometry import representative_point
 from facilitymap.parallel import map_parts, workers
 from facilitymap.render import assets
-from facilitymap.render.payload import INDEX_PROPERTIES, SITE_MEMBERS
+from facilitymap.render.payload import (
+    PROPERTY_COLUMNS,
+    SITE_MEMBERS,
+    PageSite,
+    index_columns,
+    join_arrays,
+    join_columns,
+)
 from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
 
 # Data larger than this (bytes of JSON) is embedded deflated and base64-encoded; the page
@@ -50,7 +57,7 @@ DETAILS_CHUNK = 1000
 # And at most about this many bytes of JSON per details element: sites written like the
 # curated ones (~10 KB each) would otherwise put 10 MB behind one popup's click.
 DETAILS_CHUNK_BYTES = 1 << 20
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2  # 2: the index as columns
 _JSON_ESCAPES = (
     (b"<", b"\\u003c"),
     (b">", b"\\u003e"),
@@ -61,10 +68,11 @@ _JSON_ESCAPES = (
 
 
 class EncodedSites(bytes):
-    """The page's ``sites`` index already as JSON (what :func:`_index_record` gives for each
-    feature, encoded), with ``details``: the JSON array of their full properties (or a list
-    of arrays, one after the other), and ``search`` and ``steps`` the same way: each site's
-    search words and timeline steps.
+    """The page's ``sites`` index already as JSON (the columns of what :func:`_index_record`
+    gives for each feature: :func:`~facilitymap.render.payload.join_columns`), with
+    ``details``: the JSON array of their full properties (or a list of arrays, one after the
+    other), and ``search`` and ``steps`` the same way: each site's search words and timeline
+    steps.
     Lets a caller with many sites skip building dicts per site."""
 
     details: bytes | Sequence[bytes | memoryview] = b"[]"
@@ -180,7 +188,7 @@ def build_html(
         steps = orjson.dumps(site_steps)
         stops = TimelineStops((filters or {}).get("statuses") or ())
         for site, its_steps in zip(index, site_steps, strict=True):
-            stops.add(site["properties"].get("status"), (step[:2] for step in its_steps))
+            stops.add(site.status, (step[:2] for step in its_steps))
         latest = latest_claim(_claim_dates(records))
     # Deflated first (the slow part, over the cores); placed last in the page.
     details_starts, details_elements = _details_elements(details, compress)
@@ -202,12 +210,17 @@ def build_html(
             **({"since": since, "since_removed": list(since_removed)} if since else {}),
         },
         "vocab": page_vocabulary(),
-        "sites": _SITES_SLOT if isinstance(features, EncodedSites) else index,
+        "sites": _SITES_SLOT,
         "context": context,
         # The index of the first site of each fm-details element (fm-details-0, -1, ...).
         "details": details_starts,
     }
-    data = _index_json(payload, features if isinstance(features, EncodedSites) else None)
+    data = _index_json(
+        payload,
+        bytes(features)
+        if isinstance(features, EncodedSites)
+        else join_columns([index_columns(index)]),
+    )
     # The search words and steps are packed when the index is: a 10,000-site layer's words
     # (0.5 MB) would otherwise be plain, the larger part of its page's overhead.
     packed = compress if compress is not None else len(data) > COMPRESS_OVER
@@ -282,18 +295,21 @@ def _escape_for_script(data: bytes) -> bytes:
     return data
 
 
-def _index_record(record: dict[str, Any]) -> dict[str, Any]:
+def _index_record(record: dict[str, Any]) -> PageSite:
     """What the page draws and lists a site by; its full properties follow in fm-details,
-    its steps in fm-steps."""
+    its steps in fm-steps. (A Feature dict may hold anything: the page checks each value.)"""
     props = record.get("properties")
     props = props if isinstance(props, dict) else {}
-    index = {k: v for k, v in record.items() if k not in ("properties", "steps")}
-    lite = {k: props[k] for k in INDEX_PROPERTIES if k in props}
     location = props.get("location")
-    if isinstance(location, dict) and "precision_m" in location:
-        lite["location"] = {"precision_m": location["precision_m"]}
-    index["properties"] = lite
-    return index
+    members: dict[str, Any] = {k: record[k] for k in SITE_MEMBERS if k in record and k != "steps"}
+    members.update((k, props.get(k)) for k in PROPERTY_COLUMNS)
+    return PageSite(
+        record.get("id"),  # type: ignore[arg-type]
+        c=record.get("c"),
+        g=record.get("g"),
+        precision_m=location.get("precision_m") if isinstance(location, dict) else None,
+        **members,
+    )
 
 
 def _search_of(record: dict[str, Any]) -> list[Any]:
@@ -316,15 +332,6 @@ def _steps_of(record: dict[str, Any]) -> list[Any]:
     if not isinstance(steps, list):
         return []
     return [step for step in steps if isinstance(step, list) and len(step) >= 2]
-
-
-def join_arrays(arrays: Iterable[bytes | memoryview]) -> bytes:
-    """Concatenate JSON arrays (``[1,2]`` and ``[3]`` give ``[1,2,3]``) without decoding.
-
-    >>> join_arrays([b"[1,2]", b"[]", memoryview(b"[3]")])
-    b'[1,2,3]'
-    """
-    return b"[" + b",".join(a[1:-1] for a in arrays if len(a) > 2) + b"]"
 
 
 def latest_claim(dates: Iterable[Any]) -> str | None:
@@ -351,11 +358,9 @@ def _claim_dates(records: list[dict[str, Any]]) -> Iterable[Any]:
                 yield claim.get("date")
 
 
-def _index_json(payload: dict[str, Any], sites: EncodedSites | None = None) -> bytes:
-    """The fm-data element's JSON: the payload, its sites already encoded if given."""
-    data = orjson.dumps(payload)
-    if sites is not None:
-        data = data.replace(orjson.dumps(_SITES_SLOT), bytes(sites), 1)
+def _index_json(payload: dict[str, Any], sites: bytes) -> bytes:
+    """The fm-data element's JSON: the payload, with its sites' index (already JSON)."""
+    data = orjson.dumps(payload).replace(orjson.dumps(_SITES_SLOT), sites, 1)
     return ascii_json(data)
 
 

@@ -93,7 +93,7 @@ def build_tiled_html(
             "tiles": tiles,
         },
         "vocab": page_vocabulary(),
-        "sites": [],
+        "sites": {"id": []},
         "context": context,
     }
     data = script_json(payload).decode("utf-8")

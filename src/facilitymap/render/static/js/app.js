@@ -7,7 +7,7 @@
     VOCAB = payload.vocab;
     this.meta = payload.meta || {};
     this.payloadContext = payload.context || null;
-    this.sites = prepareSites(asArray(payload.sites));
+    this.sites = prepareSites(payload.sites);
     // A Map: an object would make each of 100,000 ids a property name first (~0.3 s here).
     this.byId = new Map();
     for (var k = 0; k < this.sites.length; k++) this.byId.set(this.sites[k].id, this.sites[k]);

@@ -83,7 +83,7 @@
 
   // `asOf`: the date the status is shown at (the timeline's, or the map's), or null.
   function buildDetail(site, meta, asOf) {
-    var p = site.p;
+    var p = siteProperties(site);
     var root = el('article', 'fm-detail');
     root.setAttribute('data-site', site.id);
     var style = VOCAB.statuses[site.status];

@@ -45,8 +45,31 @@
   }
 
   var NO_STEPS = [];
+  var NO_CHANGES = [];
 
-  function prepareSites(records) {
+  // A site's properties: all of them once its details are read; until then (or on a page
+  // without details) the few the index holds.
+  function siteProperties(site) {
+    if (site.p === null) {
+      var conf = VOCAB.confidence[site.conf];
+      var p = { name: site.name, status: VOCAB.statuses[site.status].key, confidence: conf ? conf.key : null };
+      if (site.radius) p.location = { precision_m: site.radius };
+      site.p = p;
+    }
+    return site.p;
+  }
+
+  // The index (Python's facilitymap.render.payload.PageSite) as columns: one array per
+  // field, site i at position i (c: its lon at 2i, lat at 2i + 1); a column the page does
+  // not hold is its default for every site. A third fewer bytes than an object per site,
+  // and none of the objects to parse.
+  function column(columns, name) {
+    var values = columns[name];
+    return Array.isArray(values) ? values : [];
+  }
+
+  function prepareSites(columns) {
+    columns = columns && typeof columns === 'object' ? columns : {};
     var statusIndex = {};
     VOCAB.statuses.forEach(function (s, i) {
       statusIndex[s.key] = i;
@@ -57,53 +80,75 @@
     });
     var fallbackStatus = VOCAB.statuses.length - 1;
     var has = Object.prototype.hasOwnProperty;
-    var sites = new Array(records.length);
-    for (var i = 0; i < records.length; i++) {
-      var record = records[i];
-      var p = record.properties && typeof record.properties === 'object' ? record.properties : {};
-      var loc = p.location && typeof p.location === 'object' ? p.location : {};
-      var centre = Array.isArray(record.c) ? record.c : null;
+    var ids = column(columns, 'id');
+    var centres = column(columns, 'c');
+    var areas = column(columns, 'g');
+    var names = column(columns, 'name');
+    var statuses = column(columns, 'status');
+    var confidences = column(columns, 'confidence');
+    var precisions = column(columns, 'precision_m');
+    var deciding = column(columns, 'deciding_claims');
+    var officialWords = column(columns, 'official_words');
+    var later = column(columns, 'later_claims');
+    var changes = column(columns, 'changes');
+    var hidden = column(columns, 'hidden');
+    var sites = new Array(ids.length);
+    for (var i = 0; i < ids.length; i++) {
+      var id = String(ids[i]);
+      var name = isText(names[i]) ? names[i] : id;
+      var status = statuses[i];
+      var conf = confidences[i];
       var site = {
         i: i,
-        id: String(record.id),
-        p: p,
+        id: id,
+        // Its properties once its details are read (made from the index until then, when
+        // asked: siteProperties). Each object made here survives the young generation's
+        // collections, and they were 0.3 s of a 100,000-site page's start.
+        p: null,
         full: false, // p holds the index's few properties until the site's details are read
-        deciding: asArray(record.deciding_claims),
-        officialWords: isText(record.official_words) ? record.official_words : '',
-        later: +record.later_claims || 0,
+        deciding: asArray(deciding[i]),
+        officialWords: isText(officialWords[i]) ? officialWords[i] : '',
+        later: +later[i] || 0,
         // The status from each claim date on (Python's facilitymap.status): [day, status,
         // official_status, evidence, claims known, deciding claim ids, official words];
         // read from fm-steps after the first draw (see timeline.js).
         steps: NO_STEPS,
-        hidden: record.hidden === true, // not on the map at its own date (the status filter)
+        // What the index says (the map's date), kept while a timeline date is shown. Every
+        // member is made here: one added later gives each of 100,000 sites a new store.
+        indexStatus: 0,
+        indexDeciding: null,
+        indexWords: '',
+        hidden: hidden[i] === true, // not on the map at its own date (the status filter)
         present: true, // on the map at the timeline's date
         known: -1, // claims (in page order) known at the timeline's date; -1: all given
         official: null, // official position and evidence at the timeline's date, when set
         evidence: null,
-        changes: asArray(record.changes).filter(isText), // since the version of --since
-        status: has.call(statusIndex, p.status) ? statusIndex[p.status] : fallbackStatus,
-        conf: has.call(confIndex, p.confidence) ? confIndex[p.confidence] : 0,
+        changes: changes[i] ? asArray(changes[i]).filter(isText) : NO_CHANGES, // since --since
+        status: has.call(statusIndex, status) ? statusIndex[status] : fallbackStatus,
+        conf: has.call(confIndex, conf) ? confIndex[conf] : 0,
         located: false,
         lon: NaN,
         lat: NaN,
         mx: NaN,
         my: NaN,
-        radius: +loc.precision_m > 0 ? +loc.precision_m : 0,
+        radius: +precisions[i] > 0 ? +precisions[i] : 0,
         area: null,
         areaRadius: 0,
-        geometry: record.g || null,
-        name: isText(p.name) ? p.name : String(record.id),
+        geometry: areas[i] || null,
+        name: name,
         words: null, // its search words, once read (searchText)
         search: null, // made at the first search (searchText)
       };
-      if (centre && isFinite(centre[0]) && isFinite(centre[1])) {
+      var lon = centres[2 * i];
+      var lat = centres[2 * i + 1];
+      if (lon != null && lat != null && isFinite(lon) && isFinite(lat)) {
         site.located = true;
-        site.lon = +centre[0];
-        site.lat = +centre[1];
+        site.lon = +lon;
+        site.lat = +lat;
         site.mx = mercatorX(site.lon);
         site.my = mercatorY(site.lat);
-        if (record.g) {
-          site.area = projectRings(record.g);
+        if (site.geometry) {
+          site.area = projectRings(site.geometry);
           // An area's "radius": half its bounding box's diagonal, in metres, so links and
           // zooms never show it closer than its size justifies.
           var box = site.area.box;
@@ -111,9 +156,24 @@
           site.areaRadius = (Math.hypot(box[2] - box[0], box[3] - box[1]) * metres) / 2;
         }
       }
+      site.indexStatus = site.status;
+      site.indexDeciding = site.deciding;
+      site.indexWords = site.officialWords;
       sites[i] = site;
     }
     return sites;
+  }
+
+  // One site from a record of the index's fields (a PageSite as an object: what the tiled
+  // map's tiles, search entries and details files give).
+  var INDEX_FIELDS = ['id', 'g', 'name', 'status', 'confidence', 'precision_m', 'deciding_claims',
+    'official_words', 'later_claims', 'changes', 'hidden'];
+  function siteOfRecord(record) {
+    var columns = { c: Array.isArray(record.c) ? record.c.slice(0, 2) : [] };
+    INDEX_FIELDS.forEach(function (field) {
+      columns[field] = [record[field]];
+    });
+    return prepareSites(columns)[0];
   }
 
   // A site's search words (fm-search, read after the first draw; Python's
@@ -129,7 +189,7 @@
   // details, once read: all of them).
   function searchText(site) {
     if (site.search === null) {
-      var p = site.p;
+      var p = siteProperties(site);
       var names = [p.name, site.id];
       var words = site.words;
       if (words) {

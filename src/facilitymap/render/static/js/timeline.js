@@ -39,11 +39,7 @@
       if (Object.prototype.hasOwnProperty.call(statusIndex, key)) ever[statusIndex[key]]++;
     });
     for (var i = 0; i < this.sites.length; i++) {
-      var site = this.sites[i];
-      site.indexStatus = site.status;
-      site.indexDeciding = site.deciding;
-      site.indexWords = site.officialWords;
-      if (!site.hidden) ever[site.status]++;
+      if (!this.sites[i].hidden) ever[this.sites[i].status]++;
     }
     this.everCounts = ever; // statuses that some date shows: the layer control offers them
     this.dates = asArray(timeline.dates).filter(isText).sort();

@@ -250,13 +250,13 @@
   function pointRecord(point) {
     var p = point.props;
     var lat = (Math.atan(Math.exp(Math.PI * (1 - 2 * point.y))) * 360) / Math.PI - 90;
-    var props = { name: p.n, status: p.s, confidence: p.k };
-    if (p.r) props.location = { precision_m: p.r };
-    return { id: String(p.id), c: [(point.x - 0.5) * 360, lat], properties: props };
+    var record = { id: String(p.id), c: [(point.x - 0.5) * 360, lat], name: p.n, status: p.s, confidence: p.k };
+    if (p.r) record.precision_m = p.r;
+    return record;
   }
 
   function entryRecord(entry) {
-    var record = { id: entry[1], properties: { name: entry[2], status: entry[3], confidence: entry[4] } };
+    var record = { id: entry[1], name: entry[2], status: entry[3], confidence: entry[4] };
     if (entry[5] !== null && entry[6] !== null) record.c = [entry[5], entry[6]];
     return record;
   }
@@ -278,11 +278,8 @@
   App.prototype.addSite = function (record) {
     var site = this.byId.get(record.id);
     if (site) return site;
-    site = prepareSites([record])[0];
+    site = siteOfRecord(record);
     site.i = this.sites.length;
-    site.indexStatus = site.status;
-    site.indexDeciding = site.deciding;
-    site.indexWords = site.officialWords;
     this.sites.push(site);
     this.byId.set(site.id, site);
     if (site.located) this.located.push(site);
@@ -292,7 +289,9 @@
 
   // A site's full record read: what a single-file page's site holds once its details are.
   App.prototype.fillSite = function (site, record) {
-    var fresh = prepareSites([record])[0];
+    var fresh = siteOfRecord(record);
+    // The full properties, in place of the index's few.
+    if (record.properties && typeof record.properties === 'object') fresh.p = record.properties;
     ['p', 'deciding', 'officialWords', 'later', 'changes', 'status', 'conf', 'radius', 'area',
       'areaRadius', 'geometry', 'name', 'lon', 'lat', 'mx', 'my'].forEach(function (key) {
       site[key] = fresh[key];
