@@ -77,6 +77,7 @@ SITE_MEMBERS = (
 _BLANK = PageSite("")  # each field's default
 _DEFAULTS = {field: getattr(_BLANK, field) for field in INDEX_COLUMNS}
 _ENCODE = msgspec.json.Encoder()
+_NO_C = (None, None)  # the place of a site without one
 
 
 class IndexColumns(NamedTuple):
@@ -110,9 +111,6 @@ def index_columns(sites: Sequence[PageSite]) -> IndexColumns:
         arrays.append(_ENCODE.encode(values))
         used.append(field == "id" or any(value != default for value in values))
     return IndexColumns(arrays, used)
-
-
-_NO_C = (None, None)
 
 
 def join_columns(parts: Sequence[IndexColumns]) -> bytes:
