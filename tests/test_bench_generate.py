@@ -106,7 +106,7 @@ def test_same_seed_same_bytes() -> None:
     )
 
 
-def test_a_page_of_rich_sites_keeps_each_popups_details_to_about_a_megabyte(
+def test_a_page_of_rich_sites_keeps_each_popups_details_to_a_couple_of_megabytes(
     tmp_path: Path,
 ) -> None:
     """A click inflates and parses one details element: with ~10 KB sites a thousand of them
@@ -124,7 +124,7 @@ def test_a_page_of_rich_sites_keeps_each_popups_details_to_about_a_megabyte(
         r'data-first="(\d+)" data-encoding="deflate-b128" data-bytes="(\d+)" data-size="\d+">([^<]*)</script>',
         html,
     )
-    assert len(elements) >= 3
+    assert len(elements) >= 2
     ids = []
     for k, (number, first, size, packed) in enumerate(elements):
         assert int(number) == k

@@ -10,6 +10,7 @@ import pytest
 from facilitymap.errors import FacilitymapError
 from facilitymap.io import load_layer
 from facilitymap.maps import MapSpec, data_version, load_config, map_features, render_map
+from facilitymap.render.details import details_items
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = Path(__file__).parent / "browser" / "data" / "sample.geojson"
@@ -145,14 +146,13 @@ def test_encoded_page_sites_match_the_dict_path():
     ):
         features = map_features(layer, spec, timeline=True)
         records = json.loads(json.dumps([_site_record(f) for f in features]))
-        encoded = page_sites(layer, spec)
+        encoded = page_sites(layer, spec, pack=False)
         index = index_columns([_index_record(r) for r in records])
         assert json.loads(bytes(encoded)) == json.loads(join_columns([index]))
         details = [  # the page is given no unknown properties
             {k: v for k, v in r["properties"].items() if k in PROPERTY_ORDER} for r in records
         ]
-        parts = encoded.details if isinstance(encoded.details, list) else [encoded.details]
-        assert [item for part in parts for item in json.loads(bytes(part))] == details
+        assert [json.loads(item) for item in details_items(encoded.details)] == details
         # The timeline: each site's steps, and the days and statuses the page's controls
         # are built from before it reads them.
         assert json.loads(join_arrays(encoded.steps)) == [r.get("steps", []) for r in records]
@@ -227,7 +227,7 @@ def small_runs(monkeypatch):
     """Large-file handling on small files: runs of a few kilobytes."""
     from facilitymap import io, maps
 
-    monkeypatch.setattr(maps, "LOAD_RUN_BYTES", 1 << 13)
+    monkeypatch.setattr(maps, "MAP_RUN_BYTES", 1 << 13)
     monkeypatch.setattr(maps, "MAP_IN_RUNS_OVER", 1 << 14)
     monkeypatch.setattr(io, "LOAD_RUN_BYTES", 1 << 13)
 
@@ -281,6 +281,10 @@ def test_a_large_file_with_errors_reports_every_problem_as_load_layer_does(tmp_p
     doc["features"][3]["properties"]["updated"] = "2019-02-30"  # no such day
     doc["features"][-2]["geometry"]["coordinates"] = [200.0, 95.0]
     doc["features"][-1]["id"] = doc["features"][0]["id"]
+    # A status its claims do not give, and a claim dated no day (no status to compare).
+    props = doc["features"][5]["properties"]
+    props["status"] = "reported" if props["status"] != "reported" else "attested"
+    doc["features"][6]["properties"]["claims"][0]["date"] = "2019-13"
     bad = tmp_path / "bad.geojson"
     bad.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
     with pytest.raises(LayerError) as streamed:
@@ -289,10 +293,17 @@ def test_a_large_file_with_errors_reports_every_problem_as_load_layer_does(tmp_p
         load_layer(bad)
     assert str(streamed.value) == str(loaded.value)
     assert streamed.value.problems == loaded.value.problems
-    found = {
-        (p.site, p.field.split(".")[0]) for p in streamed.value.problems if p.severity == "error"
+    found = {  # (site, the field's first name: claims for claims[0].date)
+        (p.site, p.field.split(".")[0].split("[")[0])
+        for p in streamed.value.problems
+        if p.severity == "error"
     }
-    assert {(doc["features"][3]["id"], "updated"), (doc["features"][-2]["id"], "geometry")} <= found
+    assert {
+        (doc["features"][3]["id"], "updated"),
+        (doc["features"][-2]["id"], "geometry"),
+        (doc["features"][5]["id"], "status"),
+        (doc["features"][6]["id"], "claims"),
+    } <= found
     assert any(
         doc["features"][0]["id"] == p.site and "id" in p.field for p in streamed.value.problems
     )
@@ -337,3 +348,28 @@ def test_a_large_file_written_by_ogr2ogr_is_mapped_in_runs_into_the_same_page(tm
     streamed = make_map_of_file(written, spec)
     assert streamed is not None, "GDAL's file was not cut into runs"
     assert streamed.html == make_map(load_layer(written), spec).html
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_details_deflated_by_the_processes_that_read_the_runs_make_the_same_page(
+    tmp_path, small_runs, monkeypatch, workers
+):
+    """Each process deflates the details elements its runs decide alone, and joins the runs
+    it read one after another; the page is still the one make_map gives, byte for byte."""
+    from facilitymap import maps
+    from facilitymap.io import load_layer
+    from facilitymap.maps import MapSpec, make_map, make_map_of_file
+    from facilitymap.render import details, page
+
+    monkeypatch.setenv("FACILITYMAP_WORKERS", workers)
+    monkeypatch.setattr(details, "ENDS_EVERY_BYTES", 1 << 15)
+    monkeypatch.setattr(details, "DETAILS_CHUNK_BYTES", 1 << 16)
+    monkeypatch.setattr(maps, "COMPRESS_OVER", 1 << 12)  # the runs' details packed
+    monkeypatch.setattr(page, "COMPRESS_OVER", 1 << 12)
+    path = _rich_layer(tmp_path, n=200)
+    spec = MapSpec(name="a", output="a.html")
+    streamed = make_map_of_file(path, spec)
+    assert streamed is not None, "the file was not cut into runs"
+    made = make_map(load_layer(path), spec)
+    assert streamed.html.count('class="fm-details"') > 20
+    assert streamed.html == made.html

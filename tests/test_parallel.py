@@ -240,3 +240,44 @@ def test_waiting_for_children_leaves_none_behind(forking):
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_shared_queue_hands_each_index_to_one_process_once(forking):
+    import multiprocessing
+    import time
+
+    queue = parallel.SharedQueue([0, 10, 20, 30])
+    started = multiprocessing.get_context("fork").Barrier(3)
+
+    def take_all(share: int) -> list[int]:
+        taken: list[int] = []
+        started.wait(timeout=30)  # none takes before all three can
+        while (index := queue.take(share)) is not None:
+            taken.append(index)
+            # The third process is slow: the others take most of its share.
+            time.sleep(0.1 if share == 2 else 0.02)
+        return taken
+
+    try:
+        taken = parallel.map_parts(take_all, [0, 1, 2], in_children=True)
+    finally:
+        queue.close()
+    assert sorted(i for indices in taken for i in indices) == list(range(30))
+    # Each process begins with its own share, in order; the slow one did the least.
+    for share, indices in enumerate(taken):
+        assert indices[0] == 10 * share
+    assert len(taken[2]) < 10 < min(len(taken[0]), len(taken[1]))
+    # What the others took of the slow one's share is its last indices, from the back.
+    helped = sorted(i for indices in taken[:2] for i in indices if i >= 20)
+    assert helped == list(range(30 - len(helped), 30))
+
+
+def test_a_shared_queue_without_a_fork_is_taken_here_in_order(monkeypatch):
+    monkeypatch.setenv("FACILITYMAP_WORKERS", "1")
+    queue = parallel.SharedQueue([0, 3, 5])
+    try:
+        first = [queue.take(0) for _ in range(6)]
+    finally:
+        queue.close()
+    # Its own share from the front, then the other share from the back.
+    assert first == [0, 1, 2, 4, 3, None]

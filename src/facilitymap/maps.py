@@ -17,9 +17,12 @@ and its status at each earlier claim date for the timeline (:func:`status_steps`
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import os
-from collections.abc import Callable, Sequence
+import struct
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -34,7 +37,6 @@ from facilitymap.errors import FacilitymapError
 from facilitymap.gcpause import gc_paused
 from facilitymap.geometry import canonical_geometry, representative_points
 from facilitymap.io import (
-    LOAD_RUN_BYTES,
     Layer,
     PlainRun,
     file_sha256,
@@ -52,10 +54,20 @@ from facilitymap.mapconfig import MapSpec as MapSpec
 from facilitymap.mapconfig import ScreenshotSpec as ScreenshotSpec
 from facilitymap.mapconfig import load_config as load_config
 from facilitymap.model import Claim, Site, site_weight
-from facilitymap.parallel import Background, map_chunks, map_parts, workers
+from facilitymap.parallel import Background, SharedQueue, map_chunks, map_parts, workers
 from facilitymap.problems import Problem, errors
 from facilitymap.render import build_html
-from facilitymap.render.page import EncodedSites, TimelineStops, latest_claim
+from facilitymap.render.details import (
+    NO_DETAILS,
+    DetailsPart,
+    details_part,
+    details_size,
+    join_details,
+    pack_elements,
+    page_end,
+    page_start,
+)
+from facilitymap.render.page import COMPRESS_OVER, EncodedSites, TimelineStops, latest_claim
 from facilitymap.render.payload import (
     IndexColumns,
     PageSite,
@@ -64,7 +76,7 @@ from facilitymap.render.payload import (
     index_columns,
     join_columns,
 )
-from facilitymap.status import Derived, StatusFold, position_words
+from facilitymap.status import Derived, StatusFold, derive_site, position_words
 
 DEFAULT_TITLE = "facilitymap"
 
@@ -156,10 +168,16 @@ def _candidates(layer: Layer, spec: MapSpec) -> list[Site]:
     )
 
 
-def _chosen(sites: Sequence[Site], spec: MapSpec) -> list[tuple[Site, SiteTimeline]]:
+def _chosen(
+    sites: Sequence[Site], spec: MapSpec, timelines: Mapping[int, SiteTimeline] | None = None
+) -> list[tuple[Site, SiteTimeline]]:
+    """The sites of ``sites`` the map shows on some day, with their timelines (those in
+    ``timelines``, by ``id(site)``, already found as of the map's date)."""
     chosen = []
     for site in sites:
-        timeline = site_timeline(site, spec.as_of)
+        timeline = timelines.get(id(site)) if timelines else None
+        if timeline is None:
+            timeline = site_timeline(site, spec.as_of)
         statuses = [step.status for step in timeline.steps] or [timeline.derived.status]
         if not spec.statuses or any(status in spec.statuses for status in statuses):
             chosen.append((site, timeline))
@@ -282,15 +300,19 @@ _position_words = functools.lru_cache(maxsize=4096)(position_words)
 _ENCODE = msgspec.json.Encoder()
 
 
-def page_sites(layer: Layer, spec: MapSpec) -> EncodedSites:
+def page_sites(layer: Layer, spec: MapSpec, *, pack: bool = True) -> EncodedSites:
     """The page's sites as JSON, straight from the records (no dict per site).
 
     The index and details :func:`facilitymap.render.build_html` makes from
     ``map_features(layer, spec)`` (a test checks it), except unknown properties, which the
     page does not show; several times faster for large layers, where building a dict per
-    site dominated a render. Large layers are encoded in chunks over the cores.
+    site dominated a render. Large layers are encoded in chunks over the cores, which deflate
+    the page's details elements as well (without ``pack``, each site's JSON is kept:
+    :func:`facilitymap.render.details.details_items`).
     """
-    encode = functools.partial(_encode_page_sites, spec=spec, changes=_changes(layer, spec) or None)
+    encode = functools.partial(
+        _encode_page_sites, spec=spec, changes=_changes(layer, spec) or None, pack=pack
+    )
     # Choosing a site needs its status steps, the dearest part: done in the chunks too.
     return _encoded_sites(map_chunks(encode, _candidates(layer, spec), weight=site_weight))
 
@@ -299,7 +321,7 @@ class PagePart(NamedTuple):
     """Some sites' part of the page (:func:`_encode_page_sites`)."""
 
     sites: IndexColumns  # their PageSites (the index)
-    details: bytes | memoryview  # JSON array of their full properties
+    details: DetailsPart  # their full properties
     search: bytes | memoryview  # JSON array of their SiteSearch
     steps: bytes | memoryview  # JSON array of their lists of PageSteps
     shown: int  # how many the map shows at its own date
@@ -308,10 +330,12 @@ class PagePart(NamedTuple):
     statuses: list[str]
 
 
-def _encoded_sites(parts: Sequence[PagePart]) -> EncodedSites:
-    """The page's sites from their parts, in order."""
+def _encoded_sites(
+    parts: Sequence[PagePart], details: Sequence[DetailsPart] | None = None
+) -> EncodedSites:
+    """The page's sites from their parts, in order (their details given apart, or theirs)."""
     encoded = EncodedSites(join_columns([part.sites for part in parts]))
-    encoded.details = [part.details for part in parts]
+    encoded.details = [part.details for part in parts] if details is None else details
     encoded.search = [part.search for part in parts]
     encoded.steps = [part.steps for part in parts]
     encoded.count = sum(part.shown for part in parts)
@@ -331,9 +355,14 @@ def _encode_page_sites(
     candidates: Sequence[Site],
     spec: MapSpec,
     changes: dict[str, tuple[str, ...]] | None = None,
+    pack: bool = True,
+    timelines: Mapping[int, SiteTimeline] | None = None,
 ) -> PagePart:
-    """The part of the page of the chosen ones of ``candidates`` (:func:`_chosen`)."""
-    sites = _chosen(candidates, spec)
+    """The part of the page of the chosen ones of ``candidates`` (:func:`_chosen`); with
+    ``pack``, the details elements its sites alone decide are deflated here, if the page will
+    be compressed (:data:`~facilitymap.render.page.COMPRESS_OVER`: these sites' details alone
+    are over it). ``timelines``: as for :func:`_chosen`."""
+    sites = _chosen(candidates, spec, timelines)
     records, details, searches, site_steps = [], [], [], []
     shown = 0
     stops = TimelineStops(spec.statuses or ())
@@ -382,9 +411,11 @@ def _encode_page_sites(
         areas, representative_points([r.g for r in areas if r.g]), strict=True
     ):
         record.c = [round(lon, 6), round(lat, 6)]
+    items = [_ENCODE.encode(properties) for properties in details]
+    pack = pack and sum(map(len, items)) > COMPRESS_OVER
     return PagePart(
         index_columns(records),
-        _ENCODE.encode(details),
+        details_part(items, pack=pack),
         _ENCODE.encode(searches),
         _ENCODE.encode(site_steps),
         shown,
@@ -612,14 +643,21 @@ def _screenshot(
 # Files over this size are mapped in runs (:func:`make_map_of_file`): parsing, checking and
 # encoding are then split over the cores too.
 MAP_IN_RUNS_OVER = 1 << 22
+RUNS_PER_PROCESS = 8
+# A run is ~0.5 s of work at this size (sites written like the curated ones); smaller runs
+# balance better but each costs a little more (16 MB runs: up to ~1 s between processes
+# at the end; 4 MB: no faster overall, on trimmed 100,000).
+MAP_RUN_BYTES = 1 << 23
 
 
 class _RunPage(msgspec.Struct, array_like=True):
     """What a process sends back for a run of a layer file (see :func:`make_map_of_file`):
     the run's checks, and its sites' part of the page (:class:`PagePart`: the JSON of its
-    index's columns, details, search words and steps follows the list of these in the same
-    bytes, ``sizes`` long; ``used``: which of the columns hold more than their default)."""
+    index's columns, search words and steps follows in the same bytes, ``sizes`` long;
+    ``used``: which of the columns hold more than their default; its details come in a
+    :class:`_DetailsChain`)."""
 
+    run: int  # which run of the file
     ids: list[str]
     found: list[Problem]  # per-site problems
     countries: list[Problem]
@@ -661,42 +699,36 @@ def make_map_of_file(
     with open_layer_file(path) as (file, size):
         if size < MAP_IN_RUNS_OVER:
             return None
-        # Runs of at most LOAD_RUN_BYTES, at least one per process.
-        runs = split_plain_layer(file.fileno(), size, max(workers(), size // LOAD_RUN_BYTES))
+        # Runs of at most MAP_RUN_BYTES, and RUNS_PER_PROCESS for each process at least: a
+        # process that is done takes the others' last runs (SharedQueue), so the processes
+        # end within about a run of each other.
+        count = max(RUNS_PER_PROCESS * workers(), size // MAP_RUN_BYTES)
+        runs = split_plain_layer(file.fileno(), size, count)
         if runs is None:
             return None
-        # Contiguous groups of runs of about equal bytes, one per process; every group in
-        # a child, so that this process never holds sites.
-        groups = _groups(runs, workers())
+        # Each process starts on its share of the runs (contiguous, of about equal bytes) and
+        # then helps with the others' (SharedQueue); every run in a child, so that this
+        # process never holds sites.
+        queue = SharedQueue(_share_bounds(runs, workers()))
         work = functools.partial(
-            _page_runs, fd=file.fileno(), path=str(path), spec=spec, today=today
-        )
-        with gc_paused():
-            # The file's hash is taken while the runs are worked on.
+            _page_runs, queue=queue, runs=runs, fd=file.fileno(), path=str(path), spec=spec,
+            today=today,
+        )  # fmt: skip
+        with gc_paused(), contextlib.ExitStack() as stack:
+            # The file's hash is taken while the runs are worked on, and the borders read.
             sha256 = Background(functools.partial(file_sha256, file))
-            sent = map_parts(work, groups, in_children=True)
+            borders = _BordersAhead() if context else None
+            if borders is not None:
+                stack.callback(borders.close)
+            try:
+                sent = map_parts(work, range(queue.shares), in_children=True)
+            finally:
+                queue.close()
             digest = sha256.result()
-            if any(part is None for part in sent):
+            received = _received(sent, len(runs))
+            if received is None:
                 return None
-            pages, parts = [], []
-            for data in sent:
-                view = memoryview(data)  # type: ignore[arg-type]
-                head = int.from_bytes(view[:8], "little")
-                at = 8 + head
-                for page in _RUN_PAGES.decode(view[8:at]):
-                    pages.append(page)
-                    if page.sizes is None:
-                        continue
-                    # Views of what the process sent, not copies.
-                    *columns, details, search, steps = (
-                        view[at : (at := at + size)] for size in page.sizes
-                    )
-                    parts.append(
-                        PagePart(
-                            IndexColumns(columns, page.used), details, search, steps,
-                            page.shown, page.latest, page.days, page.statuses,
-                        )
-                    )  # fmt: skip
+            pages, parts, chains = received
             problems = problems_in_order(
                 str(path),
                 [site_id for page in pages for site_id in page.ids],
@@ -706,61 +738,126 @@ def make_map_of_file(
             )
             if errors(problems):
                 raise invalid_layer(path, problems)
-            # The details stay views of what the processes sent; build_html lets go of them
-            # once it has packed them, and the sent bytes are freed then.
-            sites = _encoded_sites(parts)
-            del sent, data, view, parts
-            return _map_of_parts(pages, sites, Path(path), digest, spec, context)
+            sites = _encoded_sites(parts, [chain.details for chain in chains])
+            del sent, received, parts, chains
+            return _map_of_parts(pages, sites, Path(path), digest, spec, borders)
 
 
-_RUN_PAGES = msgspec.msgpack.Decoder(list[_RunPage])
+def _received(
+    sent: list[bytes | None], runs: int
+) -> tuple[list[_RunPage], list[PagePart], list[_DetailsChain]] | None:
+    """What the processes sent (:func:`_page_runs`), in the order of the runs: each run's
+    page, the parts of the page of those without an error, and the chains of details; None
+    when a process did not send all of it."""
+    if any(data is None for data in sent):
+        return None
+    pages: list[tuple[_RunPage, PagePart | None]] = []
+    chains: list[_DetailsChain] = []
+    for data in sent:
+        view = memoryview(data)  # type: ignore[arg-type]
+        at = 8 + int.from_bytes(view[:8], "little")
+        sent_pages, sent_chains = _RUN_PAGES.decode(view[8:at])
+        chains += sent_chains
+        for page in sent_pages:
+            part = None
+            if page.sizes is not None:
+                # Views of what the process sent, not copies.
+                *columns, search, steps = (view[at : (at := at + size)] for size in page.sizes)
+                part = PagePart(
+                    IndexColumns(columns, page.used), NO_DETAILS, search, steps,
+                    page.shown, page.latest, page.days, page.statuses,
+                )  # fmt: skip
+            pages.append((page, part))
+    pages.sort(key=lambda sent_page: sent_page[0].run)
+    chains.sort(key=lambda chain: chain.first)
+    # A process that failed is redone by map_parts here, but finds no run left to take.
+    if [page.run for page, _ in pages] != list(range(runs)):
+        return None
+    parts = [part for _, part in pages if part is not None]
+    if len(parts) == runs and [(c.first, c.end) for c in chains] != list(
+        itertools.pairwise([0, *(c.end for c in chains)])
+    ):
+        return None  # (cannot happen: every run is in one chain)
+    return [page for page, _ in pages], parts, chains
 
 
-def _groups(runs: list[PlainRun], count: int) -> list[list[PlainRun]]:
-    """``runs`` cut into at most ``count`` contiguous groups of about equal bytes."""
+class _DetailsChain(msgspec.Struct, array_like=True, gc=False):
+    """The details of runs ``first`` to ``end - 1``, which one process read one after the
+    other (joined by it: :func:`facilitymap.render.details.join_details`)."""
+
+    first: int
+    end: int
+    details: DetailsPart
+
+
+_RUN_PAGES = msgspec.msgpack.Decoder(tuple[list[_RunPage], list[_DetailsChain]])
+
+
+def _share_bounds(runs: list[PlainRun], count: int) -> list[int]:
+    """Where each of at most ``count`` contiguous shares of ``runs`` of about equal bytes
+    starts, and their end."""
     total = sum(run.end - run.start for run in runs)
-    groups: list[list[PlainRun]] = [[]]
-    done = 0
-    for run in runs:
-        if groups[-1] and len(groups) < count and done >= total * len(groups) / count:
-            groups.append([])
-        groups[-1].append(run)
+    bounds, done = [0], 0
+    for index, run in enumerate(runs):
+        if index and len(bounds) < count and done >= total * len(bounds) / count:
+            bounds.append(index)
         done += run.end - run.start
-    return groups
+    return [*bounds, len(runs)]
 
 
 def _page_runs(
-    runs: list[PlainRun], fd: int, path: str, spec: MapSpec, today: date
+    share: int,
+    queue: SharedQueue,
+    runs: list[PlainRun],
+    fd: int,
+    path: str,
+    spec: MapSpec,
+    today: date,
 ) -> bytes | None:
-    """Read, parse, check and encode some runs of a layer file (a list of :class:`_RunPage`
-    as MessagePack); None when a run does not take the fast path."""
+    """Read, parse, check and encode the runs of a layer file ``queue`` gives this process
+    (see :func:`make_map_of_file`): a :class:`_RunPage` for each and the details of each
+    chain of consecutive ones, as MessagePack, followed by the pages' arrays; None when a run
+    does not take the fast path."""
     from facilitymap.context import extent_of
     from facilitymap.validation.country import country_problems
     from facilitymap.validation.layer import check_sites
 
     pages: list[_RunPage] = []
     blobs: list[bytes | memoryview] = []
-    for run in runs:
-        parsed = read_and_parse_run(fd, run)
+    chains: dict[int, _DetailsChain] = {}  # by first run, and by end
+    pack = False  # whether the page surely packs its details: some run's are over COMPRESS_OVER
+    while (index := queue.take(share)) is not None:
+        parsed = read_and_parse_run(fd, runs[index])
         if parsed is None:
             return None
         sites, name = parsed
-        found, notices, is_point = check_sites(sites, path, today)
+        # The checks compare each site's declared status with its claims'; at the map's
+        # own date of all claims, the page's timeline derives that too: found once.
+        timelines: dict[int, SiteTimeline] = {}
+        found, notices, is_point = check_sites(
+            sites,
+            path,
+            today,
+            derive=_timeline_keeper(timelines) if spec.as_of is None else derive_site,
+        )
         countries = country_problems(sites, is_point, path)
         ids = [site.id for site in sites]
         # With an error, the map is not made: only the problems are sent.
         if errors(found) or errors(countries):
             pages.append(
                 _RunPage(
-                    ids, found, countries, notices, None, [], 0, None, [], [], None, None, name
+                    index, ids, found, countries, notices, None, [], 0, None, [], [], None,
+                    None, name,
                 )
-            )
+            )  # fmt: skip
         else:
-            part = _encode_page_sites(_candidates(Layer(sites=sites), spec), spec)
-            arrays = [*part.sites.arrays, part.details, part.search, part.steps]
+            part = _encode_page_sites(
+                _candidates(Layer(sites=sites), spec), spec, timelines=timelines
+            )
+            arrays = [*part.sites.arrays, part.search, part.steps]
             pages.append(
                 _RunPage(
-                    ids, found, countries, notices,
+                    index, ids, found, countries, notices,
                     sizes=[len(array) for array in arrays], used=list(part.sites.used),
                     shown=part.shown, latest=part.latest, days=part.days,
                     statuses=part.statuses, extent=extent_of(site.geometry for site in sites),
@@ -768,12 +865,54 @@ def _page_runs(
                 )
             )  # fmt: skip
             blobs += arrays
+            pack = pack or details_size(part.details) > COMPRESS_OVER
+            _add_to_chains(chains, _DetailsChain(index, index + 1, part.details), len(runs), pack)
             del part
         # The run's sites are freed here, before the next run is read: the process holds
         # one run's sites at a time.
         del sites, parsed
-    head = msgspec.msgpack.encode(pages)
+    done = [chain for first, chain in chains.items() if chain.first == first]
+    if pack:  # (elements cut before this process knew)
+        for chain in done:
+            pack_elements(chain.details.elements)
+    head = msgspec.msgpack.encode((pages, done))
     return b"".join([len(head).to_bytes(8, "little"), head, *blobs])
+
+
+def _timeline_keeper(timelines: dict[int, SiteTimeline]) -> Callable[[Site], Derived]:
+    """A site's derived fields (as :func:`~facilitymap.status.derive_site` gives them), from
+    its timeline of all its claims, which is kept in ``timelines`` by ``id(site)``."""
+
+    def derive(site: Site) -> Derived:
+        timeline = timelines[id(site)] = site_timeline(site)
+        return timeline.derived
+
+    return derive
+
+
+def _add_to_chains(
+    chains: dict[int, _DetailsChain], chain: _DetailsChain, runs: int, pack: bool
+) -> None:
+    """Add a run's details to the chains of runs this process did, joined to the chain that
+    ends where it starts and the one that starts where it ends; the chain that starts the
+    page (or ends it) cuts its first sites (or its last) into elements. ``chains`` holds each
+    chain under its first run and under its end; there are ``runs`` runs. The elements cut
+    are packed with ``pack``."""
+    before = chains.pop(chain.first, None)  # (under its end: it ends where this starts)
+    if before is not None:
+        del chains[before.first]
+        joined = join_details(before.details, chain.details, pack=pack)
+        chain = _DetailsChain(before.first, chain.end, joined)
+    after = chains.pop(chain.end, None)  # (under its first run)
+    if after is not None:
+        del chains[after.end]
+        joined = join_details(chain.details, after.details, pack=pack)
+        chain = _DetailsChain(chain.first, after.end, joined)
+    if chain.first == 0:
+        chain.details = page_start(chain.details, pack=pack)
+    if chain.end == runs:
+        chain.details = page_end(chain.details, pack=pack)
+    chains[chain.first] = chains[chain.end] = chain
 
 
 def _map_of_parts(
@@ -782,9 +921,9 @@ def _map_of_parts(
     path: Path,
     digest: str,
     spec: MapSpec,
-    context: bool,
+    borders: _BordersAhead | None,
 ) -> MadeMap:
-    """The map from every run's checks and their sites."""
+    """The map from every run's checks and their sites (and the borders around them)."""
     extents = [part.extent for part in parts if part.extent is not None]
     extent = (
         (min(e[0] for e in extents), min(e[1] for e in extents),
@@ -792,14 +931,53 @@ def _map_of_parts(
         if extents else None
     )  # fmt: skip
     name = next((part.name for part in parts if part.name is not None), None)
-    # The borders are cut in a child process: shapely and the world's borders would take
-    # ~55 MB here, more than this process needs for the rest of the page.
-    borders = Background(lambda: _context_around(extent)).result() if context else None
     html = _page_of(
         spec,
         sites,
-        borders,
+        borders.around(extent) if borders is not None else None,
         name=name,
         version=_version_words(path, digest, latest_claim(part.updated for part in parts)),
     )
     return MadeMap(html, sites.count)
+
+
+class _BordersAhead:
+    """The country borders around an extent known only later (:func:`_context_around`),
+    made in a child process that reads the world's borders meanwhile (~0.2 s, which would
+    otherwise wait for the sites' extent; and shapely and the borders would take ~55 MB in
+    this process, more than it needs for the rest of the page)."""
+
+    _EXTENT = struct.Struct("<?4d")  # whether there is one; west, south, east, north
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        self._child = Background(self._borders)
+
+    def _borders(self) -> dict[str, Any] | None:
+        _context_around(None)  # reads the borders (and imports shapely)
+        message = b""
+        while len(message) < self._EXTENT.size:
+            message += os.read(self._read, self._EXTENT.size - len(message))
+        known, *extent = self._EXTENT.unpack(message)
+        return _context_around(tuple(extent) if known else None)
+
+    def around(self, extent: tuple[float, ...] | None) -> dict[str, Any] | None:
+        """The borders around ``extent``."""
+        self._write_extent(extent)
+        return self._child.result()
+
+    def _write_extent(self, extent: tuple[float, ...] | None) -> None:
+        if self._write >= 0:
+            os.write(self._write, self._EXTENT.pack(extent is not None, *(extent or (0,) * 4)))
+            os.close(self._write)
+            self._write = -1
+
+    def close(self) -> None:
+        """Stop the child if its borders were not asked for; let go of the pipe."""
+        self._child.cancel()
+        if self._write >= 0:
+            os.close(self._write)
+            self._write = -1
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1

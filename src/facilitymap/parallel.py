@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import mmap
 import os
 import pickle
 import signal
@@ -115,6 +116,50 @@ def map_parts(func: Callable[[T], R], parts: Sequence[T], *, in_children: bool =
     for part, result in zip(parts[first:], collected, strict=True):
         results.append(func(part) if result is _FAILED else result)
     return results
+
+
+class SharedQueue:
+    """The indices ``0 .. n-1``, cut into contiguous shares (``bounds``: share k is
+    ``bounds[k] .. bounds[k+1]-1``), handed out to forked processes as they ask for one.
+
+    A process takes its own share's indices in order (:meth:`take`), then, once that is done,
+    the last index left of the share with the most left: work is balanced while it runs (a
+    process that started on slower items, or shared a core, does fewer), and each process's
+    indices stay in few contiguous runs. Made before the fork; the counters live in shared
+    memory, guarded by a one-byte pipe as a lock.
+    """
+
+    def __init__(self, bounds: Sequence[int]) -> None:
+        self.shares = len(bounds) - 1
+        self._memory = mmap.mmap(-1, 16 * max(self.shares, 1))  # shared, anonymous
+        counters = memoryview(self._memory).cast("q")
+        for k in range(self.shares):  # the next from the front, and one past the last
+            counters[2 * k], counters[2 * k + 1] = bounds[k], bounds[k + 1]
+        self._counters = counters
+        self._lock, self._unlock = os.pipe()
+        os.write(self._unlock, b"x")
+
+    def take(self, share: int) -> int | None:
+        """The next index for the process working on ``share``; None when none is left."""
+        counters = self._counters
+        os.read(self._lock, 1)  # blocks until no other process holds it
+        try:
+            if counters[2 * share] < counters[2 * share + 1]:
+                counters[2 * share] += 1
+                return counters[2 * share] - 1
+            fullest = max(range(self.shares), key=lambda k: counters[2 * k + 1] - counters[2 * k])
+            if counters[2 * fullest] < counters[2 * fullest + 1]:
+                counters[2 * fullest + 1] -= 1
+                return counters[2 * fullest + 1]
+            return None
+        finally:
+            os.write(self._unlock, b"x")
+
+    def close(self) -> None:
+        self._counters.release()
+        self._memory.close()
+        os.close(self._lock)
+        os.close(self._unlock)
 
 
 _FAILED = object()

@@ -40,6 +40,7 @@ from facilitymap.io import Layer
 from facilitymap.mapconfig import MapSpec
 from facilitymap.maps import DEFAULT_TITLE, data_version, default_context, page_sites
 from facilitymap.model import STATUSES
+from facilitymap.render.details import details_items
 from facilitymap.render.payload import PageSite, SiteSearch, join_arrays, site_rows
 from facilitymap.render.tiled import build_tiled_html
 
@@ -132,14 +133,10 @@ def write_tiles(
     if directory.exists() and not overwrite:
         raise TilesError(f"{directory}: exists; pass --overwrite to replace it")
     tippecanoe = _tippecanoe()
-    encoded = page_sites(layer, spec)
+    encoded = page_sites(layer, spec, pack=False)
     records = site_rows(msgspec.json.decode(bytes(encoded)))
     searches = msgspec.json.decode(join_arrays(encoded.search), type=list[SiteSearch])
-    # The details as JSON arrays, one or one per chunk of sites (maps.page_sites).
-    arrays = [encoded.details] if isinstance(encoded.details, bytes) else encoded.details
-    details = [
-        raw for array in arrays for raw in msgspec.json.decode(array, type=list[msgspec.Raw])
-    ]
+    details = details_items(encoded.details)  # each site's JSON
     shown = [
         (record, raw, search)
         for record, raw, search in zip(records, details, searches, strict=True)
@@ -265,7 +262,7 @@ def _write_archive(tippecanoe: str, records: list[PageSite], work: Path) -> int:
     return located
 
 
-def _write_details(shown: list[tuple[PageSite, msgspec.Raw]], folder: Path) -> int:
+def _write_details(shown: list[tuple[PageSite, bytes]], folder: Path) -> int:
     """Each site's record, full properties in, in ``details/<bucket>.json``; the number of
     buckets (a power of two)."""
     buckets = 1 << max(0, math.ceil(math.log2(max(1, len(shown)) / SITES_PER_BUCKET)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import facilitymap.render.page as page_module
+import facilitymap.render.details as details_module
 from facilitymap.render import build_html
 
 pytestmark = pytest.mark.browser
@@ -87,7 +87,7 @@ def test_a_precision_circle_is_drawn_around_its_glyph(map_page, tmp_path):
 
 
 def test_list_pages_in_order_and_late_details_open(map_page, tmp_path, monkeypatch):
-    monkeypatch.setattr(page_module, "DETAILS_CHUNK", 100)
+    monkeypatch.setattr(details_module, "DETAILS_CHUNK", 100)
     # Names out of order in the file; three details elements of 100, 100 and 50 sites.
     features = [feature(n, 70 + (n % 25) * 0.1, 37 + (n // 25) * 0.1) for n in range(250)]
     features.reverse()

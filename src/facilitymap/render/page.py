@@ -19,24 +19,41 @@ map is already up; a popup reads only its own element, waiting for the parser if
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import html
 import json
-import re
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-import deflate
-import msgspec
-import numpy as np
 import orjson
 
 from facilitymap.dates import date_end
 from facilitymap.geometry import representative_point
 from facilitymap.parallel import map_parts, workers
 from facilitymap.render import assets
+from facilitymap.render.details import (
+    DETAILS_CHUNK as DETAILS_CHUNK,
+)
+from facilitymap.render.details import (
+    DETAILS_CHUNK_BYTES as DETAILS_CHUNK_BYTES,
+)
+from facilitymap.render.details import (
+    DetailsElement,
+    DetailsPart,
+    details_part,
+    elements_html,
+    pack_elements,
+    page_elements,
+)
+from facilitymap.render.packing import (
+    PACKED_ENCODING,
+    deflate_and_pack,
+)
+from facilitymap.render.packing import pack_text as pack_text
+from facilitymap.render.packing import read_element as read_element
+from facilitymap.render.packing import unpack_text as unpack_text
 from facilitymap.render.payload import (
     PROPERTY_COLUMNS,
     SITE_MEMBERS,
@@ -51,12 +68,6 @@ from facilitymap.render.style import TILE_ORIGINS, page_vocabulary
 # page inflates it in its own script (inflate.js). Smaller layers stay readable JSON, so
 # the committed maps diff well in git.
 COMPRESS_OVER = 1 << 20
-# Sites per details element when the data is compressed: the page inflates and parses only
-# the part a popup needs (a few milliseconds), never all of them at once.
-DETAILS_CHUNK = 1000
-# And at most about this many bytes of JSON per details element: sites written like the
-# curated ones (~10 KB each) would otherwise put 10 MB behind one popup's click.
-DETAILS_CHUNK_BYTES = 1 << 20
 PAYLOAD_VERSION = 2  # 2: the index as columns
 _JSON_ESCAPES = (
     (b"<", b"\\u003c"),
@@ -70,12 +81,12 @@ _JSON_ESCAPES = (
 class EncodedSites(bytes):
     """The page's ``sites`` index already as JSON (the columns of what :func:`_index_record`
     gives for each feature: :func:`~facilitymap.render.payload.join_columns`), with
-    ``details``: the JSON array of their full properties (or a list of arrays, one after the
-    other), and ``search`` and ``steps`` the same way: each site's search words and timeline
-    steps.
+    ``details``: their full properties (:class:`~facilitymap.render.details.DetailsPart`, one
+    after the other), and ``search`` and ``steps``: each site's search words and timeline
+    steps (JSON arrays, one after the other).
     Lets a caller with many sites skip building dicts per site."""
 
-    details: bytes | Sequence[bytes | memoryview] = b"[]"
+    details: Sequence[DetailsPart] = ()
     search: Sequence[bytes | memoryview] = ()
     steps: Sequence[bytes | memoryview] = ()
     timeline: TimelineStops | None = None  # the stops of every site's steps
@@ -172,17 +183,17 @@ def build_html(
     """
     if isinstance(features, EncodedSites):
         # Taken over: a large layer's details are freed once packed into the page.
-        details: bytes | Sequence[bytes | memoryview] = features.details
+        details: Sequence[DetailsPart] = features.details
         search = join_arrays(features.search)
         steps = join_arrays(features.steps)
         # Let go of the views: they may hold what a worker sent whole, details and all.
-        features.details, features.search, features.steps = b"[]", (), ()
+        features.details, features.search, features.steps = (), (), ()
         stops = features.timeline or TimelineStops()
         latest = features.latest_claim
     else:
         records = [_site_record(feature) for feature in features]
         index = [_index_record(record) for record in records]
-        details = orjson.dumps([record["properties"] for record in records])
+        details = [details_part([orjson.dumps(record["properties"]) for record in records])]
         search = orjson.dumps([_search_of(record) for record in records])
         site_steps = [_steps_of(record) for record in records]
         steps = orjson.dumps(site_steps)
@@ -222,11 +233,11 @@ def build_html(
         else join_columns([index_columns(index)]),
     )
     # The search words and steps are packed when the index is: a 10,000-site layer's words
-    # (0.5 MB) would otherwise be plain, the larger part of its page's overhead.
+    # (0.5 MB) would otherwise be plain, the larger part of its page's overhead. Large ones
+    # are deflated at the same time as the index, in forked processes.
     packed = compress if compress is not None else len(data) > COMPRESS_OVER
-    data_element = _json_element("fm-data", data, packed)
-    later_elements = _json_element("fm-search", search, packed) + _json_element(
-        "fm-steps", steps, packed
+    data_element, search_element, steps_element = _data_elements(
+        [("fm-data", data), ("fm-search", search), ("fm-steps", steps)], packed
     )
     del data, search, steps
     leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
@@ -259,8 +270,9 @@ def build_html(
             "the GeoJSON layer this page was made from.</p></noscript>\n",
             data_element,
             body_scripts,
-            later_elements,
-            details_elements,
+            search_element,
+            steps_element,
+            *details_elements,
             "</body>\n</html>\n",
         ]
     )
@@ -364,7 +376,13 @@ def _index_json(payload: dict[str, Any], sites: bytes) -> bytes:
     return ascii_json(data)
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+def _json_escapes(error: UnicodeError) -> tuple[str, int]:
+    # A run of characters the ascii codec cannot encode, as JSON escapes (``\uXXXX``).
+    assert isinstance(error, UnicodeEncodeError)
+    return json.dumps(error.object[error.start : error.end])[1:-1], error.end
+
+
+codecs.register_error("facilitymap-json-escapes", _json_escapes)
 
 
 def ascii_json(data: bytes) -> bytes:
@@ -379,69 +397,64 @@ def ascii_json(data: bytes) -> bytes:
     """
     if data.isascii():
         return data
-    # Only strings hold non-ASCII bytes in JSON, and a run of them is whole characters.
-    return _NON_ASCII.sub(lambda run: json.dumps(run[0].decode())[1:-1].encode(), data)
+    # Only strings hold non-ASCII characters in JSON. The codec hands each run of them to
+    # the handler (a regular expression over the bytes took ~25 times as long).
+    return data.decode("utf-8").encode("ascii", "facilitymap-json-escapes")
 
 
 def _details_elements(
-    details: bytes | Sequence[bytes | memoryview], compress: bool | None
-) -> tuple[list[int], str]:
-    """The sites' full properties (a JSON array, or arrays one after the other): one
-    element, or when compressed, elements of at most :data:`DETAILS_CHUNK` sites and about
-    :data:`DETAILS_CHUNK_BYTES` each (``data-first``: the index of the first). Returns the
-    index of each element's first site (what the page looks a site's element up by) and the
-    elements."""
-    arrays = [details] if isinstance(details, bytes) else details
+    details: Sequence[DetailsPart], compress: bool | None
+) -> tuple[list[int], list[str]]:
+    """The sites' full properties: one element, or when compressed, the elements
+    :mod:`facilitymap.render.details` cuts them into, deflated (``data-first``: the index
+    of the first site of each). Returns the index of each element's first site (what the
+    page looks a site's element up by) and the elements' HTML, in pieces."""
+    elements = page_elements(details)
     if compress is None:
-        compress = sum(map(len, arrays)) > COMPRESS_OVER
+        compress = any(e.nbytes for e in elements) or sum(e.size for e in elements) > COMPRESS_OVER
     if not compress:
-        whole = b"[" + b",".join(a[1:-1] for a in arrays if a != b"[]") + b"]"
-        return [0], _json_element(
-            "fm-details-0", whole, False, ' class="fm-details" data-first="0"'
-        )
-    # The arrays' items as raw JSON slices, regrouped without decoding them.
-    items = [
-        item for array in arrays for item in msgspec.json.decode(array, type=list[msgspec.Raw])
-    ]
-    starts = _chunk_starts([memoryview(item).nbytes for item in items])
-
-    def element(k: int) -> str:
-        first, end = starts[k], (starts[k + 1] if k + 1 < len(starts) else len(items))
-        return _json_element(
-            f"fm-details-{k}",
-            b"[" + b",".join(items[first:end]) + b"]",
-            True,
-            f' class="fm-details" data-first="{first}"',
-        )
-
-    def elements(ks: range) -> str:
-        return "".join(map(element, ks))
-
-    # libdeflate holds the GIL: large layers deflate their elements in forked workers, each
-    # a contiguous run of elements (only the packed text comes back).
-    count = workers() if len(starts) >= 8 else 1
-    size = -(-len(starts) // count)
-    parts = [range(k, min(k + size, len(starts))) for k in range(0, len(starts), size)]
-    return starts, "".join(map_parts(elements, parts))
+        whole = b"[" + b",".join(item for e in elements for item in e.items) + b"]"
+        if any(e.nbytes for e in elements):
+            raise ValueError("details packed already: the page cannot show them plain")
+        return [0], [
+            _json_element("fm-details-0", whole, False, ' class="fm-details" data-first="0"')
+        ]
+    return elements_html(elements, _pack_over_cores)
 
 
-def _chunk_starts(sizes: list[int]) -> list[int]:
-    """Where each details element starts: a new one after :data:`DETAILS_CHUNK` sites or
-    once one holds :data:`DETAILS_CHUNK_BYTES` (never empty, always at least one).
+def _pack_over_cores(elements: list[DetailsElement]) -> None:
+    """Deflate and pack elements; many of them in forked processes, each a contiguous share
+    (libdeflate holds the GIL; only the packed text comes back)."""
+    if not elements:
+        return
+    count = workers() if len(elements) >= 8 else 1
+    size = -(-len(elements) // count)
+    shares = [elements[k : k + size] for k in range(0, len(elements), size)]
 
-    >>> _chunk_starts([10] * 5)
-    [0]
-    >>> _chunk_starts([600_000, 600_000, 10, 10])
-    [0, 2]
-    """
-    starts, count, size = [0], 0, 0
-    for index, item in enumerate(sizes):
-        if count and (count >= DETAILS_CHUNK or size >= DETAILS_CHUNK_BYTES):
-            starts.append(index)
-            count, size = 0, 0
-        count += 1
-        size += item
-    return starts
+    def packed(share: list[DetailsElement]) -> list[tuple[int, str]]:
+        pack_elements(share)
+        return [(element.nbytes, element.packed) for element in share]
+
+    for share, done in zip(shares, map_parts(packed, shares), strict=True):
+        for element, (nbytes, text) in zip(share, done, strict=True):
+            element.nbytes, element.packed, element.items = nbytes, text, []
+
+
+# Data elements are deflated side by side, in forked processes, when together they are
+# larger than this (a fork and sending the text back cost ~10 ms).
+PACK_APART_OVER = 4 << 20
+
+
+def _data_elements(elements: list[tuple[str, bytes]], packed: bool) -> list[str]:
+    """The JSON data elements (:func:`_json_element`, by id and data); when large, each but
+    the first deflated in a forked process while this one deflates the first."""
+
+    def element(item: tuple[str, bytes]) -> str:
+        return _json_element(item[0], item[1], packed)
+
+    if packed and sum(len(data) for _, data in elements) > PACK_APART_OVER:
+        return map_parts(element, elements)
+    return [element(item) for item in elements]
 
 
 def _json_element(element_id: str, data: bytes, compress: bool | None, attrs: str = "") -> str:
@@ -451,85 +464,12 @@ def _json_element(element_id: str, data: bytes, compress: bool | None, attrs: st
     if not compress:
         text = _escape_for_script(data).decode("utf-8")
         return f'<script type="application/json" id="{element_id}"{attrs}>{text}</script>\n'
-    # libdeflate's output for given input, level and library version is stable.
-    packed = deflate.zlib_compress(data, DEFLATE_LEVEL)
+    nbytes, packed = deflate_and_pack(data)
     return (
         f'<script type="application/json" id="{element_id}"{attrs} '
-        f'data-encoding="{PACKED_ENCODING}" data-bytes="{len(packed)}" data-size="{len(data)}">'
-        f"{pack_text(packed)}</script>\n"
+        f'data-encoding="{PACKED_ENCODING}" data-bytes="{nbytes}" data-size="{len(data)}">'
+        f"{packed}</script>\n"
     )
-
-
-# Packed text: the bytes as a stream of 7-bit groups, one character each: the group's ASCII
-# character, except NUL (the HTML parser makes it U+FFFD), CR (made LF) and "<" (which could
-# end the element), which take the next group with them into one two-byte character,
-# U+0100 + 128 * (which of the three) + the next group. 8/7 of the bytes (base64: 4/3), and
-# no "<" at all: nothing in it ends a script element, opens a comment or is changed by the
-# parser (tests/browser/test_map_browser.py reads every byte value back in Chromium).
-PACKED_ENCODING = "deflate-b128"
-# libdeflate on the rich layer's details, 1 MB elements (CPU, one core): level 6 54 MB/s for
-# 0.255 of the JSON (a page of 0.301x the layer), 7 50 MB/s for 0.252 (0.298x), 8 37 MB/s
-# for 0.251 (0.296x): 7 is the fastest that keeps the page under 0.3x.
-DEFLATE_LEVEL = 7
-_ESCAPED_GROUPS = (0x00, 0x0D, 0x3C)
-_ESCAPE_BASE = 0x100
-
-
-def pack_text(data: bytes | bytearray) -> str:
-    """``data`` as packed text (see :data:`PACKED_ENCODING`).
-
-    >>> pack_text(b"")
-    ''
-    >>> pack_text(b"\\x00")  # group 0 is escaped, taking the padding group with it
-    'Ā'
-    >>> unpack_text(pack_text(bytes(range(256))), 256) == bytes(range(256))
-    True
-    """
-    if not data:
-        return ""
-    # Seven bytes are eight groups: each row of seven as one big-endian 64-bit number (a
-    # zero byte in front), cut in eight.
-    rows = np.zeros((-(-len(data) // 7), 8), dtype=np.uint8)
-    rows[:, 1:] = np.frombuffer(data + bytes(-len(data) % 7), dtype=np.uint8).reshape(-1, 7)
-    numbers = rows.view(">u8").ravel()
-    grid = np.empty((len(numbers), 8), dtype="<u2")
-    for k, shift in enumerate(range(49, -1, -7)):
-        grid[:, k] = (numbers >> np.uint64(shift)) & np.uint64(127)
-    groups = grid.ravel()[: -(-len(data) * 8 // 7)]  # no group of padding alone
-    # A group that follows an escaped one rides with it: in a run of escaped groups the
-    # 1st, 3rd, 5th... are escapes, each carrying the one after (a few in a hundred).
-    escaped = np.flatnonzero((groups == 0x00) | (groups == 0x0D) | (groups == 0x3C))
-    if len(escaped):
-        run_start = np.concatenate(([True], np.diff(escaped) != 1))
-        run_first = np.maximum.accumulate(np.where(run_start, np.arange(len(escaped)), 0))
-        escapes = escaped[(np.arange(len(escaped)) - run_first) % 2 == 0]
-        count = len(groups) - len(escapes) + (escapes[-1] == len(groups) - 1)
-        groups = np.append(groups, np.uint16(0))  # what the last group would carry
-        which = (groups[escapes] == 0x0D) + 2 * (groups[escapes] == 0x3C)
-        groups[escapes] = _ESCAPE_BASE + 128 * which + groups[escapes + 1]
-        groups = np.delete(groups, escapes + 1)[:count]
-    return groups.tobytes().decode("utf-16-le")
-
-
-def unpack_text(text: str, size: int) -> bytes:
-    """The ``size`` bytes :func:`pack_text` packed into ``text`` (what the page's script
-    does, for tests and tools that read a page)."""
-    groups: list[int] = []
-    for char in map(ord, text):
-        if char >= _ESCAPE_BASE:
-            groups += [_ESCAPED_GROUPS[(char - _ESCAPE_BASE) >> 7], (char - _ESCAPE_BASE) & 127]
-        else:
-            groups.append(char)
-    bits = "".join(f"{group:07b}" for group in groups)[: 8 * size]
-    return int(bits, 2).to_bytes(size, "big") if size else b""
-
-
-def read_element(attrs: Mapping[str, str | None], text: str) -> bytes:
-    """The JSON bytes of a data element, given its attributes and text as the HTML parser
-    gives them (for tests and tools that read a page)."""
-    if attrs.get("data-encoding") == PACKED_ENCODING:
-        return zlib.decompress(unpack_text(text, int(attrs.get("data-bytes") or 0)))
-    return text.encode("utf-8")
 
 
 def _csp(inline_scripts: list[str], offline: bool) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import cast
 
 from facilitymap.model import Layer, Site, site_weight
 from facilitymap.parallel import map_chunks
 from facilitymap.problems import Problem, Severity
+from facilitymap.status import Derived, derive_site
 from facilitymap.validation.country import country_problems
 from facilitymap.validation.geometry import check_geometries, check_geometry, check_location
 from facilitymap.validation.records import (
@@ -62,10 +63,12 @@ def problems_in_order(
 
 
 def check_sites(
-    sites: list[Site], path: str, today: date
+    sites: list[Site], path: str, today: date, *, derive: Callable[[Site], Derived] = derive_site
 ) -> tuple[list[Problem], list[Problem], list[bool]]:
     """The per-site problems of ``sites``, their archive notices, and for each site whether it
-    is a valid Point (the country check is done in bulk, over all of them)."""
+    is a valid Point (the country check is done in bulk, over all of them). ``derive`` gives
+    a site's derived fields from its claims, to compare with what it declares (a caller that
+    derives them anyway hands over its own)."""
     problems: list[Problem] = []
     is_point = []
     formats_ok = all_formats_ok(sites, today)
@@ -78,6 +81,7 @@ def check_sites(
             formats_ok=formats_ok,
             urls_ok=urls_ok,
             geometry_problems=geometry_problems,
+            derive=derive,
         )
         if found:
             problems += [Problem(path, site.id, f, m, cast(Severity, s)) for f, m, s in found]
@@ -97,6 +101,7 @@ def check_site(
     formats_ok: bool = False,
     urls_ok: bool = False,
     geometry_problems: list[tuple[str, str]] | None = None,
+    derive: Callable[[Site], Derived] = derive_site,
 ) -> list[tuple[str, str, str]]:
     """``(field, message, severity)`` for every rule this site breaks.
 
@@ -104,7 +109,8 @@ def check_site(
     date, id and code of the site is well formed and no date is in the future
     (:func:`~facilitymap.validation.records.all_formats_ok`); ``urls_ok``, every URL is a
     plain http(s) link (:func:`~facilitymap.validation.records.all_urls_plain`);
-    ``geometry_problems``, what ``check_geometry`` finds.
+    ``geometry_problems``, what ``check_geometry`` finds. ``derive``: as for
+    :func:`check_sites`.
     """
     if geometry_problems is None:
         geometry_problems = check_geometry(site.geometry)
@@ -118,7 +124,7 @@ def check_site(
         found += check_dates(site, today)  # those that are dates
     # An official claim's date that is no date (reported above) leaves no status to compare.
     with contextlib.suppress(ValueError):
-        found += check_derived(site)
+        found += check_derived(site, derive(site))
     found += check_confidence(site)
     found += check_governments(site)
     return found

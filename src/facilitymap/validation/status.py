@@ -5,11 +5,14 @@ confidence."""
 from __future__ import annotations
 
 from facilitymap.model import Site
-from facilitymap.status import SUPPORTING_STANCES, derive_site
+from facilitymap.status import SUPPORTING_STANCES, Derived, derive_site
 
 
-def check_derived(site: Site) -> list[tuple[str, str, str]]:
-    derived = derive_site(site)
+def check_derived(site: Site, derived: Derived | None = None) -> list[tuple[str, str, str]]:
+    """The derived fields ``site`` declares that its claims do not give (``derived``:
+    :func:`~facilitymap.status.derive_site` of it, when the caller has it)."""
+    if derived is None:
+        derived = derive_site(site)
     if (
         site.status in (None, derived.status)
         and site.evidence in (None, derived.evidence)
