@@ -208,3 +208,27 @@ def test_a_malformed_command_line_gets_one_error_line(runner, files, command, ar
     elif command != "lsit":
         assert result.exit_code == 2, (argv, result.output)  # the command line is wrong
     assert layer.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["validate", "render"])
+@pytest.mark.parametrize("in_runs", [False, True], ids=["loaded", "in runs"])
+def test_missing_country_borders_are_named_not_blamed_on_the_layer(
+    runner, files, tmp_path, monkeypatch, command, in_runs
+):
+    """The checks read the country borders; a broken install (or FACILITYMAP_CONTEXT_DIR
+    naming the wrong folder) is one error line naming that file, not "no such file" about
+    a layer that is there."""
+    from facilitymap import maps
+
+    if in_runs:  # a layer rendered run by run, in forked processes
+        monkeypatch.setattr(maps, "MAP_IN_RUNS_OVER", 1)
+    monkeypatch.setenv("FACILITYMAP_CONTEXT_DIR", str(tmp_path / "nowhere"))
+    argv = [command, files["layer"]] + (
+        ["-o", str(tmp_path / "m.html")] if command == "render" else []
+    )
+    result = runner.invoke(cli, argv)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert str(tmp_path / "nowhere" / "countries.geojson") in error
+    assert "FACILITYMAP_CONTEXT_DIR" in error

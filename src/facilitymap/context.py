@@ -50,10 +50,13 @@ import orjson
 import shapely
 import shapely.geometry
 
+from facilitymap.errors import FacilitymapError
+
 __all__ = [
     "BORDER_MARGIN_DEG",
     "DEFAULT_TOLERANCE_M",
     "WORLD",
+    "ContextMissing",
     "CountryCheck",
     "CountryIndex",
     "borders_for",
@@ -95,9 +98,25 @@ def context_dir() -> Path:
     return here.parents[2] / "geodata" / "context"
 
 
+class ContextMissing(FacilitymapError, FileNotFoundError):
+    """A file of the context layer is not where it is looked for (a broken install, or
+    ``FACILITYMAP_CONTEXT_DIR`` naming the wrong folder). A ``FileNotFoundError`` still, for
+    the callers to which the borders are optional."""
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
+
+
 @functools.cache
 def _load(name: str, directory: Path) -> dict[str, Any]:
-    return orjson.loads((directory / name).read_bytes())
+    try:
+        return orjson.loads((directory / name).read_bytes())
+    except FileNotFoundError as err:
+        raise ContextMissing(
+            err.errno,
+            f"no such file: the country borders are not there ({ENV_DIR} says where they are)",
+            str(directory / name),
+        ) from None
 
 
 def load_countries() -> dict[str, Any]:

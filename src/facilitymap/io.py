@@ -73,13 +73,17 @@ def open_layer_file(path: str | os.PathLike[str]) -> Iterator[tuple[BinaryIO, in
                     "(set FACILITYMAP_MAX_LAYER_BYTES to raise it)"
                 )
             yield file, size
-    except FileNotFoundError:
-        raise refuse("no such file") from None
-    except PermissionError:
-        raise refuse("permission denied") from None
     except MemoryError:
         raise refuse("too large to read into memory") from None
     except OSError as err:
+        if err.filename is not None and os.fspath(err.filename) != os.fspath(path):
+            # Another file the work in the block needs (the country borders the checks
+            # read, say): named as it is, not blamed on the layer.
+            raise FacilitymapError(f"{err.filename}: {err.strerror} (needed for {path})") from None
+        if isinstance(err, FileNotFoundError):
+            raise refuse("no such file") from None
+        if isinstance(err, PermissionError):
+            raise refuse("permission denied") from None
         raise refuse(f"cannot read: {err.strerror or err}") from None
 
 

@@ -14,6 +14,7 @@ from facilitymap.cli.options import (
     DEFAULT_LAYER,
     as_of_opt,
     country_opt,
+    fail,
     format_opt,
     kind_opt,
     layer_arg,
@@ -23,6 +24,7 @@ from facilitymap.cli.options import (
     status_opt,
     terminal_safe,
 )
+from facilitymap.errors import FacilitymapError
 
 
 @click.command(short_help="Check layers and report every problem.")
@@ -59,7 +61,10 @@ def validate(
 
     problems = []
     for path in paths or (DEFAULT_LAYER,):
-        found, layer = validate_file(path, in_parts=True)
+        try:
+            found, layer = validate_file(path, in_parts=True)
+        except FacilitymapError as err:  # (not the layer: a file the checks need is missing)
+            raise fail(err) from err
         problems += found
         retain(layer)
     listed = all_notices or show_notices or (show_notices is None and fmt == "json")
