@@ -957,7 +957,10 @@ class _BordersAhead:
         _context_around(None)  # reads the borders (and imports shapely)
         message = b""
         while len(message) < self._EXTENT.size:
-            message += os.read(self._read, self._EXTENT.size - len(message))
+            more = os.read(self._read, self._EXTENT.size - len(message))
+            if not more:  # (the pipe closed without an extent: nothing is waiting)
+                return None
+            message += more
         known, *extent = self._EXTENT.unpack(message)
         return _context_around(tuple(extent) if known else None)
 
