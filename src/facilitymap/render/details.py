@@ -3,7 +3,7 @@ cut into elements a popup inflates one at a time, and deflated where the sites w
 
 Where an element ends is decided by the sites' own JSON, never by where a process's share of
 them happens to start: an element always ends after a site whose JSON hashes under a
-threshold (:func:`always_ends`: about one site in :data:`ENDS_EVERY_BYTES` of details), and
+threshold (:func:`always_ends`: about once every :data:`ENDS_EVERY_BYTES` of details), and
 otherwise after :data:`DETAILS_CHUNK` sites or once it holds :data:`DETAILS_CHUNK_BYTES`.
 So a process that encodes some consecutive sites can cut and deflate every element after
 its first such site by itself, without knowing the sites before it; only its first few
@@ -204,8 +204,3 @@ def _element(items: Sequence[bytes]) -> DetailsElement:
 
 def _array(items: Sequence[bytes]) -> bytes:
     return b"[" + b",".join(items) + b"]"
-
-
-def element_json(element: DetailsElement) -> bytes:
-    """An unpacked element's JSON array."""
-    return _array(element.items)
