@@ -27,8 +27,9 @@ from facilitymap.render.packing import PACKED_ENCODING, deflate_and_pack
 # needs (a few milliseconds), never all of them at once.
 DETAILS_CHUNK = 1000
 # And at most about this many bytes of JSON per element: sites written like the curated ones
-# (~10 KB each) would otherwise put 10 MB behind one popup's click. (Elements of ~1 MB and
-# more deflate to 0.245-0.248 of the JSON on the rich layer's details, 256 KB ones to 0.251.)
+# (~10 KB each) would otherwise put 10 MB behind one popup's click. (Smaller deflate worse:
+# on the trimmed 10,000-site layer's details, 1 MB elements to 0.245 of the JSON, 512 KB to
+# 0.247, 256 KB to 0.251.)
 DETAILS_CHUNK_BYTES = 2 << 20
 # An element always ends after a site with probability its JSON's size over this: about
 # every this many bytes. Together with the cap, elements of ~1.3 MB on average.
