@@ -120,3 +120,19 @@ def test_folium_layer_carries_the_data_as_base64_json_only(two_sites, monkeypatc
     assert [s["id"] for s in payload["sites"]] == ["tj-test-denied"]
     assert payload["sites"][0]["name"] == "{{ 7*7 }} <script>x</script>"
     assert len(layer.sites) == 2
+
+
+def test_save_map_writes_the_page_render_gives_without_making_it_text(tmp_path, monkeypatch):
+    """A large file's page goes to the file as the workers made it (bytes); it is the page
+    render gives, byte for byte, and an existing file is kept unless overwrite."""
+    from facilitymap import maps
+
+    monkeypatch.setattr(maps, "MAP_IN_RUNS_OVER", 1)  # the curated layer mapped in runs
+    saved = facilitymap.save_map(REAL, tmp_path / "map.html", statuses=["attested-denied"])
+    page = facilitymap.render(REAL, statuses=["attested-denied"])
+    assert saved.path.read_bytes() == page.encode("utf-8")
+    assert (saved.sites, saved.shows) == (page.sites, page.shows)
+    with pytest.raises(OutputExistsError):
+        facilitymap.save_map(REAL, saved.path)
+    facilitymap.save_map(REAL, saved.path, overwrite=True)
+    assert saved.path.read_bytes() == facilitymap.render(REAL).encode("utf-8")

@@ -32,6 +32,7 @@ from facilitymap.listing import select_sites
 
 if TYPE_CHECKING:
     from facilitymap.exchange.recipe import Recipe
+    from facilitymap.maps import MadeMap, MapSpec
 
 LayerLike = Layer | str | os.PathLike[str]
 
@@ -117,7 +118,63 @@ def render(
     layer's file (:func:`facilitymap.diff.changes_since`).
 
     Returns the page's text; ``.save(path)`` writes it and a notebook shows it inline.
+    (:func:`save_map` writes a large one without making it text first.)
     """
+    made, spec = _made_map(
+        layer_or_path, title=title, statuses=statuses, kinds=kinds, countries=countries,
+        min_confidence=min_confidence, as_of=as_of, offline=offline, since=since,
+    )  # fmt: skip
+    page = MapHTML(made.html)
+    page.sites, page.shows = made.sites, spec.describe(made.sites)
+    return page
+
+
+@dataclass
+class SavedMap:
+    """What :func:`save_map` wrote: the file, and how many sites it shows (``shows``: in
+    words, with the filters)."""
+
+    path: Path
+    sites: int
+    shows: str
+
+
+def save_map(
+    layer_or_path: LayerLike,
+    output: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    **options: Any,
+) -> SavedMap:
+    """:func:`render` (``options``: its keyword arguments) written to ``output`` atomically
+    (an existing file is kept unless ``overwrite``), as the page's bytes were made: a 150 MB
+    page is never a Python string."""
+    from facilitymap.atomic import write_atomic
+
+    made, spec = _made_map(layer_or_path, **options)
+    path = Path(output)
+    try:
+        write_atomic(path, made.page, overwrite=overwrite)
+    except OSError as err:
+        if isinstance(err, FacilitymapError):
+            raise
+        raise FacilitymapError(f"{path}: cannot write: {err.strerror or err}") from err
+    return SavedMap(path, made.sites, spec.describe(made.sites))
+
+
+def _made_map(
+    layer_or_path: LayerLike,
+    *,
+    title: str | None = None,
+    statuses: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    min_confidence: str | None = None,
+    as_of: date | str | None = None,
+    offline: bool = True,
+    since: str | None = None,
+) -> tuple[MadeMap, MapSpec]:
+    """The page of :func:`render` (the bytes of its file) and its MapSpec."""
     from facilitymap.maps import MapSpec, make_map, make_map_of_file
 
     spec = MapSpec(
@@ -138,9 +195,7 @@ def render(
         made = make_map_of_file(layer_or_path, spec)
     if made is None:
         made = make_map(as_layer(layer_or_path), spec)
-    page = MapHTML(made.html)
-    page.sites, page.shows = made.sites, spec.describe(made.sites)
-    return page
+    return made, spec
 
 
 def export(

@@ -56,7 +56,6 @@ from facilitymap.mapconfig import load_config as load_config
 from facilitymap.model import Claim, Site, site_weight
 from facilitymap.parallel import Background, SharedQueue, map_chunks, map_parts, workers
 from facilitymap.problems import Problem, errors
-from facilitymap.render import build_html
 from facilitymap.render.details import (
     NO_DETAILS,
     DetailsPart,
@@ -67,7 +66,13 @@ from facilitymap.render.details import (
     page_end,
     page_start,
 )
-from facilitymap.render.page import COMPRESS_OVER, EncodedSites, TimelineStops, latest_claim
+from facilitymap.render.page import (
+    COMPRESS_OVER,
+    EncodedSites,
+    TimelineStops,
+    build_page,
+    latest_claim,
+)
 from facilitymap.render.payload import (
     IndexColumns,
     PageSite,
@@ -490,10 +495,16 @@ def render_map(layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | 
 
 @dataclass(frozen=True)
 class MadeMap:
-    """A map's page, and how many sites it shows (what the CLI reports)."""
+    """A map's page (the bytes of its file), and how many sites it shows (what the CLI
+    reports)."""
 
-    html: str
+    page: bytes
     sites: int
+
+    @property
+    def html(self) -> str:
+        """The page as text."""
+        return self.page.decode("utf-8")
 
 
 def make_map(
@@ -506,7 +517,7 @@ def make_map(
         return MadeMap(_page(layer, spec, sites, context), sites.count)
 
 
-def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
+def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> bytes:
     if context is True:
         context = default_context(layer)
     return _page_of(
@@ -521,9 +532,9 @@ def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> str:
 
 def _page_of(
     spec: MapSpec, features: Any, context: Any, *, name: Any, version: str, since: Any = None
-) -> str:
+) -> bytes:
     """The page of a map's sites; ``name``: the layer's own, ``version``: its data_version."""
-    return build_html(
+    return build_page(
         features,
         title=spec.title or str(name or DEFAULT_TITLE),
         as_of=spec.as_of,
@@ -591,7 +602,7 @@ def build_maps(
         with gc_paused():
             spec = with_changes_since(map_layer, spec)
             sites = page_sites(map_layer, spec)
-            data = _page(map_layer, spec, sites, context).encode("utf-8")
+            data = _page(map_layer, spec, sites, context)
         path = out / spec.output
         changed = not path.is_file() or path.read_bytes() != data
         if changed:
@@ -931,14 +942,14 @@ def _map_of_parts(
         if extents else None
     )  # fmt: skip
     name = next((part.name for part in parts if part.name is not None), None)
-    html = _page_of(
+    page = _page_of(
         spec,
         sites,
         borders.around(extent) if borders is not None else None,
         name=name,
         version=_version_words(path, digest, latest_claim(part.updated for part in parts)),
     )
-    return MadeMap(html, sites.count)
+    return MadeMap(page, sites.count)
 
 
 class _BordersAhead:

@@ -76,7 +76,7 @@ def render(
     $ facilitymap render -o new.html --since HEAD~10
     $ facilitymap render --tiles big-map/ && facilitymap serve big-map/
     """
-    from facilitymap.api import render as render_page
+    from facilitymap.api import save_map
 
     if (output is None) == (tiles_dir is None):
         raise UsageProblem("give one of -o/--output FILE or --tiles DIR")
@@ -89,14 +89,13 @@ def render(
     if output.exists() and not overwrite:
         raise UsageProblem(f"{output}: exists; pass --overwrite to replace it")
     try:
-        page = render_page(layer, title=title, statuses=statuses, kinds=kinds,
-                           countries=countries, min_confidence=min_confidence, as_of=as_of,
-                           offline=offline, since=since)  # fmt: skip
-        page.save(output, overwrite=overwrite)
+        saved = save_map(layer, output, overwrite=overwrite, title=title, statuses=statuses,
+                         kinds=kinds, countries=countries, min_confidence=min_confidence,
+                         as_of=as_of, offline=offline, since=since)  # fmt: skip
     except FacilitymapError as err:
         raise fail(err) from err
-    click.echo(f"{output}: written, {page.shows}", err=True)
-    if not page.sites:
+    click.echo(f"{output}: written, {saved.shows}", err=True)
+    if not saved.sites:
         click.echo(
             f"warning: {output} shows no site: nothing in the layer passes the filters", err=True
         )
