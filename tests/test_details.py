@@ -4,6 +4,7 @@ sites were shared out, and each process deflates what it can alone."""
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import zlib
 
@@ -71,8 +72,8 @@ def test_sites_cut_anywhere_and_joined_in_any_order_make_the_same_elements(small
 def test_an_element_holds_its_sites_json_array_and_says_its_size(small_elements):
     sites = _sites(120, seed=3)
     elements = page_elements([details_part(sites, pack=True)])
-    joined = [item for e in elements for item in __import__("json").loads(_json(e))]
-    assert joined == [__import__("json").loads(s) for s in sites]
+    joined = [item for e in elements for item in json.loads(_json(e))]
+    assert joined == [json.loads(s) for s in sites]
     assert all(e.size == len(_json(e)) for e in elements)
 
 

@@ -17,6 +17,7 @@ problem of a layer) and never print.
 from __future__ import annotations
 
 import html
+import inspect
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -120,10 +121,7 @@ def render(
     Returns the page's text; ``.save(path)`` writes it and a notebook shows it inline.
     (:func:`save_map` writes a large one without making it text first.)
     """
-    made, spec = _made_map(
-        layer_or_path, title=title, statuses=statuses, kinds=kinds, countries=countries,
-        min_confidence=min_confidence, as_of=as_of, offline=offline, since=since,
-    )  # fmt: skip
+    made, spec = _made_map(layer_or_path, locals())  # (its arguments, nothing else yet)
     page = MapHTML(made.html)
     page.sites, page.shows = made.sites, spec.describe(made.sites)
     return page
@@ -151,7 +149,9 @@ def save_map(
     page is never a Python string."""
     from facilitymap.atomic import write_atomic
 
-    made, spec = _made_map(layer_or_path, **options)
+    arguments = inspect.signature(render).bind(layer_or_path, **options)  # render's check
+    arguments.apply_defaults()
+    made, spec = _made_map(layer_or_path, arguments.arguments)
     path = Path(output)
     try:
         write_atomic(path, made.page, overwrite=overwrite)
@@ -162,32 +162,22 @@ def save_map(
     return SavedMap(path, made.sites, spec.describe(made.sites))
 
 
-def _made_map(
-    layer_or_path: LayerLike,
-    *,
-    title: str | None = None,
-    statuses: Sequence[str] = (),
-    kinds: Sequence[str] = (),
-    countries: Sequence[str] = (),
-    min_confidence: str | None = None,
-    as_of: date | str | None = None,
-    offline: bool = True,
-    since: str | None = None,
-) -> tuple[MadeMap, MapSpec]:
-    """The page of :func:`render` (the bytes of its file) and its MapSpec."""
+def _made_map(layer_or_path: LayerLike, options: Mapping[str, Any]) -> tuple[MadeMap, MapSpec]:
+    """The page of :func:`render` (the bytes of its file) and its MapSpec; ``options``: every
+    keyword argument of :func:`render`, by name."""
     from facilitymap.maps import MapSpec, make_map, make_map_of_file
 
     spec = MapSpec(
         name="map",
         output="map.html",
-        title=title,
-        statuses=tuple(statuses),
-        kinds=tuple(kinds),
-        countries=tuple(c.upper() for c in countries),
-        min_confidence=min_confidence,
-        as_of=parse_as_of(as_of),
-        offline=offline,
-        since=since,
+        title=options["title"],
+        statuses=tuple(options["statuses"]),
+        kinds=tuple(options["kinds"]),
+        countries=tuple(c.upper() for c in options["countries"]),
+        min_confidence=options["min_confidence"],
+        as_of=parse_as_of(options["as_of"]),
+        offline=options["offline"],
+        since=options["since"],
     )
     made = None
     if isinstance(layer_or_path, str | os.PathLike):

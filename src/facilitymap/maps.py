@@ -977,14 +977,11 @@ class _BordersAhead:
 
     def around(self, extent: tuple[float, ...] | None) -> dict[str, Any] | None:
         """The borders around ``extent``."""
-        self._write_extent(extent)
-        return self._child.result()
-
-    def _write_extent(self, extent: tuple[float, ...] | None) -> None:
         if self._write >= 0:
             os.write(self._write, self._EXTENT.pack(extent is not None, *(extent or (0,) * 4)))
             os.close(self._write)
             self._write = -1
+        return self._child.result()
 
     def close(self) -> None:
         """Stop the child if its borders were not asked for; let go of the pipe."""

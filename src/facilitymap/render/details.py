@@ -126,7 +126,7 @@ def page_elements(parts: Sequence[DetailsPart]) -> list[DetailsElement]:
     """Every element of the page, from the parts of its sites in order (the first part
     starts the page, the last ends it; at least one element, empty when there are no
     sites)."""
-    whole = page_start(NO_DETAILS)
+    whole = NO_DETAILS
     for part in parts:
         whole = join_details(whole, part)
     whole = page_end(page_start(whole))
