@@ -296,33 +296,46 @@ def read_plain_run(fd: int, run: PlainRun) -> bytearray | None:
 def parse_plain_run(text: bytearray, run: PlainRun) -> list[Site] | None:
     """The sites of a run read by :func:`read_plain_run`, or None where the fast path does
     not take them (or the cut was not between features): the whole layer must then be
-    parsed the slow way. See :func:`_parse_plain_layer` for what the colon count proves.
-
-    ``text`` is overwritten: the sites are re-encoded into it for the colon count (fresh
-    memory costs a page fault per 4 KB, a sixth of the time of this check)."""
+    parsed the slow way. See :func:`_parse_plain_layer` for what the colon count proves."""
     parsed = parse_plain_run_and_name(text, run)
-    return None if parsed is None else parsed[0]
+    return None if parsed is None else parsed.sites
 
 
-def parse_plain_run_and_name(
-    text: bytearray, run: PlainRun
-) -> tuple[list[Site], str | None] | None:
-    """:func:`parse_plain_run`, with the collection's ``name`` (first run only)."""
+class ParsedRun(NamedTuple):
+    """A run's sites, the collection's ``name`` (first run only), and each site's
+    properties as JSON: the Feature's ``properties`` as msgspec encodes them (what the colon
+    count re-encoded; a page whose details are the site as it was read takes them)."""
+
+    sites: list[Site]
+    name: str | None
+    properties: list[bytes]
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def parse_plain_run_and_name(text: bytearray, run: PlainRun) -> ParsedRun | None:
+    """:func:`parse_plain_run`, with the collection's ``name`` and the sites' properties."""
     if _needs_slow_path(text) or not _first_feature_is_plain(text, collection=run.tail is not None):
         return None
     try:
         parsed = msgspec.json.decode(text, type=list[_FeatureIn] if run.tail is None else _LayerIn)
     except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         return None
-    colons = text.count(b":")
-    msgspec.json.Encoder().encode_into(parsed, text)
-    if text.count(b":") != colons:
+    features, name = (parsed, None) if isinstance(parsed, list) else (parsed.features, parsed.name)
+    # The colon count, a Feature at a time: its properties (kept), its id and geometry, and
+    # the four keys of the Feature itself; and the collection's own members.
+    encode = _ENCODER.encode
+    properties = [encode(feature.properties) for feature in features]
+    colons = sum(part.count(b":") for part in properties) + 4 * len(features)
+    colons += encode([(feature.id, feature.geometry) for feature in features]).count(b":")
+    if not isinstance(parsed, list):
+        parsed.features = []
+        colons += encode(parsed).count(b":")
+    if colons != text.count(b":"):
         return None
-    if isinstance(parsed, list):
-        sites, name = _plain_sites(parsed), None
-    else:
-        sites, name = _plain_sites(parsed.features), parsed.name
-    return None if sites is None else (sites, name)
+    sites = _plain_sites(features)
+    return None if sites is None else ParsedRun(sites, name, properties)
 
 
 def _first_feature_is_plain(text: bytes | bytearray, *, collection: bool) -> bool:
@@ -436,15 +449,15 @@ def _load_in_runs(fd: int, size: int) -> Layer | None:
         parsed = read_and_parse_run(fd, run)
         if parsed is None:
             return None
-        sites += parsed[0]
-        name = parsed[1] if run.tail is not None else name
+        sites += parsed.sites
+        name = parsed.name if run.tail is not None else name
         del parsed
     return Layer(sites=sites, extra_members={"name": name} if name is not None else {})
 
 
-def read_and_parse_run(fd: int, run: PlainRun) -> tuple[list[Site], str | None] | None:
+def read_and_parse_run(fd: int, run: PlainRun) -> ParsedRun | None:
     """:func:`read_plain_run` then :func:`parse_plain_run_and_name`; None where either
-    fails (the whole file is then parsed as one). Only the sites stay in memory."""
+    fails (the whole file is then parsed as one). The text is not kept."""
     text = read_plain_run(fd, run)
     return None if text is None else parse_plain_run_and_name(text, run)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import operator
 import os
 import struct
 from collections.abc import Callable, Mapping, Sequence
@@ -362,11 +363,14 @@ def _encode_page_sites(
     changes: dict[str, tuple[str, ...]] | None = None,
     pack: bool = True,
     timelines: Mapping[int, SiteTimeline] | None = None,
+    as_read: Mapping[int, bytes] | None = None,
 ) -> PagePart:
     """The part of the page of the chosen ones of ``candidates`` (:func:`_chosen`); with
     ``pack``, the details elements its sites alone decide are deflated here, if the page will
     be compressed (:data:`~facilitymap.render.page.COMPRESS_OVER`: these sites' details alone
-    are over it). ``timelines``: as for :func:`_chosen`."""
+    are over it). ``timelines``: as for :func:`_chosen`. ``as_read``: sites' properties as
+    JSON by ``id(site)``, as the layer's reader encoded them (``ParsedRun.properties``), taken
+    as their details where the page shows the site as it was read (:func:`_shown_as_read`)."""
     sites = _chosen(candidates, spec, timelines)
     records, details, searches, site_steps = [], [], [], []
     shown = 0
@@ -378,16 +382,20 @@ def _encode_page_sites(
         site_steps.append(steps)
         stops.add(derived.status, ((step.date, step.status) for step in steps))
         later = (len(site.claims) - len(claims)) or None
-        properties = site.replace(
-            claims=claims,
-            official_status=derived.official_status,
-            evidence=derived.evidence,
-            status=derived.status,
-            id="",
-            geometry=None,
-            extra={},
-            extra_members={},
-        )
+        properties = as_read.get(id(site)) if as_read is not None else None
+        if properties is None or not _shown_as_read(site, claims, derived):
+            properties = _ENCODE.encode(
+                site.replace(
+                    claims=claims,
+                    official_status=derived.official_status,
+                    evidence=derived.evidence,
+                    status=derived.status,
+                    id="",
+                    geometry=None,
+                    extra={},
+                    extra_members={},
+                )
+            )
         record = PageSite(
             id=site.id,
             deciding_claims=list(derived.deciding_claims),
@@ -416,17 +424,31 @@ def _encode_page_sites(
         areas, representative_points([r.g for r in areas if r.g]), strict=True
     ):
         record.c = [round(lon, 6), round(lat, 6)]
-    items = [_ENCODE.encode(properties) for properties in details]
-    pack = pack and sum(map(len, items)) > COMPRESS_OVER
+    pack = pack and sum(map(len, details)) > COMPRESS_OVER
     return PagePart(
         index_columns(records),
-        details_part(items, pack=pack),
+        details_part(details, pack=pack),
         _ENCODE.encode(searches),
         _ENCODE.encode(site_steps),
         shown,
         latest_claim(timeline.latest for _, timeline in sites),
         sorted(stops.days),
         sorted(stops.statuses),
+    )
+
+
+def _shown_as_read(site: Site, claims: list[Claim], derived: Derived) -> bool:
+    """Whether the page's details of ``site`` are its properties as read: it shows every
+    claim, in the file's order, and the derived fields the site declares (as a layer that
+    passes its checks does; the page leaves out unknown properties, which a site read the
+    fast way has none of)."""
+    return (
+        len(claims) == len(site.claims)
+        and all(map(operator.is_, claims, site.claims))
+        and derived.official_status == site.official_status
+        and derived.evidence == site.evidence
+        and derived.status == site.status
+        and not site.extra
     )
 
 
@@ -841,7 +863,7 @@ def _page_runs(
         parsed = read_and_parse_run(fd, runs[index])
         if parsed is None:
             return None
-        sites, name = parsed
+        sites, name, properties = parsed
         # The checks compare each site's declared status with its claims'; at the map's
         # own date of all claims, the page's timeline derives that too: found once.
         timelines: dict[int, SiteTimeline] = {}
@@ -863,8 +885,9 @@ def _page_runs(
             )  # fmt: skip
         else:
             part = _encode_page_sites(
-                _candidates(Layer(sites=sites), spec), spec, timelines=timelines
-            )
+                _candidates(Layer(sites=sites), spec), spec, timelines=timelines,
+                as_read=dict(zip(map(id, sites), properties, strict=True)),
+            )  # fmt: skip
             arrays = [*part.sites.arrays, part.search, part.steps]
             pages.append(
                 _RunPage(
@@ -881,7 +904,7 @@ def _page_runs(
             del part
         # The run's sites are freed here, before the next run is read: the process holds
         # one run's sites at a time.
-        del sites, parsed
+        del sites, parsed, properties
     done = [chain for first, chain in chains.items() if chain.first == first]
     if pack:  # (elements cut before this process knew)
         for chain in done:

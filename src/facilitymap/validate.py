@@ -115,10 +115,9 @@ def _check_run(run: PlainRun, fd: int, path: str, today: date) -> bytes | None:
     text = read_plain_run(fd, run)
     sites = None if text is None else parse_plain_run(text, run)
     if sites is None and text is not None:
-        # Read again: the fast path wrote over the text. A run with unknown properties is
-        # still parsed here, in parallel; one with a structural problem is not (None).
-        text = read_plain_run(fd, run)
-        sites = None if text is None else parse_run_slowly(text, run)
+        # A run with unknown properties is still parsed here, in parallel; one with a
+        # structural problem is not (None).
+        sites = parse_run_slowly(text, run)
     if sites is None:
         return None
     found, notices, is_point = check_sites(sites, path, today)
