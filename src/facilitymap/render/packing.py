@@ -18,10 +18,12 @@ import numpy as np
 # no "<" at all: nothing in it ends a script element, opens a comment or is changed by the
 # parser (tests/browser/test_map_browser.py reads every byte value back in Chromium).
 PACKED_ENCODING = "deflate-b128"
-# libdeflate on the rich layer's details, 1 MB elements (CPU, one core): level 6 54 MB/s for
-# 0.255 of the JSON (a page of 0.301x the layer), 7 50 MB/s for 0.252 (0.298x), 8 37 MB/s
-# for 0.251 (0.296x): 7 is the fastest that keeps the page under 0.3x.
-DEFLATE_LEVEL = 7
+# libdeflate on 40 MB of the rich layer's JSON in 1.3 MB pieces (the details elements' mean
+# size), one core, medians of 5: level 6 53 MB/s for 0.254 of the JSON, 7 45 MB/s for 0.251
+# (the trimmed layer's: 55 and 46 MB/s). Deflating is a fifth of a render's CPU; at level 6
+# the 10,000-site rich page is 0.297x its compact layer (7: 0.294x; the target is 0.3x, and
+# with 1 MB elements level 6 made 0.301x). Level 5 is 1.6% larger again: over it.
+DEFLATE_LEVEL = 6
 _ESCAPED_GROUPS = (0x00, 0x0D, 0x3C)
 _ESCAPE_BASE = 0x100
 
