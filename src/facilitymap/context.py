@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 import orjson
 import shapely
@@ -109,8 +110,12 @@ class ContextMissing(FacilitymapError, FileNotFoundError):
 
 @functools.cache
 def _load(name: str, directory: Path) -> dict[str, Any]:
+    return orjson.loads(_load_bytes(name, directory))
+
+
+def _load_bytes(name: str, directory: Path) -> bytes:
     try:
-        return orjson.loads((directory / name).read_bytes())
+        return (directory / name).read_bytes()
     except FileNotFoundError as err:
         raise ContextMissing(
             err.errno,
@@ -205,7 +210,37 @@ def _haversine_m(px: np.ndarray, py: np.ndarray, qx: np.ndarray, qy: np.ndarray)
 
 
 def _shape(feature: Mapping[str, Any]) -> shapely.Geometry:
-    return shapely.from_geojson(orjson.dumps(feature["geometry"]))
+    geometry = feature["geometry"]
+    return shapely.from_geojson(geometry if isinstance(geometry, bytes) else orjson.dumps(geometry))
+
+
+def _with_geometry(feature: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A feature of :func:`_load_unparsed` with its geometry parsed (as ``_load`` has it)."""
+    geometry = feature["geometry"]
+    return (
+        {**feature, "geometry": orjson.loads(geometry)} if isinstance(geometry, bytes) else feature
+    )
+
+
+class _Unparsed(msgspec.Struct):
+    features: list[dict[str, msgspec.Raw]]
+    region_bbox: list[float] | None = None
+
+
+@functools.cache
+def _load_unparsed(name: str, directory: Path) -> dict[str, Any]:
+    """``_load``, but each feature's geometry left as its JSON text: parsing the world's
+    outlines into Python lists of floats took 0.15 s, in every process that checks a site's
+    country, and few of them are ever needed (:class:`CountryIndex` makes shapes from the
+    text, and :func:`borders_for` parses the few it draws)."""
+    data = _load_bytes(name, directory)
+    collection = msgspec.json.decode(data, type=_Unparsed)
+    features = [
+        {key: bytes(value) if key == "geometry" else orjson.loads(bytes(value))
+         for key, value in feature.items()}
+        for feature in collection.features
+    ]  # fmt: skip
+    return {"features": features, "region_bbox": collection.region_bbox}
 
 
 class CountryIndex:
@@ -407,7 +442,7 @@ class CountryIndex:
 
 @functools.cache
 def _index(directory: Path) -> CountryIndex:
-    return CountryIndex(_load("countries.geojson", directory))
+    return CountryIndex(_load_unparsed("countries.geojson", directory))
 
 
 def _default() -> CountryIndex:
@@ -546,7 +581,7 @@ def borders_for(
         if fx1 < bx0 or fx0 > bx1 or fy1 < by0 or fy0 > by1:
             continue
         if bx0 <= fx0 and fx1 <= bx1 and by0 <= fy0 and fy1 <= by1:
-            features.append(feature)
+            features.append(_with_geometry(feature))
             continue
         cut = _cut(index._geom(i), box)
         if cut is None:
