@@ -302,9 +302,9 @@ def parse_plain_run(text: bytearray, run: PlainRun) -> list[Site] | None:
 
 
 class ParsedRun(NamedTuple):
-    """A run's sites, the collection's ``name`` (first run only), and each site's
-    properties as JSON: the Feature's ``properties`` as msgspec encodes them (what the colon
-    count re-encoded; a page whose details are the site as it was read takes them)."""
+    """A run's sites, the collection's ``name`` (first run only), and, when asked for, each
+    site's properties as JSON: the Feature's ``properties`` as msgspec encodes them (what the
+    colon count re-encoded; a page whose details are the site as it was read takes them)."""
 
     sites: list[Site]
     name: str | None
@@ -314,8 +314,11 @@ class ParsedRun(NamedTuple):
 _ENCODER = msgspec.json.Encoder()
 
 
-def parse_plain_run_and_name(text: bytearray, run: PlainRun) -> ParsedRun | None:
-    """:func:`parse_plain_run`, with the collection's ``name`` and the sites' properties."""
+def parse_plain_run_and_name(
+    text: bytearray, run: PlainRun, *, properties: bool = False
+) -> ParsedRun | None:
+    """:func:`parse_plain_run`, with the collection's ``name`` and, with ``properties``, the
+    sites' properties as JSON (as much memory again as the run's text, while it is kept)."""
     if _needs_slow_path(text) or not _first_feature_is_plain(text, collection=run.tail is not None):
         return None
     try:
@@ -326,8 +329,12 @@ def parse_plain_run_and_name(text: bytearray, run: PlainRun) -> ParsedRun | None
     # The colon count, a Feature at a time: its properties (kept), its id and geometry, and
     # the four keys of the Feature itself; and the collection's own members.
     encode = _ENCODER.encode
-    properties = [encode(feature.properties) for feature in features]
-    colons = sum(part.count(b":") for part in properties) + 4 * len(features)
+    kept = [encode(feature.properties) for feature in features] if properties else []
+    if properties:
+        colons = sum(part.count(b":") for part in kept)
+    else:  # each freed as soon as counted: validate's runs are as large as a core's share
+        colons = sum(encode(feature.properties).count(b":") for feature in features)
+    colons += 4 * len(features)
     colons += encode([(feature.id, feature.geometry) for feature in features]).count(b":")
     if not isinstance(parsed, list):
         parsed.features = []
@@ -335,7 +342,7 @@ def parse_plain_run_and_name(text: bytearray, run: PlainRun) -> ParsedRun | None
     if colons != text.count(b":"):
         return None
     sites = _plain_sites(features)
-    return None if sites is None else ParsedRun(sites, name, properties)
+    return None if sites is None else ParsedRun(sites, name, kept)
 
 
 def _first_feature_is_plain(text: bytes | bytearray, *, collection: bool) -> bool:
@@ -455,11 +462,11 @@ def _load_in_runs(fd: int, size: int) -> Layer | None:
     return Layer(sites=sites, extra_members={"name": name} if name is not None else {})
 
 
-def read_and_parse_run(fd: int, run: PlainRun) -> ParsedRun | None:
+def read_and_parse_run(fd: int, run: PlainRun, *, properties: bool = False) -> ParsedRun | None:
     """:func:`read_plain_run` then :func:`parse_plain_run_and_name`; None where either
     fails (the whole file is then parsed as one). The text is not kept."""
     text = read_plain_run(fd, run)
-    return None if text is None else parse_plain_run_and_name(text, run)
+    return None if text is None else parse_plain_run_and_name(text, run, properties=properties)
 
 
 def site_to_feature(site: Site, as_of=None) -> dict[str, Any]:

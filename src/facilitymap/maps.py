@@ -872,7 +872,7 @@ def _page_runs(
     chains: dict[int, _DetailsChain] = {}  # by first run, and by end
     pack = False  # whether the page surely packs its details: some run's are over COMPRESS_OVER
     while (index := queue.take(share)) is not None:
-        parsed = read_and_parse_run(fd, runs[index])
+        parsed = read_and_parse_run(fd, runs[index], properties=True)
         if parsed is None:
             return None
         sites, name, properties = parsed
