@@ -326,13 +326,14 @@ def parse_plain_run_and_name(
     except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         return None
     features, name = (parsed, None) if isinstance(parsed, list) else (parsed.features, parsed.name)
-    # The colon count, a Feature at a time: its properties (kept), its id and geometry, and
-    # the four keys of the Feature itself; and the collection's own members.
+    # The colon count, a Feature at a time: its properties (kept when asked for), its id and
+    # geometry, and the four keys of the Feature itself; and the collection's own members.
     encode = _ENCODER.encode
-    kept = [encode(feature.properties) for feature in features] if properties else []
     if properties:
+        kept = [encode(feature.properties) for feature in features]
         colons = sum(part.count(b":") for part in kept)
     else:  # each freed as soon as counted: validate's runs are as large as a core's share
+        kept = []
         colons = sum(encode(feature.properties).count(b":") for feature in features)
     colons += 4 * len(features)
     colons += encode([(feature.id, feature.geometry) for feature in features]).count(b":")
