@@ -89,16 +89,20 @@ class MapHTML(str):
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the page atomically; an existing file is kept unless ``overwrite``."""
-        from facilitymap.atomic import write_atomic
+        return _write_page(Path(path), self.encode("utf-8"), overwrite)
 
-        path = Path(path)
-        try:
-            write_atomic(path, self.encode("utf-8"), overwrite=overwrite)
-        except OSError as err:
-            if isinstance(err, FacilitymapError):
-                raise
-            raise FacilitymapError(f"{path}: cannot write: {err.strerror or err}") from err
-        return path
+
+def _write_page(path: Path, page: bytes, overwrite: bool) -> Path:
+    """``page`` written to ``path`` atomically; an OS error said as a FacilitymapError."""
+    from facilitymap.atomic import write_atomic
+
+    try:
+        write_atomic(path, page, overwrite=overwrite)
+    except OSError as err:
+        if isinstance(err, FacilitymapError):
+            raise
+        raise FacilitymapError(f"{path}: cannot write: {err.strerror or err}") from err
+    return path
 
 
 def render(
@@ -147,18 +151,10 @@ def save_map(
     """:func:`render` (``options``: its keyword arguments) written to ``output`` atomically
     (an existing file is kept unless ``overwrite``), as the page's bytes were made: a 150 MB
     page is never a Python string."""
-    from facilitymap.atomic import write_atomic
-
     arguments = inspect.signature(render).bind(layer_or_path, **options)  # render's check
     arguments.apply_defaults()
     made, spec = _made_map(layer_or_path, arguments.arguments)
-    path = Path(output)
-    try:
-        write_atomic(path, made.page, overwrite=overwrite)
-    except OSError as err:
-        if isinstance(err, FacilitymapError):
-            raise
-        raise FacilitymapError(f"{path}: cannot write: {err.strerror or err}") from err
+    path = _write_page(Path(output), made.page, overwrite)
     return SavedMap(path, made.sites, spec.describe(made.sites))
 
 

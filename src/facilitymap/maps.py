@@ -760,7 +760,7 @@ def make_map_of_file(
             today=today,
         )  # fmt: skip
         # The world's borders, which every process checks its sites' countries against, read
-        # once here rather than in each (0.15 s each: a tenth of the CPU at 10,000 sites).
+        # once here and shared by the processes forked below, rather than read in each.
         _read_borders()
         with gc_paused():
             # The file's hash is taken while the runs are worked on.
