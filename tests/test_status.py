@@ -314,3 +314,36 @@ def test_only_an_official_actor_speaks_for_a_government():
     assert positions([stray]) == ("no-statement", {"TJ": "no-statement", "CN": "no-statement"}, ())
     official = said("denies", "CN", "2021-10-29")
     assert positions([official]) == ("denied", {"TJ": "no-statement", "CN": "denied"}, ("CN",))
+
+
+def test_the_fold_read_after_every_claim_is_the_status_of_the_claims_so_far():
+    """StatusFold keeps what it found of each axis until a claim changes it: read after every
+    claim, in any order of days (same-day claims in file order), it must give what deriving
+    the status of the claims added so far from scratch gives."""
+    import random
+
+    from facilitymap.dates import date_end
+    from facilitymap.status import StatusFold
+
+    rnd = random.Random(16)
+    days = ["2019-05-05", "2020-01", "2020-01-01", "2020-01-31", "2021"]
+    for _ in range(1500):
+        claims = [
+            Claim(
+                id=f"c{k}", date=rnd.choice(days), actor="someone",
+                actor_type=rnd.choice(ACTOR_TYPES), stance=rnd.choice(STANCES),
+                basis=rnd.choice(CLAIM_BASES), summary="said something",
+                government=rnd.choice([None, None, "CN", "TJ", "RU"]),
+                sources=rnd.sample(["a", "a2", "b", "unknown"], rnd.randint(1, 2)),
+            )
+            for k in range(rnd.randint(0, 8))
+        ]  # fmt: skip
+        context = {"country": rnd.choice(["TJ", "CN", None]),
+                   "governments": rnd.sample(["CN", "TJ", "RU"], rnd.randint(0, 2))}  # fmt: skip
+        order = sorted(range(len(claims)), key=lambda i: date_end(claims[i].date))
+        fold = StatusFold(SOURCES, **context)
+        assert fold.result() == derive_status([], sources=SOURCES, **context)
+        for k, index in enumerate(order):
+            fold.add(index, claims[index])
+            so_far = [claims[i] for i in sorted(order[: k + 1])]
+            assert fold.result() == derive_status(so_far, sources=SOURCES, **context), claims

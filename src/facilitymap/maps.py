@@ -218,29 +218,31 @@ def site_timeline(site: Site, as_of: date | None = None) -> SiteTimeline:
     """:func:`status_steps`, the site's status at ``as_of``, and its claims known then."""
     claims = site.claims
     # Each claim's day parsed once; the claims are added to one fold in date order (a day's
-    # claims in file order), and a step is read off after each day's last claim.
+    # claims in file order: the sort is stable), and a step is read off after each day's
+    # last claim.
     ends = [date_end(c.date) for c in claims]
-    order = sorted(range(len(ends)), key=lambda i: (ends[i], i))
+    order = sorted(range(len(ends)), key=ends.__getitem__)
     fold = StatusFold(site.sources, country=site.country, governments=site.governments)
+    add = fold.add
     steps: list[PageStep] = []
     derived = None
     for k, index in enumerate(order):
         day = ends[index]
         if as_of is not None and day > as_of:
             break
-        fold.add(index, claims[index], day)
+        add(index, claims[index], day)
         if k + 1 < len(order) and ends[order[k + 1]] == day:
             continue  # the step begins with the day's last claim
         derived = fold.result()
         steps.append(
             PageStep(
-                date=day.isoformat(),
-                status=derived.status,
-                official_status=derived.official_status,
-                evidence=derived.evidence,
-                claims=k + 1,
-                deciding_claims=list(derived.deciding_claims),
-                official_words=official_words(derived),
+                day.isoformat(),
+                derived.status,
+                derived.official_status,
+                derived.evidence,
+                k + 1,
+                list(derived.deciding_claims),
+                official_words(derived),
             )
         )
     # Page order: by day, then id; the claims known at the map's date are the first of them

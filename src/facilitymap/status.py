@@ -23,8 +23,10 @@ ignored; a reduced-precision date (``2019-02``) counts from the last day of its 
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import NamedTuple
 
 import msgspec
 
@@ -186,6 +188,15 @@ def derive_status(
     return fold.result()
 
 
+class _Official(NamedTuple):
+    """The official axis of a :class:`StatusFold`'s result."""
+
+    position: str
+    deciding: tuple[str, ...]  # the claims that set it
+    positions: tuple[tuple[str, str], ...]
+    denied_by: tuple[str, ...]
+
+
 class StatusFold:
     """:func:`derive_status` one claim at a time: :meth:`result` is the status of the claims
     added so far. The page's timeline needs the status at every claim date of a site; adding
@@ -199,10 +210,12 @@ class StatusFold:
 
     __slots__ = (
         "_concerned",
+        "_evidence",
         "_first_hand_claims",
-        "_first_hand_sources",
+        "_first_hand_publishers",
         "_host",
         "_latest",
+        "_official",
         "_publisher",
         "_sources",
         "_supporting_claims",
@@ -221,9 +234,15 @@ class StatusFold:
         self._publisher: dict[str, str] | None = None  # source id -> publisher, when needed
         # Per government: (key of its latest statement, its position, the claims that set it).
         self._latest: dict[str, tuple[tuple[date, int], str, list[str]]] = {}
-        self._first_hand_sources: set[str] = set()
+        # The original publishers of the sources that first-hand claims cite, and (index, id)
+        # of the first-hand and of the supporting claims, in file order.
+        self._first_hand_publishers: set[str] = set()
         self._first_hand_claims: list[tuple[int, str]] = []
         self._supporting_claims: list[tuple[int, str]] = []
+        # What result() found of each axis, until a claim changes it (None): a timeline reads
+        # the result after every day, and most days change only one axis, or neither.
+        self._official: _Official | None = None
+        self._evidence: tuple[str, tuple[str, ...]] | None = None
 
     def add(self, index: int, claim: Claim, end: date | None = None) -> None:
         """Count one claim (``end``: its :func:`date_end`, when the caller has it)."""
@@ -240,41 +259,55 @@ class StatusFold:
                 held = self._latest.get(speaks_for)
                 if held is None or key > held[0]:
                     self._latest[speaks_for] = (key, position, [claim.id])
+                    self._official = None
                 elif key == held[0]:
                     held[2].append(claim.id)
+                    self._official = None
         if stance in SUPPORTING_STANCES:
-            self._supporting_claims.append((index, claim.id))
+            insort(self._supporting_claims, (index, claim.id))
+            self._evidence = None
             if stance == "affirms" and claim.basis in _FIRST_HAND:
-                self._first_hand_claims.append((index, claim.id))
-                self._first_hand_sources.update(claim.sources)
+                insort(self._first_hand_claims, (index, claim.id))
+                publisher = self._publisher
+                if publisher is None:  # an unknown source id counts as its own publisher
+                    publisher = self._publisher = {
+                        s.id: s.publisher.strip().casefold() for s in self._sources
+                    }
+                self._first_hand_publishers.update(publisher.get(i, i) for i in claim.sources)
 
     def result(self) -> Derived:
         """The status of the claims added so far."""
-        latest, concerned = self._latest, self._concerned
-        first_hand_sources = self._first_hand_sources
-        if len(first_hand_sources) >= 2 and len(self._publishers(first_hand_sources)) >= 2:
-            evidence, evidence_claims = "attested", self._first_hand_claims
-        elif self._supporting_claims:
-            evidence, evidence_claims = "reported", self._supporting_claims
-        else:
-            evidence, evidence_claims = "unverified", []
-        official = combined_position(held[1] for held in latest.values())
-        deciding = [c for code in concerned if code in latest and latest[code][1] == official
-                    for c in latest[code][2]]  # fmt: skip
-        status = headline_status(official, evidence)
+        official = self._official
+        if official is None:
+            latest, concerned = self._latest, self._concerned
+            position = combined_position(held[1] for held in latest.values())
+            positions = tuple(
+                (code, latest[code][1] if code in latest else "no-statement") for code in concerned
+            )
+            official = self._official = _Official(
+                position,
+                tuple(c for code in concerned if code in latest and latest[code][1] == position
+                      for c in latest[code][2]),  # fmt: skip
+                positions,
+                tuple(code for code, held in positions if held == "denied"),
+            )
+        evidence = self._evidence
+        if evidence is None:
+            if len(self._first_hand_publishers) >= 2:
+                level, claims = "attested", self._first_hand_claims
+            elif self._supporting_claims:
+                level, claims = "reported", self._supporting_claims
+            else:
+                level, claims = "unverified", []
+            evidence = self._evidence = (level, tuple(c for _, c in claims))
+        status = headline_status(official.position, evidence[0])
+        deciding = official.deciding
         if status not in ("acknowledged", "acknowledged-other-role"):
-            deciding += [c for _, c in sorted(evidence_claims) if c not in deciding]
-        positions = tuple(
-            (code, latest[code][1] if code in latest else "no-statement") for code in concerned
+            deciding += tuple(c for c in evidence[1] if c not in official.deciding)
+        return Derived(
+            official.position, evidence[0], status, deciding, official.positions, official.denied_by
         )
-        denied_by = tuple(code for code, position in positions if position == "denied")
-        return Derived(official, evidence, status, tuple(deciding), positions, denied_by)
 
-    def _publishers(self, source_ids: set[str]) -> set[str]:
-        """Original publishers of the cited sources; an unknown id counts as its own."""
-        if self._publisher is None:
-            self._publisher = {s.id: s.publisher.strip().casefold() for s in self._sources}
-        return {self._publisher.get(i, i) for i in source_ids}
 
 
 def combined_position(positions: Iterable[str]) -> str:
