@@ -159,8 +159,8 @@ def pack_elements(elements: Sequence[DetailsElement]) -> None:
     """Deflate and pack each element not packed yet (in place)."""
     for element in elements:
         if not element.nbytes:
-            element.nbytes, packed = deflate_and_pack(_array(element.items))
-            element.packed, element.items = packed.encode("utf-8"), []
+            element.nbytes, element.packed = deflate_and_pack(_array(element.items))
+            element.items = []
 
 
 def elements_html(

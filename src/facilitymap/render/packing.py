@@ -38,30 +38,50 @@ def pack_text(data: bytes | bytearray) -> str:
     >>> unpack_text(pack_text(bytes(range(256))), 256) == bytes(range(256))
     True
     """
+    return pack_utf8(data).decode("utf-8")
+
+
+def pack_utf8(data: bytes | bytearray) -> bytes:
+    """:func:`pack_text` as UTF-8, made as such: a page is written in UTF-8, and most of a
+    large one is packed text (making a string and encoding it took as long as packing).
+
+    An ASCII character is its group's byte; an escape and the group it carries, one
+    two-byte character, are two bytes too: the UTF-8 is as many bytes as there are groups.
+
+    >>> pack_utf8(bytes(range(256))) == pack_text(bytes(range(256))).encode("utf-8")
+    True
+    """
     if not data:
-        return ""
+        return b""
     # Seven bytes are eight groups: each row of seven as one big-endian 64-bit number (a
     # zero byte in front), cut in eight.
     rows = np.zeros((-(-len(data) // 7), 8), dtype=np.uint8)
     rows[:, 1:] = np.frombuffer(data + bytes(-len(data) % 7), dtype=np.uint8).reshape(-1, 7)
     numbers = rows.view(">u8").ravel()
-    grid = np.empty((len(numbers), 8), dtype="<u2")
+    grid = np.empty((len(numbers), 8), dtype=np.uint8)
     for k, shift in enumerate(range(49, -1, -7)):
         grid[:, k] = (numbers >> np.uint64(shift)) & np.uint64(127)
-    groups = grid.ravel()[: -(-len(data) * 8 // 7)]  # no group of padding alone
+    count = -(-len(data) * 8 // 7)  # groups: none of padding alone
+    groups = grid.ravel()
     # A group that follows an escaped one rides with it: in a run of escaped groups the
     # 1st, 3rd, 5th... are escapes, each carrying the one after (a few in a hundred).
-    escaped = np.flatnonzero((groups == 0x00) | (groups == 0x0D) | (groups == 0x3C))
+    escaped = np.flatnonzero((groups[:count] == 0x00) | (groups[:count] == 0x0D)
+                             | (groups[:count] == 0x3C))  # fmt: skip
     if len(escaped):
         run_start = np.concatenate(([True], np.diff(escaped) != 1))
         run_first = np.maximum.accumulate(np.where(run_start, np.arange(len(escaped)), 0))
         escapes = escaped[(np.arange(len(escaped)) - run_first) % 2 == 0]
-        count = len(groups) - len(escapes) + (escapes[-1] == len(groups) - 1)
-        groups = np.append(groups, np.uint16(0))  # what the last group would carry
-        which = (groups[escapes] == 0x0D) + 2 * (groups[escapes] == 0x3C)
-        groups[escapes] = _ESCAPE_BASE + 128 * which + groups[escapes + 1]
-        groups = np.delete(groups, escapes + 1)[:count]
-    return groups.tobytes().decode("utf-16-le")
+        if escapes[-1] == count - 1:  # the last group escaped: it carries a padding group
+            count += 1
+            if count > len(groups):
+                groups = np.append(groups, np.uint8(0))
+            groups[count - 1] = 0
+        carried = groups[escapes + 1].astype(np.uint16)
+        code = _ESCAPE_BASE + 128 * ((groups[escapes] == 0x0D) + 2 * (groups[escapes] == 0x3C))
+        code = code + carried
+        groups[escapes] = 0xC0 | (code >> 6)
+        groups[escapes + 1] = 0x80 | (code & 0x3F)
+    return groups[:count].tobytes()
 
 
 def unpack_text(text: str, size: int) -> bytes:
@@ -77,12 +97,12 @@ def unpack_text(text: str, size: int) -> bytes:
     return int(bits, 2).to_bytes(size, "big") if size else b""
 
 
-def deflate_and_pack(data: bytes) -> tuple[int, str]:
+def deflate_and_pack(data: bytes) -> tuple[int, bytes]:
     """``data`` deflated (zlib format, :data:`DEFLATE_LEVEL`) and packed: the deflated
-    bytes' length (the page's ``data-bytes``) and the packed text."""
+    bytes' length (the page's ``data-bytes``) and the packed text, in UTF-8."""
     # libdeflate's output for given input, level and library version is stable.
     deflated = deflate.zlib_compress(data, DEFLATE_LEVEL)
-    return len(deflated), pack_text(deflated)
+    return len(deflated), pack_utf8(deflated)
 
 
 def read_element(attrs: Mapping[str, str | None], text: str) -> bytes:

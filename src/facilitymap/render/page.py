@@ -476,7 +476,7 @@ def _json_element(element_id: str, data: bytes, compress: bool | None, attrs: st
     return (
         f'<script type="application/json" id="{element_id}"{attrs} '
         f'data-encoding="{PACKED_ENCODING}" data-bytes="{nbytes}" data-size="{len(data)}">'
-        f"{packed}</script>\n"
+        f"{packed.decode('utf-8')}</script>\n"
     )
 
 
