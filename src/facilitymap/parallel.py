@@ -194,11 +194,12 @@ class Background:
     def cancel(self) -> None:
         """Stop the child: its result is no longer wanted."""
         if self._child is not None:
-            pid, read_end = self._child
+            pid, read_end, result_file = self._child
             self._child = None
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             os.close(read_end)
+            os.close(result_file)
 
     def result(self):
         """The value of ``func()`` (computed here if the child failed)."""
@@ -210,15 +211,29 @@ class Background:
         return self._func()
 
 
-def _fork(func: Callable, chunk: object) -> tuple[int, int] | None:
-    """Start a child computing ``func(chunk)``; its (pid, read end), or None if fork failed."""
+def _fork(func: Callable, chunk: object) -> tuple[int, int, int] | None:
+    """Start a child computing ``func(chunk)``; its (pid, read end of its pipe, the file its
+    result is written to), or None if fork failed.
+
+    The result goes into a memory file (memfd) that this process maps, not down the pipe:
+    a child is then never held up by this process reading another child's pipe first, and
+    its result is copied once, not twice (at 10,000 sites written like the curated ones a
+    child's result is ~15 MB; through the pipe, the last child's took ~40 ms after it was
+    done). The pipe carries only the result's kind and length, written last: a child that
+    dies before it sent them all sent nothing."""
     read_end, write_end = os.pipe()
+    try:
+        result_file = os.memfd_create("facilitymap-result", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):  # no memfd (not Linux), or no file descriptor left
+        os.close(read_end)
+        os.close(write_end)
+        return None
     gc.freeze()  # a collection in the child would otherwise touch (copy) every page
     try:
         pid = os.fork()
     except OSError:
-        os.close(read_end)
-        os.close(write_end)
+        for fd in (read_end, write_end, result_file):
+            os.close(fd)
         return None
     finally:
         gc.unfreeze()
@@ -230,23 +245,23 @@ def _fork(func: Callable, chunk: object) -> tuple[int, int] | None:
             os.close(read_end)
             gc.disable()
             result = func(chunk)
-            # Bytes go as they are, with their length (the parent takes a view of them, not
-            # a copy, and knows whether they all came); anything else pickled.
+            # Bytes go as they are (the parent takes a view of them, not a copy); anything
+            # else pickled.
             if isinstance(result, bytes):
-                pieces = (b"B" + len(result).to_bytes(8, "little"), result)
+                kind, data = b"B", result
             else:
-                pieces = (b"P", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-            with os.fdopen(write_end, "wb") as out:
-                for piece in pieces:
-                    out.write(piece)
+                kind, data = b"P", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(result_file, "wb", closefd=False) as out:
+                out.write(data)
+            os.write(write_end, kind + len(data).to_bytes(8, "little"))
             status = 0
         finally:
             os._exit(status)
     os.close(write_end)
-    return pid, read_end
+    return pid, read_end, result_file
 
 
-def _collect(child: tuple[int, int] | None):
+def _collect(child: tuple[int, int, int] | None):
     """The child's result, or _FAILED.
 
     A whole result is used as soon as it has arrived: the child may still be exiting
@@ -254,18 +269,21 @@ def _collect(child: tuple[int, int] | None):
     """
     if child is None:
         return _FAILED
-    pid, read_end = child
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
+    pid, read_end, result_file = child
     try:
-        # a truncated result does not load: the child died before it sent all of it
-        if data[:1] == b"B":  # bytes (see _fork): a view of them, if they all came
-            whole = len(data) == 9 + int.from_bytes(data[1:9], "little")
-            value = memoryview(data)[9:] if whole else _FAILED
+        with os.fdopen(read_end, "rb") as pipe:
+            sent = pipe.read()
+        # no kind and length: the child died before its result was whole
+        if len(sent) != 9 or sent[:1] not in (b"B", b"P"):
+            value = _FAILED
         else:
-            value = pickle.loads(memoryview(data)[1:]) if data[:1] == b"P" else _FAILED
+            size = int.from_bytes(sent[1:], "little")
+            data = memoryview(mmap.mmap(result_file, size, prot=mmap.PROT_READ) if size else b"")
+            value = data if sent[:1] == b"B" else pickle.loads(data)
     except Exception:
         value = _FAILED
+    finally:
+        os.close(result_file)
     _exiting.append(pid)
     _reap()
     return value
