@@ -9,6 +9,7 @@ and written like the curated layer), ``trimmed`` (rich, at most 3 claims a site)
 ``--keep`` keeps the rows of RESULTS.md this run does not measure again (each row says when
 it was measured). Everything runs in this session, on the same synthetic layers (seed 7),
 each timed command in its own process under /usr/bin/time -v (wall time and peak RSS).
+facilitymap's bytecode is written first, as installing it writes it (compile_bytecode).
 Chromium (Debian's, driven by Playwright) measures the time from navigation until every site
 is on the map, and the JS heap then. Results: bench/RESULTS.md (medians, and ratios).
 """
@@ -530,6 +531,18 @@ def merge_rows(kept: list[dict], new: list[dict]) -> list[dict]:
     return [by_key[k] for k in sorted(by_key, key=lambda k: (order.get(k[0], 9), k[1]))]
 
 
+def compile_bytecode() -> None:
+    """Write facilitymap's bytecode before anything is timed, as pip does when it installs a
+    package (geopandas and the rest have theirs): a machine where PYTHONDONTWRITEBYTECODE is
+    set, as this one is, would otherwise compile every module of it from source in every
+    timed command (~0.08 s of each render and validate; the floor and explore() pay none)."""
+    import compileall
+
+    import facilitymap
+
+    compileall.compile_dir(Path(facilitymap.__file__).parent, quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
@@ -565,6 +578,7 @@ def main() -> None:
     parser.add_argument("-o", "--output", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
     kept = read_rows(args.output) if args.keep else []
+    compile_bytecode()
     rows = []
     for profile in args.profiles:
         for n in args.sizes:
