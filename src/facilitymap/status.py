@@ -284,10 +284,15 @@ class StatusFold:
             positions = tuple(
                 (code, latest[code][1] if code in latest else "no-statement") for code in concerned
             )
+            deciding = tuple(
+                claim
+                for code in concerned
+                if code in latest and latest[code][1] == position
+                for claim in latest[code][2]
+            )
             official = self._official = _Official(
                 position,
-                tuple(c for code in concerned if code in latest and latest[code][1] == position
-                      for c in latest[code][2]),  # fmt: skip
+                deciding,
                 positions,
                 tuple(code for code, held in positions if held == "denied"),
             )
@@ -307,7 +312,6 @@ class StatusFold:
         return Derived(
             official.position, evidence[0], status, deciding, official.positions, official.denied_by
         )
-
 
 
 def combined_position(positions: Iterable[str]) -> str:
