@@ -10,7 +10,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, NamedTuple
 
@@ -229,10 +229,13 @@ _TAIL_BYTES = 4096
 _SEARCH_BYTES = (1 << 16, 1 << 21)
 
 
-def split_plain_layer(fd: int, size: int, parts: int) -> list[PlainRun] | None:
+def split_plain_layer(
+    fd: int, size: int, parts: int, *, fractions: Sequence[float] = ()
+) -> list[PlainRun] | None:
     """Cut the features of the layer file ``fd`` (``size`` bytes) into ``parts`` runs of
     about as many bytes, for separate processes to read and parse (:func:`read_plain_run`,
-    :func:`parse_plain_run`); None where it cannot be cut so.
+    :func:`parse_plain_run`); None where it cannot be cut so. ``fractions``: where to cut
+    instead, as increasing fractions of the file.
 
     Only a few kilobytes are read and nothing is parsed here: each cut is the first comma
     between two features after a fraction of the file, and the parse of the runs proves it
@@ -243,7 +246,12 @@ def split_plain_layer(fd: int, size: int, parts: int) -> list[PlainRun] | None:
     first run's collection with every run's features, in order. A cut anywhere else makes
     some run fail to parse, and the layer is then parsed whole.
     """
-    if parts < 2:
+    targets = (
+        [int(size * f) for f in fractions]
+        if fractions
+        else [size * k // parts for k in range(1, parts)]
+    )
+    if not targets:
         return None
     try:
         at = max(0, size - _TAIL_BYTES)
@@ -252,12 +260,14 @@ def split_plain_layer(fd: int, size: int, parts: int) -> list[PlainRun] | None:
             return None
         tail = at + end.start()
         cuts: list[int] = []
-        for k in range(1, parts):
-            at = max(size * k // parts, cuts[-1] + 1 if cuts else 0)
+        for target in targets:
+            start = max(target, cuts[-1] + 1 if cuts else 0)
             for reach in _SEARCH_BYTES:
-                found = _BETWEEN_FEATURES.search(os.pread(fd, max(0, min(reach, tail - at)), at))
+                found = _BETWEEN_FEATURES.search(
+                    os.pread(fd, max(0, min(reach, tail - start)), start)
+                )
                 if found is not None:
-                    cuts.append(at + found.start(1))
+                    cuts.append(start + found.start(1))
                     break
     except OSError:  # the whole-file read says what is wrong, if anything
         return None

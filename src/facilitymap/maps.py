@@ -746,11 +746,7 @@ def make_map_of_file(
     with open_layer_file(path) as (file, size):
         if size < MAP_IN_RUNS_OVER:
             return None
-        # Runs of at most MAP_RUN_BYTES, and RUNS_PER_PROCESS for each process at least: a
-        # process that is done takes the others' last runs (SharedQueue), so the processes
-        # end within about a run of each other.
-        count = max(RUNS_PER_PROCESS * workers(), size // MAP_RUN_BYTES)
-        runs = split_plain_layer(file.fileno(), size, count)
+        runs = split_plain_layer(file.fileno(), size, 0, fractions=_run_fractions(size, workers()))
         if runs is None:
             return None
         # Each process starts on its share of the runs (contiguous, of about equal bytes) and
@@ -838,6 +834,28 @@ class _DetailsChain(msgspec.Struct, array_like=True, gc=False):
 
 
 _RUN_PAGES = msgspec.msgpack.Decoder(tuple[list[_RunPage], list[_DetailsChain]])
+
+
+def _run_fractions(size: int, processes: int) -> list[float]:
+    """Where a layer file of ``size`` bytes is cut into runs, as fractions of it: each
+    process's share (of equal bytes) in runs of at most MAP_RUN_BYTES, RUNS_PER_PROCESS at
+    least, the last of which is cut again into a half and two quarters.
+
+    A process done with its share takes the others' last runs (SharedQueue), so the
+    processes end within about the last run of each other: with runs all alike, one core
+    idled ~0.25 s at the end of a rich 10,000-site render (runs of 8 MB, ~0.3 s each).
+
+    >>> [round(f, 3) for f in _run_fractions(MAP_RUN_BYTES, 1)]  # 8 runs, the last in 3
+    [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 0.938, 0.969]
+    """
+    runs = max(RUNS_PER_PROCESS, -(-size // (processes * MAP_RUN_BYTES)))
+    in_share = [k / runs for k in range(1, runs)] + [1 - 1 / (2 * runs), 1 - 1 / (4 * runs)]
+    fractions: list[float] = []
+    for share in range(processes):
+        fractions += [(share + cut) / processes for cut in in_share]
+        if share + 1 < processes:
+            fractions.append((share + 1) / processes)
+    return fractions
 
 
 def _share_bounds(runs: list[PlainRun], count: int) -> list[int]:
