@@ -400,7 +400,8 @@ class CountryIndex:
         results: list[CountryCheck | None] = [None] * x.size
         # 1. the common case: the point is in its declared country
         suspect = np.zeros(x.size, dtype=bool)
-        for t in np.unique(target[target >= 0]).tolist():
+        # (not np.unique, whose first call imports numpy.ma: 12 ms in every process)
+        for t in sorted(set(target[target >= 0].tolist())):
             rows = np.flatnonzero(target == t)
             suspect[rows] = ~shapely.intersects_xy(self._geom(t), x[rows], y[rows])
         rows = np.flatnonzero(suspect)
