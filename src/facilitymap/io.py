@@ -230,7 +230,7 @@ _SEARCH_BYTES = (1 << 16, 1 << 21)
 
 
 def split_plain_layer(
-    fd: int, size: int, parts: int, *, fractions: Sequence[float] = ()
+    fd: int, size: int, parts: int = 0, *, fractions: Sequence[float] = ()
 ) -> list[PlainRun] | None:
     """Cut the features of the layer file ``fd`` (``size`` bytes) into ``parts`` runs of
     about as many bytes, for separate processes to read and parse (:func:`read_plain_run`,

@@ -746,7 +746,7 @@ def make_map_of_file(
     with open_layer_file(path) as (file, size):
         if size < MAP_IN_RUNS_OVER:
             return None
-        runs = split_plain_layer(file.fileno(), size, 0, fractions=_run_fractions(size, workers()))
+        runs = split_plain_layer(file.fileno(), size, fractions=_run_fractions(size, workers()))
         if runs is None:
             return None
         # Each process starts on its share of the runs (contiguous, of about equal bytes) and
