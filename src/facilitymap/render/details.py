@@ -48,13 +48,16 @@ def always_ends(item: bytes) -> bool:
 class DetailsElement(msgspec.Struct, array_like=True, gc=False):
     """One ``fm-details`` element: its sites' JSON (``items``) until it is packed, then the
     packed text of their JSON array deflated, as UTF-8 (``items`` emptied): the bytes go
-    into the page file as they are, never through a Python string."""
+    into the page file as they are, never through a Python string.
+
+    ``packed`` is a view: of the bytes packed here, or, in an element a worker sent
+    (decoded from MessagePack), of what it sent, not a copy (most of a large page)."""
 
     sites: int
     size: int  # bytes of its JSON array: the page's data-size
     items: list[bytes]
     nbytes: int = 0  # bytes deflated (data-bytes); 0 until packed
-    packed: bytes = b""
+    packed: memoryview = memoryview(b"")
 
 
 class DetailsPart(msgspec.Struct, array_like=True, gc=False):
@@ -159,20 +162,20 @@ def pack_elements(elements: Sequence[DetailsElement]) -> None:
     """Deflate and pack each element not packed yet (in place)."""
     for element in elements:
         if not element.nbytes:
-            element.nbytes, element.packed = deflate_and_pack(_array(element.items))
-            element.items = []
+            element.nbytes, packed = deflate_and_pack(_array(element.items))
+            element.packed, element.items = memoryview(packed), []
 
 
 def elements_html(
     elements: Sequence[DetailsElement], pack: Callable[[list[DetailsElement]], None]
-) -> tuple[list[int], list[bytes]]:
+) -> tuple[list[int], list[bytes | memoryview]]:
     """The elements as HTML, packed by ``pack`` first where they are not (it may share them
     out over processes), and the index of each one's first site (what the page finds a
     site's element by: ``data-first``). The HTML comes in pieces of UTF-8, to be joined with
     the rest of the page: the packed text is most of a large page, and each join copies it."""
     pack([element for element in elements if not element.nbytes])
     starts: list[int] = []
-    html: list[bytes] = []
+    html: list[bytes | memoryview] = []
     first = 0
     for k, element in enumerate(elements):
         starts.append(first)

@@ -413,7 +413,7 @@ def ascii_json(data: bytes) -> bytes:
 
 def _details_elements(
     details: Sequence[DetailsPart], compress: bool | None
-) -> tuple[list[int], list[bytes]]:
+) -> tuple[list[int], list[bytes | memoryview]]:
     """The sites' full properties: one element, or when compressed, the elements
     :mod:`facilitymap.render.details` cuts them into, deflated (``data-first``: the index
     of the first site of each). Returns the index of each element's first site (what the
@@ -441,11 +441,11 @@ def _pack_over_cores(elements: list[DetailsElement]) -> None:
 
     def packed(share: list[DetailsElement]) -> list[tuple[int, bytes]]:
         pack_elements(share)
-        return [(element.nbytes, element.packed) for element in share]
+        return [(element.nbytes, element.packed.tobytes()) for element in share]
 
     for share, done in zip(shares, map_parts(packed, shares), strict=True):
         for element, (nbytes, text) in zip(share, done, strict=True):
-            element.nbytes, element.packed, element.items = nbytes, text, []
+            element.nbytes, element.packed, element.items = nbytes, memoryview(text), []
 
 
 # Data elements are deflated side by side, in forked processes, when together they are
