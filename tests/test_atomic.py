@@ -66,3 +66,14 @@ def test_refuses_to_overwrite_when_asked_not_to(tmp_path: Path):
     with pytest.raises(OutputExistsError):
         write_atomic(target, "new", overwrite=False)
     assert target.read_text() == "keep me"
+
+
+def test_pieces_are_written_one_after_the_other(tmp_path: Path) -> None:
+    """A large page is written from its pieces (views of what the workers sent among them),
+    never joined: the file is their bytes in order, and replaces the old one whole."""
+    target = tmp_path / "page.html"
+    target.write_bytes(b"old")
+    pieces = [b"<html>", memoryview(b"xxpackedxx")[2:8], bytearray(b"</html>\n")]
+    write_atomic(target, pieces)
+    assert target.read_bytes() == b"<html>packed</html>\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]

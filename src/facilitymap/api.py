@@ -92,7 +92,7 @@ class MapHTML(str):
         return _write_page(Path(path), self.encode("utf-8"), overwrite)
 
 
-def _write_page(path: Path, page: bytes, overwrite: bool) -> Path:
+def _write_page(path: Path, page: bytes | Sequence[bytes | memoryview], overwrite: bool) -> Path:
     """``page`` written to ``path`` atomically; an OS error said as a FacilitymapError."""
     from facilitymap.atomic import write_atomic
 
@@ -154,7 +154,7 @@ def save_map(
     arguments = inspect.signature(render).bind(layer_or_path, **options)  # render's check
     arguments.apply_defaults()
     made, spec = _made_map(layer_or_path, arguments.arguments)
-    path = _write_page(Path(output), made.page, overwrite)
+    path = _write_page(Path(output), made.pieces, overwrite)
     return SavedMap(path, made.sites, spec.describe(made.sites))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from facilitymap.errors import FacilitymapError, OutputExistsError
@@ -20,7 +21,10 @@ TEMP_PREFIX = ".facilitymap-"
 
 
 def write_atomic(
-    path: str | os.PathLike[str], data: bytes | str, *, overwrite: bool = True
+    path: str | os.PathLike[str],
+    data: bytes | str | Sequence[bytes | memoryview],
+    *,
+    overwrite: bool = True,
 ) -> None:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync, then rename.
 
@@ -28,8 +32,9 @@ def write_atomic(
     ----------
     path : path-like
         Destination file. Its folder must exist.
-    data : bytes or str
-        Content; ``str`` is encoded as UTF-8.
+    data : bytes, str, or a sequence of bytes-like pieces
+        Content; ``str`` is encoded as UTF-8; pieces are written one after the other (a
+        large page is never joined into one copy).
     overwrite : bool
         When False and ``path`` exists, raise :class:`OutputExistsError` and write nothing.
     """
@@ -45,7 +50,10 @@ def write_atomic(
     fd, tmp_name = _open_temp(folder, path.name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes | bytearray | memoryview):
+                handle.write(data)
+            else:
+                handle.writelines(data)
             handle.flush()
             os.fsync(handle.fileno())
             os.fchmod(handle.fileno(), mode)

@@ -69,8 +69,8 @@ from facilitymap.render.page import (
     COMPRESS_OVER,
     EncodedSites,
     TimelineStops,
-    build_page,
     latest_claim,
+    page_pieces,
 )
 from facilitymap.render.payload import (
     IndexColumns,
@@ -531,11 +531,17 @@ def render_map(layer: Layer, spec: MapSpec, *, context: dict[str, Any] | bool | 
 
 @dataclass(frozen=True)
 class MadeMap:
-    """A map's page (the bytes of its file), and how many sites it shows (what the CLI
-    reports)."""
+    """A map's page, as the pieces of its file's bytes (``render.page.page_pieces``: written
+    as they are, a large page is never joined into one copy), and how many sites it shows
+    (what the CLI reports)."""
 
-    page: bytes
+    pieces: list[bytes | memoryview]
     sites: int
+
+    @property
+    def page(self) -> bytes:
+        """The bytes of the page's file."""
+        return b"".join(self.pieces)
 
     @property
     def html(self) -> str:
@@ -553,7 +559,7 @@ def make_map(
         return MadeMap(_page(layer, spec, sites, context), sites.count)
 
 
-def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> bytes:
+def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> list[bytes | memoryview]:
     if context is True:
         context = default_context(layer)
     return _page_of(
@@ -568,9 +574,10 @@ def _page(layer: Layer, spec: MapSpec, features: Any, context: Any) -> bytes:
 
 def _page_of(
     spec: MapSpec, features: Any, context: Any, *, name: Any, version: str, since: Any = None
-) -> bytes:
-    """The page of a map's sites; ``name``: the layer's own, ``version``: its data_version."""
-    return build_page(
+) -> list[bytes | memoryview]:
+    """The page of a map's sites, in pieces; ``name``: the layer's own, ``version``: its
+    data_version."""
+    return page_pieces(
         features,
         title=spec.title or str(name or DEFAULT_TITLE),
         as_of=spec.as_of,
@@ -638,7 +645,7 @@ def build_maps(
         with gc_paused():
             spec = with_changes_since(map_layer, spec)
             sites = page_sites(map_layer, spec)
-            data = _page(map_layer, spec, sites, context)
+            data = b"".join(_page(map_layer, spec, sites, context))
         path = out / spec.output
         changed = not path.is_file() or path.read_bytes() != data
         if changed:
