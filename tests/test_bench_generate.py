@@ -121,14 +121,15 @@ def test_a_page_of_rich_sites_keeps_each_popups_details_to_a_couple_of_megabytes
     html = str(facilitymap.render(str(path)))
     elements = re.findall(
         r'<script type="application/json" id="fm-details-(\d+)" class="fm-details" '
-        r'data-first="(\d+)" data-encoding="deflate-b128" data-bytes="(\d+)" data-size="\d+">([^<]*)</script>',
+        r'data-first="(\d+)" data-encoding="deflate-cp1252" data-bytes="(\d+)" data-size="\d+">(.*?)</script>',
         html,
+        re.S,
     )
     assert len(elements) >= 2
     ids = []
     for k, (number, first, size, packed) in enumerate(elements):
         assert int(number) == k
-        data = read_element({"data-encoding": "deflate-b128", "data-bytes": size}, packed)
+        data = read_element({"data-encoding": "deflate-cp1252", "data-bytes": size}, packed)
         sites = orjson.loads(data)
         assert int(first) == len(ids)
         assert len(data) <= DETAILS_CHUNK_BYTES + max(len(orjson.dumps(s)) for s in sites)

@@ -12,7 +12,7 @@ import pytest
 
 from facilitymap.cli import cli
 from facilitymap.io import dump_layer, load_layer
-from facilitymap.render.page import read_element
+from facilitymap.render.page import page_text, read_element
 from facilitymap.status import derive_site, position_words
 from facilitymap.validate import validate_path
 
@@ -300,10 +300,12 @@ def test_one_map_shows_shaymak_and_ream(tmp_path):
     both = [spec for spec in config.maps if spec.name == "both-layers"]
     config = type(config)(config.path, config.layer, tmp_path, tuple(both))
     (built,) = build_maps(config, load_layer(config.layer), screenshot=False)
-    page = built.path.read_text(encoding="utf-8")
+    page = page_text(built.path.read_bytes())
     assert built.sites == len(load_layer(TAJIKISTAN).sites) + len(EXPECTED_SITES)
     # The page's data is deflated when the borders make it large: read it as the page does.
-    data = re.search(r'<script type="application/json" id="fm-data"([^>]*)>([^<]*)</script>', page)
+    data = re.search(
+        r'<script type="application/json" id="fm-data"([^>]*)>(.*?)</script>', page, re.S
+    )
     raw = data.group(2)
     if "data-encoding" in data.group(1):
         attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', data.group(1)))

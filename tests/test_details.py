@@ -42,7 +42,7 @@ def _shape(elements):
 
 def _json(element) -> bytes:
     if element.nbytes:
-        return zlib.decompress(unpack_text(bytes(element.packed).decode(), element.nbytes))
+        return zlib.decompress(unpack_text(bytes(element.packed).decode("latin-1"), element.nbytes))
     return b"[" + b",".join(element.items) + b"]"
 
 

@@ -32,6 +32,7 @@ from facilitymap.exchange.recipe import (
 )
 from facilitymap.geometry import representative_point
 from facilitymap.io import load_layer
+from facilitymap.render.page import page_text
 from facilitymap.status import derive_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -453,7 +454,9 @@ def _page_data(page: str) -> str:
 
     from facilitymap.render.page import read_element
 
-    found = re.search(r'<script type="application/json" id="fm-data"([^>]*)>([^<]*)</script>', page)
+    found = re.search(
+        r'<script type="application/json" id="fm-data"([^>]*)>(.*?)</script>', page, re.S
+    )
     assert found, "no data element in the page"
     if "data-encoding" in found.group(1):
         attrs = dict(re.findall(r'([a-z-]+)="([^"]*)"', found.group(1)))
@@ -592,7 +595,7 @@ def test_cookbook_layers_validate_render_and_export(tmp_path, runner, data, reci
     page = tmp_path / "map.html"
     rendered = runner.invoke(cli, ["render", str(into), "-o", str(page)])
     assert rendered.exit_code == 0, rendered.output
-    assert f'"{layer.sites[0].id}"' in _page_data(page.read_text(encoding="utf-8"))
+    assert f'"{layer.sites[0].id}"' in _page_data(page_text(page.read_bytes()))
     gpkg = tmp_path / "layer.gpkg"
     assert runner.invoke(cli, ["export", str(into), "--to", "gpkg", "-o", str(gpkg)]).exit_code == 0
     back = runner.invoke(cli, ["import", str(gpkg), "--into", str(into)])

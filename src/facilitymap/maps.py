@@ -71,6 +71,7 @@ from facilitymap.render.page import (
     TimelineStops,
     latest_claim,
     page_pieces,
+    page_text,
 )
 from facilitymap.render.payload import (
     IndexColumns,
@@ -545,8 +546,8 @@ class MadeMap:
 
     @property
     def html(self) -> str:
-        """The page as text."""
-        return self.page.decode("utf-8")
+        """The page as text (``render.page.page_text``)."""
+        return page_text(self.page)
 
 
 def make_map(

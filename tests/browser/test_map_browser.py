@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from facilitymap.render import build_html
+from facilitymap.render.page import build_page
 
 pytestmark = pytest.mark.browser
 
@@ -282,9 +283,9 @@ def test_compressed_data_renders_the_same_sites(map_page, sample_layer, tmp_path
 
     features = map_features(sample_layer, MapSpec(name="x", output="x.html"))
     path = tmp_path / "packed.html"
-    html = build_html(features, title="packed", data_version="v", compress=True)
-    assert 'data-encoding="deflate-b128"' in html
-    path.write_text(html, encoding="utf-8")
+    page = build_page(features, title="packed", data_version="v", compress=True)
+    assert b'data-encoding="deflate-cp1252"' in page
+    path.write_bytes(page)
     map_page.open(path)
     assert sorted(map_page.drawn_ids()) == sorted(located_ids(sample_layer))
     map_page.assert_clean()

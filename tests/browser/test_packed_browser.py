@@ -1,5 +1,6 @@
-"""Large pages in Chromium: data deflated and packed seven bits a character, the map drawn
-before the parser reaches the sites' details, and a popup that waits for them."""
+"""Large pages in Chromium: data deflated and packed (the bytes themselves, on a page read as
+windows-1252), the map drawn before the parser reaches the sites' details, and a popup that
+waits for them; a page a server calls UTF-8 reads its data from its file."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from facilitymap.render import build_html
-from facilitymap.render.page import pack_text, unpack_text
+from facilitymap.render.page import build_page, pack_text, page_text, unpack_text
 
 DETAILS = re.compile(
     r'<script type="application/json" id="(fm-[a-z]+(?:-\d+)?)"[^>]*?'
-    r' data-encoding="deflate-b128" data-bytes="(\d+)" data-size="\d+">([^<]*)</script>'
+    r' data-encoding="deflate-cp1252" data-bytes="(\d+)" data-size="\d+">(.*?)</script>',
+    re.S,
 )
 
 
@@ -80,29 +82,34 @@ def test_every_byte_value_round_trips_through_a_page(map_page, tmp_path):
         f["properties"]["description"] = _odd_text(rng, 3000 if n % 3 else 30)
         f["properties"]["claims"][0]["summary"] = "</script><!--<script>" + _odd_text(rng, 50)
         features.append(f)
-    html = build_html(features, title="packed", data_version="v", compress=True)
+    page = build_page(features, title="packed", data_version="v", compress=True)
     # Nothing in the packed text is changed by the HTML parser or ends the element.
-    elements = DETAILS.findall(html)
+    elements = DETAILS.findall(page_text(page))
     assert [e[0] for e in elements][:4] == ["fm-data", "fm-search", "fm-steps", "fm-details-0"]
     packed = "".join(text for _, _, text in elements)
-    assert not set(packed) & {"<", "\x00", "\r"}
-    # The deflated bytes take every value, and the packing every character it can use:
-    # 125 ASCII groups and all three escapes.
+    assert "\r" not in packed and "</" not in packed and "<!" not in packed
+    # The deflated bytes take every value, and the packed text every byte but CR: all three
+    # escapes, NUL (which the parser makes U+FFFD) and the five bytes windows-1252 has no
+    # character for are among them.
     deflated = b"".join(unpack_text(text, int(size)) for _, size, text in elements)
     assert set(deflated) == set(range(256))
-    assert {c for c in packed if c < "\x80"} == {chr(c) for c in range(128)} - {"\x00", "\r", "<"}
-    assert {(ord(c) - 0x100) >> 7 for c in packed if c >= "\x80"} == {0, 1, 2}
+    assert {ord(c) for c in packed} == set(range(256)) - {0x0D}
+    assert {"=}", "=M", "=|"} <= {packed[k : k + 2] for k in range(len(packed) - 1)}
 
-    path = tmp_path / "packed.html"
-    path.write_text(html, encoding="utf-8")
-    map_page.open(path)
+    # The file as written (read as windows-1252), and the page's text written as UTF-8 (as
+    # MapHTML.save and a notebook's srcdoc have it): the same sites, every character.
+    as_bytes, as_text = tmp_path / "packed.html", tmp_path / "packed-text.html"
+    as_bytes.write_bytes(page)
+    as_text.write_text(page_text(page), encoding="utf-8")
     ids = [f["id"] for f in features]
-    shown = _details_of(map_page, ids)
-    for f in features:
-        assert shown[f["id"]] == f["properties"]
-    names = map_page.js("() => window.facilitymap.app.sites.map((s) => s.name)")
-    assert names == [f["properties"]["name"] for f in features]
-    map_page.assert_clean()
+    for path in (as_bytes, as_text):
+        map_page.open(path)
+        shown = _details_of(map_page, ids)
+        for f in features:
+            assert shown[f["id"]] == f["properties"]
+        names = map_page.js("() => window.facilitymap.app.sites.map((s) => s.name)")
+        assert names == [f["properties"]["name"] for f in features]
+        map_page.assert_clean()
 
 
 def test_stored_fixed_and_dynamic_blocks_inflate(map_page, tmp_path):
@@ -145,10 +152,9 @@ def _fixed(data: bytes) -> bytes:
 
 class _SlowPage:
     """Serves one page over HTTP in two parts: up to its first details element, then (once
-    released) the rest, as a slow disk or network would."""
+    released) the rest, as a slow disk or network would; ``content_type`` says what it is."""
 
-    def __init__(self, html: str) -> None:
-        data = html.encode("utf-8")
+    def __init__(self, data: bytes, content_type: str) -> None:
         cut = data.index(b'<script type="application/json" id="fm-details-0"')
         self.parts = (data[:cut], data[cut:])
         self.release = threading.Event()
@@ -157,7 +163,7 @@ class _SlowPage:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(page.parts[0])
@@ -182,12 +188,26 @@ class _SlowPage:
         self.server.server_close()
 
 
-def test_map_draws_before_the_details_arrive_and_a_popup_waits_for_them(browser, tmp_path):
+# The page's file as it is (its <meta charset> says windows-1252); the same with a header that
+# says UTF-8, as many hosts send with every .html file, which wins over the page's own word
+# (the page then reads its data from the file as it arrives: payload.js); and the page's text
+# written as UTF-8 (MapHTML.save).
+SERVED = {
+    "file": ("bytes", "text/html"),
+    "file, called UTF-8 by the server": ("bytes", "text/html; charset=utf-8"),
+    "text as UTF-8": ("text", "text/html; charset=utf-8"),
+}
+
+
+@pytest.mark.parametrize("served", SERVED)
+def test_map_draws_before_the_details_arrive_and_a_popup_waits_for_them(browser, served):
     features = [feature(n, 70 + (n % 20) * 0.05, 38 + (n // 20) * 0.05) for n in range(200)]
     for f in features:
         f["properties"]["description"] = f"About {f['id']}: " + "words " * 2000
-    html = build_html(features, title="slow", data_version="v", compress=True)
-    assert html.count('class="fm-details"') >= 2
+    data = build_page(features, title="slow", data_version="v", compress=True)
+    assert data.count(b'class="fm-details"') >= 2
+    form, content_type = SERVED[served]
+    data = page_text(data).encode("utf-8") if form == "text" else data
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     errors: list[str] = []
@@ -196,7 +216,7 @@ def test_map_draws_before_the_details_arrive_and_a_popup_waits_for_them(browser,
         re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort()
     )  # tiles: none needed
     try:
-        with _SlowPage(html) as slow:
+        with _SlowPage(data, content_type) as slow:
             page.goto(slow.url, wait_until="commit")
             # Every site drawn, while the parser has not seen a single details element.
             page.wait_for_selector("html[data-fm-drawn='true']", timeout=20_000)
@@ -213,6 +233,8 @@ def test_map_draws_before_the_details_arrive_and_a_popup_waits_for_them(browser,
             popup.wait_for(timeout=20_000)
             assert f"About {last}: words" in popup.inner_text()
             assert popup.get_attribute("data-site") == last
+            charset = page.evaluate("() => document.characterSet")
+            assert charset == ("windows-1252" if served == "file" else "UTF-8")
     finally:
         context.close()
     assert errors == []

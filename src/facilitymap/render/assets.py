@@ -46,6 +46,10 @@ def _checked(name: str, text: str, closing: str) -> str:
     lowered = text.lower()
     if f"</{closing}" in lowered or "<!--" in text:
         raise ValueError(f"{name} cannot be inlined safely: it contains </{closing} or <!--")
+    # A page holding packed data is read as windows-1252 (render/packing.py), where only
+    # ASCII reads as it does in UTF-8; every inlined file is ASCII (escapes say the rest).
+    if not text.isascii():
+        raise ValueError(f"{name} cannot be inlined: it has characters outside ASCII")
     return text
 
 

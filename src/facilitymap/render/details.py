@@ -171,8 +171,9 @@ def elements_html(
 ) -> tuple[list[int], list[bytes | memoryview]]:
     """The elements as HTML, packed by ``pack`` first where they are not (it may share them
     out over processes), and the index of each one's first site (what the page finds a
-    site's element by: ``data-first``). The HTML comes in pieces of UTF-8, to be joined with
-    the rest of the page: the packed text is most of a large page, and each join copies it."""
+    site's element by: ``data-first``). The HTML comes in pieces of the page's bytes, to be
+    joined with the rest of the page: the packed text is most of a large page, and each
+    join copies it."""
     pack([element for element in elements if not element.nbytes])
     starts: list[int] = []
     html: list[bytes | memoryview] = []

@@ -1,108 +1,99 @@
-"""Deflated JSON as text an HTML ``<script type="application/json">`` element can hold
-unchanged: seven bits a character, none of which ends the element (:func:`pack_text`), and
-what the page's own script undoes (``static/js/inflate.js``).
+"""Deflated JSON as text an HTML ``<script type="application/json">`` element holds
+unchanged: the deflated bytes themselves, on a page the browser reads as windows-1252
+(:func:`pack_bytes`), and what the page's own script undoes (``static/js/payload.js``).
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Mapping
 
 import deflate
-import numpy as np
 
-# Packed text: the bytes as a stream of 7-bit groups, one character each: the group's ASCII
-# character, except NUL (the HTML parser makes it U+FFFD), CR (made LF) and "<" (which could
-# end the element), which take the next group with them into one two-byte character,
-# U+0100 + 128 * (which of the three) + the next group. 8/7 of the bytes (base64: 4/3), and
-# no "<" at all: nothing in it ends a script element, opens a comment or is changed by the
-# parser (tests/browser/test_map_browser.py reads every byte value back in Chromium).
-PACKED_ENCODING = "deflate-b128"
+# Packed text: the deflated bytes as they are, on a page declared windows-1252, whose
+# decoder makes each of the 256 byte values a different character (the WHATWG encoding
+# standard: 0x80-0x9F are the letters and signs of windows-1252, or U+0081, U+008D, U+008F,
+# U+0090, U+009D where it has none). Three things in an element's text would not come back
+# as they went in, and are escaped as "=" and the byte plus 64 (mod 256), as yEnc does: CR
+# (the parser makes CR and CR LF one LF), "=" itself, and "<" before "/" or "!" (the only
+# two ways "<" starts anything in a script element: its end tag, or "<!--"). NUL is not
+# escaped: the parser makes it U+FFFD, which no byte decodes to otherwise.
+# The text is ~1.008 times the bytes (two values in 256 take two bytes; "</" and "<!" are
+# rare). The packing before this one, seven bits a character on a UTF-8 page
+# ("deflate-b128"), made 8/7 of the bytes: deflating at level 6 was then the fastest that
+# kept a large page within 0.3 of its layer, and took a third of a render's CPU.
+# tests/browser/test_packed_browser.py reads every byte value back in Chromium.
+PACKED_ENCODING = "deflate-cp1252"
+# The charset of a page that holds packed text; everything else on it is ASCII.
+PACKED_PAGE_CHARSET = "windows-1252"
 # libdeflate on 40 MB of the rich layer's JSON in 1.3 MB pieces (the details elements' mean
-# size), one core, medians of 5: level 6 53 MB/s for 0.254 of the JSON, 7 45 MB/s for 0.251
-# (the trimmed layer's: 55 and 46 MB/s). Deflating is a fifth of a render's CPU; at level 6
-# the 10,000-site rich page is 0.297x its compact layer (7: 0.294x; the target is 0.3x, and
-# with 1 MB elements level 6 made 0.301x). Level 5 is 1.6% larger again: over it.
-DEFLATE_LEVEL = 6
-_ESCAPED_GROUPS = (0x00, 0x0D, 0x3C)
-_ESCAPE_BASE = 0x100
+# size), one core, medians of 3: level 2 144 MB/s for 0.277 of the JSON, 3 125 MB/s for
+# 0.268, 4 115 MB/s for 0.263, 6 72 MB/s for 0.253 (the trimmed layer's alike); level 1
+# 209 MB/s for 0.292, which would put the rich 10,000-site page just over 0.3x its layer.
+DEFLATE_LEVEL = 3
+_ESCAPE_SHIFT = 64  # "=" and the byte plus this
+# Windows-1252's characters for the bytes 0x80-0x9F, where they are not U+0080-U+009F.
+_CP1252_HIGH = {
+    0x20AC: 0x80, 0x201A: 0x82, 0x0192: 0x83, 0x201E: 0x84, 0x2026: 0x85, 0x2020: 0x86,
+    0x2021: 0x87, 0x02C6: 0x88, 0x2030: 0x89, 0x0160: 0x8A, 0x2039: 0x8B, 0x0152: 0x8C,
+    0x017D: 0x8E, 0x2018: 0x91, 0x2019: 0x92, 0x201C: 0x93, 0x201D: 0x94, 0x2022: 0x95,
+    0x2013: 0x96, 0x2014: 0x97, 0x02DC: 0x98, 0x2122: 0x99, 0x0161: 0x9A, 0x203A: 0x9B,
+    0x0153: 0x9C, 0x017E: 0x9E, 0x0178: 0x9F,
+}  # fmt: skip
+# Characters as a page's reader may give them, back to the bytes (as Latin-1 characters),
+# and the other way.
+_TO_LATIN1 = _CP1252_HIGH | {0xFFFD: 0}
+_FROM_LATIN1 = {byte: code for code, byte in _CP1252_HIGH.items()}
+_ESCAPED = re.compile(rb"=(.)", re.S)
+
+
+def pack_bytes(data: bytes | bytearray) -> bytes:
+    """``data`` as packed text (see :data:`PACKED_ENCODING`), as the page's bytes.
+
+    >>> pack_bytes(b"a=b\\rc</d<!e<f")
+    b'a=}b=Mc=|/d=|!e<f'
+    >>> unpack_text(pack_bytes(bytes(range(256))).decode("latin-1")) == bytes(range(256))
+    True
+    """
+    # Each replace is one pass in C over the bytes (escapes are a few in a thousand).
+    return (
+        bytes(data)
+        .replace(b"=", b"=}")
+        .replace(b"\r", b"=M")
+        .replace(b"</", b"=|/")
+        .replace(b"<!", b"=|!")
+    )
 
 
 def pack_text(data: bytes | bytearray) -> str:
-    """``data`` as packed text (see :data:`PACKED_ENCODING`).
+    """:func:`pack_bytes` as the characters a browser reads from the page.
 
-    >>> pack_text(b"")
-    ''
-    >>> pack_text(b"\\x00")  # group 0 is escaped, taking the padding group with it
-    'Ā'
-    >>> unpack_text(pack_text(bytes(range(256))), 256) == bytes(range(256))
-    True
+    >>> pack_text(bytes([0x80, 0x81, 0x41]))
+    '€\\x81A'
     """
-    return pack_utf8(data).decode("utf-8")
+    return pack_bytes(data).decode("latin-1").translate(_FROM_LATIN1)
 
 
-def pack_utf8(data: bytes | bytearray) -> bytes:
-    """:func:`pack_text` as UTF-8, made as such: a page is written in UTF-8, and most of a
-    large one is packed text (making a string and encoding it took as long as packing).
-
-    An ASCII character is its group's byte; an escape and the group it carries, one
-    two-byte character, are two bytes too: the UTF-8 is as many bytes as there are groups.
-
-    >>> pack_utf8(bytes(range(256))) == pack_text(bytes(range(256))).encode("utf-8")
-    True
-    """
-    if not data:
-        return b""
-    # Seven bytes are eight groups: each row of seven as one big-endian 64-bit number (a
-    # zero byte in front), cut in eight.
-    rows = np.zeros((-(-len(data) // 7), 8), dtype=np.uint8)
-    rows[:, 1:] = np.frombuffer(data + bytes(-len(data) % 7), dtype=np.uint8).reshape(-1, 7)
-    numbers = rows.view(">u8").ravel()
-    grid = np.empty((len(numbers), 8), dtype=np.uint8)
-    for k, shift in enumerate(range(49, -1, -7)):
-        grid[:, k] = (numbers >> np.uint64(shift)) & np.uint64(127)
-    count = -(-len(data) * 8 // 7)  # groups: none of padding alone
-    groups = grid.ravel()
-    # A group that follows an escaped one rides with it: in a run of escaped groups the
-    # 1st, 3rd, 5th... are escapes, each carrying the one after (a few in a hundred).
-    escaped = np.flatnonzero((groups[:count] == 0x00) | (groups[:count] == 0x0D)
-                             | (groups[:count] == 0x3C))  # fmt: skip
-    if len(escaped):
-        run_start = np.concatenate(([True], np.diff(escaped) != 1))
-        run_first = np.maximum.accumulate(np.where(run_start, np.arange(len(escaped)), 0))
-        escapes = escaped[(np.arange(len(escaped)) - run_first) % 2 == 0]
-        if escapes[-1] == count - 1:  # the last group escaped: it carries a padding group
-            count += 1
-            if count > len(groups):
-                groups = np.append(groups, np.uint8(0))
-            groups[count - 1] = 0
-        carried = groups[escapes + 1].astype(np.uint16)
-        code = _ESCAPE_BASE + 128 * ((groups[escapes] == 0x0D) + 2 * (groups[escapes] == 0x3C))
-        code = code + carried
-        groups[escapes] = 0xC0 | (code >> 6)
-        groups[escapes + 1] = 0x80 | (code & 0x3F)
-    return groups[:count].tobytes()
-
-
-def unpack_text(text: str, size: int) -> bytes:
-    """The ``size`` bytes :func:`pack_text` packed into ``text`` (what the page's script
-    does, for tests and tools that read a page)."""
-    groups: list[int] = []
-    for char in map(ord, text):
-        if char >= _ESCAPE_BASE:
-            groups += [_ESCAPED_GROUPS[(char - _ESCAPE_BASE) >> 7], (char - _ESCAPE_BASE) & 127]
-        else:
-            groups.append(char)
-    bits = "".join(f"{group:07b}" for group in groups)[: 8 * size]
-    return int(bits, 2).to_bytes(size, "big") if size else b""
+def unpack_text(text: str, size: int | None = None) -> bytes:
+    """The bytes :func:`pack_bytes` packed into ``text`` (what the page's script does, for
+    tests and tools that read a page): the characters as a browser gives them, or the page's
+    bytes each read as one character (Latin-1). ``size``, when given, is checked."""
+    data = _ESCAPED.sub(
+        lambda found: bytes([(found[1][0] - _ESCAPE_SHIFT) % 256]),
+        text.translate(_TO_LATIN1).encode("latin-1"),
+    )
+    if size is not None and len(data) != size:
+        raise ValueError(f"packed text of {len(data)} bytes, not {size}")
+    return data
 
 
 def deflate_and_pack(data: bytes) -> tuple[int, bytes]:
     """``data`` deflated (zlib format, :data:`DEFLATE_LEVEL`) and packed: the deflated
-    bytes' length (the page's ``data-bytes``) and the packed text, in UTF-8."""
+    bytes' length (the page's ``data-bytes``) and the packed text, as the page's bytes."""
     # libdeflate's output for given input, level and library version is stable.
     deflated = deflate.zlib_compress(data, DEFLATE_LEVEL)
-    return len(deflated), pack_utf8(deflated)
+    return len(deflated), pack_bytes(deflated)
 
 
 def read_element(attrs: Mapping[str, str | None], text: str) -> bytes:
@@ -111,3 +102,19 @@ def read_element(attrs: Mapping[str, str | None], text: str) -> bytes:
     if attrs.get("data-encoding") == PACKED_ENCODING:
         return zlib.decompress(unpack_text(text, int(attrs.get("data-bytes") or 0)))
     return text.encode("utf-8")
+
+
+_ONE_BYTE_META = f'<meta charset="{PACKED_PAGE_CHARSET}">'
+
+
+def page_text(page: bytes) -> str:
+    """A page's file as text, the same page: a page that holds packed text is read a byte a
+    character (Latin-1), and then says it is UTF-8, as text is written. (A browser reads the
+    packed text either way: see ``static/js/payload.js``; :func:`read_element` too.)
+
+    >>> page_text(b'<meta charset="windows-1252">\\x9d')
+    '<meta charset="utf-8">\\x9d'
+    """
+    if _ONE_BYTE_META.encode() in page[:1024]:
+        return page.decode("latin-1").replace(_ONE_BYTE_META, '<meta charset="utf-8">', 1)
+    return page.decode("utf-8")

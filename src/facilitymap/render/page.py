@@ -2,10 +2,11 @@
 
 No template engine sees the data: the page is a few constant strings, the title (HTML-escaped)
 and ``<script type="application/json">`` elements whose text is JSON with ``<``, ``>``,
-``&``, U+2028 and U+2029 escaped, or deflated JSON packed seven bits a character with no
-``<`` (:func:`pack_text`), so nothing in the layer can end the element or become markup,
-script or template source. The browser builds every element from that data with
-``textContent`` (``static/js/``, joined by :func:`assets.page_script`).
+``&``, U+2028 and U+2029 escaped, or deflated JSON packed with no ``</`` or ``<!`` in it
+(:func:`~facilitymap.render.packing.pack_bytes`; a page that holds packed text is read as
+windows-1252, and everything else on it is ASCII), so nothing in the layer can end the
+element or become markup, script or template source. The browser builds every element from
+that data with ``textContent`` (``static/js/``, joined by :func:`assets.page_script`).
 
 The order is the one a reader waits on: ``fm-data`` (the index every site is drawn and listed
 by, ASCII so the browser decodes it as one-byte text), then the scripts, which draw at once;
@@ -49,9 +50,11 @@ from facilitymap.render.details import (
 )
 from facilitymap.render.packing import (
     PACKED_ENCODING,
+    PACKED_PAGE_CHARSET,
     deflate_and_pack,
 )
 from facilitymap.render.packing import pack_text as pack_text
+from facilitymap.render.packing import page_text as page_text
 from facilitymap.render.packing import read_element as read_element
 from facilitymap.render.packing import unpack_text as unpack_text
 from facilitymap.render.payload import (
@@ -132,12 +135,12 @@ _SITES_SLOT = "\x00facilitymap-sites\x00"
 
 
 def build_html(features: Iterable[Mapping[str, Any]] | EncodedSites, **options: Any) -> str:
-    """:func:`build_page` (``options``: its keyword arguments) as text."""
-    return build_page(features, **options).decode("utf-8")
+    """:func:`build_page` (``options``: its keyword arguments) as text (:func:`page_text`)."""
+    return page_text(build_page(features, **options))
 
 
 def build_page(features: Iterable[Mapping[str, Any]] | EncodedSites, **options: Any) -> bytes:
-    """:func:`page_pieces` joined: the UTF-8 bytes of the page's file."""
+    """:func:`page_pieces` joined: the bytes of the page's file."""
     return b"".join(page_pieces(features, **options))
 
 
@@ -219,7 +222,7 @@ def page_pieces(
             stops.add(site.status, (step[:2] for step in its_steps))
         latest = latest_claim(_claim_dates(records))
     # Deflated first (the slow part, over the cores); placed last in the page.
-    details_starts, details_elements = _details_elements(details, compress)
+    details_starts, details_elements, details_packed = _details_elements(details, compress)
     del details  # (a large layer's: the caller may have let go of them too)
     payload = {
         "v": PAYLOAD_VERSION,
@@ -253,10 +256,15 @@ def page_pieces(
     # (0.5 MB) would otherwise be plain, the larger part of its page's overhead. Large ones
     # are deflated at the same time as the index, in forked processes.
     packed = compress if compress is not None else len(data) > COMPRESS_OVER
+    # A page that holds packed text is read as windows-1252 (packing.py); the rest of it is
+    # then ASCII: JSON escapes in its data, character references in its markup.
+    one_byte = packed or details_packed
     data_element, search_element, steps_element = _data_elements(
-        [("fm-data", data), ("fm-search", search), ("fm-steps", steps)], packed
+        [("fm-data", data), ("fm-search", search), ("fm-steps", steps)], packed, one_byte
     )
     del data, search, steps
+    if one_byte and not details_packed:
+        details_elements = [ascii_json(bytes(piece)) for piece in details_elements]
     leaflet_css, leaflet_js = assets.leaflet_css(), assets.leaflet_js()
     own_css, own_js = assets.own_asset("facilitymap.css"), assets.page_script()
     inline_scripts = [own_js.text]
@@ -268,13 +276,14 @@ def page_pieces(
         head_assets = _link_tag(leaflet_css)
         body_scripts = _script_tag(leaflet_js) + f"<script>{own_js.text}</script>\n"
     manifest = _manifest([leaflet_css, leaflet_js, own_css, own_js], offline)
+    charset = PACKED_PAGE_CHARSET if one_byte else "utf-8"
     head = "".join(
         [
             "<!DOCTYPE html>\n",
-            '<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+            f'<html lang="en">\n<head>\n<meta charset="{charset}">\n',
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
             '<meta http-equiv="Content-Security-Policy" content="',
-            html.escape(_csp(inline_scripts, offline)),
+            html.escape(_csp(inline_scripts, offline, read_self=one_byte)),
             '">\n<meta name="generator" content="facilitymap">\n',
             f"<title>{html.escape(title)}</title>\n",
             manifest,
@@ -285,13 +294,18 @@ def page_pieces(
             '<main id="fm-map" aria-label="Map"></main></div>\n',
             "<noscript><p>This map is drawn by JavaScript, which is turned off. The data is in "
             "the GeoJSON layer this page was made from.</p></noscript>\n",
-            data_element,
-            body_scripts,
-            search_element,
-            steps_element,
         ]
     )
-    return [head.encode("utf-8"), *details_elements, b"</body>\n</html>\n"]
+    # (The scripts and styles are ASCII: assets._checked.)
+    return [
+        head.encode("ascii", "xmlcharrefreplace") if one_byte else head.encode("utf-8"),
+        data_element,
+        body_scripts.encode("ascii"),
+        search_element,
+        steps_element,
+        *details_elements,
+        b"</body>\n</html>\n",
+    ]
 
 
 def _site_record(feature: Mapping[str, Any]) -> dict[str, Any]:
@@ -420,11 +434,12 @@ def ascii_json(data: bytes) -> bytes:
 
 def _details_elements(
     details: Sequence[DetailsPart], compress: bool | None
-) -> tuple[list[int], list[bytes | memoryview]]:
+) -> tuple[list[int], list[bytes | memoryview], bool]:
     """The sites' full properties: one element, or when compressed, the elements
     :mod:`facilitymap.render.details` cuts them into, deflated (``data-first``: the index
     of the first site of each). Returns the index of each element's first site (what the
-    page looks a site's element up by) and the elements' HTML, in pieces of UTF-8."""
+    page looks a site's element up by), the elements' HTML, in pieces of the page's bytes
+    (plain: UTF-8), and whether they are packed."""
     elements = page_elements(details)
     if compress is None:
         compress = any(e.nbytes for e in elements) or sum(e.size for e in elements) > COMPRESS_OVER
@@ -433,8 +448,8 @@ def _details_elements(
             raise ValueError("details packed already: the page cannot show them plain")
         whole = b"[" + b",".join(item for e in elements for item in e.items) + b"]"
         element = _json_element("fm-details-0", whole, False, ' class="fm-details" data-first="0"')
-        return [0], [element.encode("utf-8")]
-    return elements_html(elements, _pack_over_cores)
+        return [0], [element], False
+    return (*elements_html(elements, _pack_over_cores), True)
 
 
 def _pack_over_cores(elements: list[DetailsElement]) -> None:
@@ -460,36 +475,51 @@ def _pack_over_cores(elements: list[DetailsElement]) -> None:
 PACK_APART_OVER = 4 << 20
 
 
-def _data_elements(elements: list[tuple[str, bytes]], packed: bool) -> list[str]:
-    """The JSON data elements (:func:`_json_element`, by id and data); when large, each but
-    the first deflated in a forked process while this one deflates the first."""
+def _data_elements(
+    elements: list[tuple[str, bytes]], packed: bool, ascii: bool = False
+) -> list[bytes]:
+    """The JSON data elements (:func:`_json_element`, by id and data; plain ones in ASCII
+    with ``ascii``); when large, each but the first deflated in a forked process while this
+    one deflates the first."""
 
-    def element(item: tuple[str, bytes]) -> str:
-        return _json_element(item[0], item[1], packed)
+    def element(item: tuple[str, bytes]) -> bytes:
+        return _json_element(item[0], item[1], packed, ascii=ascii)
 
     if packed and sum(len(data) for _, data in elements) > PACK_APART_OVER:
         return map_parts(element, elements)
     return [element(item) for item in elements]
 
 
-def _json_element(element_id: str, data: bytes, compress: bool | None, attrs: str = "") -> str:
-    """A JSON data element: plain (escaped for a script element) or deflated and packed."""
+def _json_element(
+    element_id: str, data: bytes, compress: bool | None, attrs: str = "", *, ascii: bool = False
+) -> bytes:
+    """A JSON data element, as the page's bytes: plain (escaped for a script element; with
+    ``ascii``, its other characters too) or deflated and packed."""
     if compress is None:
         compress = len(data) > COMPRESS_OVER
     if not compress:
-        text = _escape_for_script(data).decode("utf-8")
-        return f'<script type="application/json" id="{element_id}"{attrs}>{text}</script>\n'
+        text = _escape_for_script(data)
+        text = ascii_json(text) if ascii else text
+        return b"".join(
+            [f'<script type="application/json" id="{element_id}"{attrs}>'.encode(), text,
+             b"</script>\n"]
+        )  # fmt: skip
     nbytes, packed = deflate_and_pack(data)
-    return (
-        f'<script type="application/json" id="{element_id}"{attrs} '
-        f'data-encoding="{PACKED_ENCODING}" data-bytes="{nbytes}" data-size="{len(data)}">'
-        f"{packed.decode('utf-8')}</script>\n"
+    return b"".join(
+        [
+            f'<script type="application/json" id="{element_id}"{attrs} '
+            f'data-encoding="{PACKED_ENCODING}" data-bytes="{nbytes}" '
+            f'data-size="{len(data)}">'.encode(),
+            packed,
+            b"</script>\n",
+        ]
     )
 
 
-def _csp(inline_scripts: list[str], offline: bool) -> str:
+def _csp(inline_scripts: list[str], offline: bool, read_self: bool = False) -> str:
     """Content-Security-Policy: only our inline scripts (by hash) run; tiles are the only
-    network requests an offline page makes."""
+    network requests an offline page makes, and, with ``read_self``, the page itself (a page
+    of packed text that a server calls UTF-8 reads its data from its file: payload.js)."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
         for s in inline_scripts
@@ -504,7 +534,8 @@ def _csp(inline_scripts: list[str], offline: bool) -> str:
         f"script-src {hashes}{cdn}; "
         f"style-src 'unsafe-inline'{cdn_css}; "
         f"img-src data: {' '.join(TILE_ORIGINS)}{cdn_img}; "
-        "base-uri 'none'; form-action 'none'"
+        + ("connect-src 'self'; " if read_self else "")
+        + "base-uri 'none'; form-action 'none'"
     )
 
 

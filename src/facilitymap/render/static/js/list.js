@@ -72,7 +72,7 @@
     this.refreshList();
   };
 
-  // The map's filters in words ("status Attested, officially denied or …; country TJ"), or ''.
+  // The map's filters in words ("status Attested, officially denied or ...; country TJ"), or ''.
   function filterWords(filters) {
     filters = filters && typeof filters === 'object' ? filters : {};
     var words = [];
