@@ -23,6 +23,7 @@ ignored; a reduced-precision date (``2019-02``) counts from the last day of its 
 
 from __future__ import annotations
 
+import functools
 from bisect import insort
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -212,7 +213,7 @@ class StatusFold:
         "_concerned",
         "_evidence",
         "_first_hand_claims",
-        "_first_hand_publishers",
+        "_first_hand_sources",
         "_host",
         "_latest",
         "_official",
@@ -228,15 +229,16 @@ class StatusFold:
         country: str | None = None,
         governments: Iterable[str] = (),
     ) -> None:
-        self._host = country or ""
-        self._concerned = concerned_governments(self._host, governments)
+        self._host = host = country or ""
+        # (Most sites name no other government: a StatusFold is made for every site.)
+        self._concerned = (host,) if not governments else concerned_governments(host, governments)
         self._sources = sources
         self._publisher: dict[str, str] | None = None  # source id -> publisher, when needed
         # Per government: (key of its latest statement, its position, the claims that set it).
         self._latest: dict[str, tuple[tuple[date, int], str, list[str]]] = {}
-        # The original publishers of the sources that first-hand claims cite, and (index, id)
-        # of the first-hand and of the supporting claims, in file order.
-        self._first_hand_publishers: set[str] = set()
+        # The sources that first-hand claims cite, and (index, id) of the first-hand and of
+        # the supporting claims, in file order.
+        self._first_hand_sources: set[str] = set()
         self._first_hand_claims: list[tuple[int, str]] = []
         self._supporting_claims: list[tuple[int, str]] = []
         # What result() found of each axis, until a claim changes it (None): a timeline reads
@@ -264,54 +266,78 @@ class StatusFold:
                     held[2].append(claim.id)
                     self._official = None
         if stance in SUPPORTING_STANCES:
-            insort(self._supporting_claims, (index, claim.id))
+            # In file order: claims mostly come so (derive_status adds them in it).
+            entry = (index, claim.id)
+            supporting = self._supporting_claims
+            if not supporting or supporting[-1] < entry:
+                supporting.append(entry)
+            else:
+                insort(supporting, entry)
             self._evidence = None
             if stance == "affirms" and claim.basis in _FIRST_HAND:
-                insort(self._first_hand_claims, (index, claim.id))
-                publisher = self._publisher
-                if publisher is None:  # an unknown source id counts as its own publisher
-                    publisher = self._publisher = {
-                        s.id: s.publisher.strip().casefold() for s in self._sources
-                    }
-                self._first_hand_publishers.update(publisher.get(i, i) for i in claim.sources)
+                first_hand = self._first_hand_claims
+                if not first_hand or first_hand[-1] < entry:
+                    first_hand.append(entry)
+                else:
+                    insort(first_hand, entry)
+                self._first_hand_sources.update(claim.sources)
 
     def result(self) -> Derived:
         """The status of the claims added so far."""
         official = self._official
         if official is None:
             latest, concerned = self._latest, self._concerned
-            position = combined_position(held[1] for held in latest.values())
-            positions = tuple(
-                (code, latest[code][1] if code in latest else "no-statement") for code in concerned
-            )
-            deciding = tuple(
-                claim
-                for code in concerned
-                if code in latest and latest[code][1] == position
-                for claim in latest[code][2]
-            )
-            official = self._official = _Official(
-                position,
-                deciding,
-                positions,
-                tuple(code for code, held in positions if held == "denied"),
-            )
+            if not latest:  # (no government has spoken: the most common case by far)
+                official = _no_statement(concerned)
+            else:
+                position = combined_position([held[1] for held in latest.values()])
+                positions = tuple(
+                    [(code, latest[code][1] if code in latest else "no-statement")
+                     for code in concerned]
+                )  # fmt: skip
+                setting = [  # the claims that set the position
+                    claim
+                    for code in concerned
+                    if code in latest and latest[code][1] == position
+                    for claim in latest[code][2]
+                ]
+                denied_by = [code for code, held in positions if held == "denied"]
+                official = _Official(position, tuple(setting), positions, tuple(denied_by))
+            self._official = official
         evidence = self._evidence
         if evidence is None:
-            if len(self._first_hand_publishers) >= 2:
+            if len(self._first_hand_sources) >= 2 and len(self._first_hand_publishers()) >= 2:
                 level, claims = "attested", self._first_hand_claims
             elif self._supporting_claims:
                 level, claims = "reported", self._supporting_claims
             else:
                 level, claims = "unverified", []
-            evidence = self._evidence = (level, tuple(c for _, c in claims))
+            evidence = self._evidence = (level, tuple([c for _, c in claims]))
         status = headline_status(official.position, evidence[0])
         deciding = official.deciding
-        if status not in ("acknowledged", "acknowledged-other-role"):
-            deciding += tuple(c for c in evidence[1] if c not in official.deciding)
+        if evidence[1] and status not in ("acknowledged", "acknowledged-other-role"):
+            deciding += (
+                tuple([c for c in evidence[1] if c not in deciding]) if deciding else evidence[1]
+            )
         return Derived(
             official.position, evidence[0], status, deciding, official.positions, official.denied_by
         )
+
+    def _first_hand_publishers(self) -> set[str]:
+        """The original publishers of the sources first-hand claims cite (an unknown source
+        id counts as its own publisher)."""
+        publisher = self._publisher
+        if publisher is None:
+            publisher = self._publisher = {
+                s.id: s.publisher.strip().casefold() for s in self._sources
+            }
+        return {publisher.get(i, i) for i in self._first_hand_sources}
+
+
+@functools.lru_cache(maxsize=1024)
+def _no_statement(concerned: tuple[str, ...]) -> _Official:
+    """The official axis of a site no concerned government has spoken of."""
+    return _Official("no-statement", (), tuple([(code, "no-statement") for code in concerned]), ())
 
 
 def combined_position(positions: Iterable[str]) -> str:
