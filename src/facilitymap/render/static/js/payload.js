@@ -107,7 +107,7 @@
   var ELEMENT_END = asciiBytes('</');
 
   function readPageFile() {
-    var file = { bytes: new Uint8Array(1 << 20), size: 0, at: 0, where: {}, waiting: {}, done: false, failed: null };
+    var file = { bytes: new Uint8Array(1 << 20), size: 0, at: 0, open: null, where: {}, waiting: {}, done: false, failed: null };
     fetch(location.href, { cache: 'force-cache' }).then(function (response) {
       if (!response.ok || !response.body) throw new Error('the map data could not be read again (' + response.status + ')');
       var reader = response.body.getReader();
@@ -138,28 +138,35 @@
   }
 
   // The elements whole in what has arrived, each skipped whole once found: nothing in packed
-  // text is taken for markup. Those waited for are handed over.
+  // text is taken for markup. Those waited for are handed over. An element not all in yet is
+  // searched on from where its search stopped (`file.open`), not again from its start.
   function findElements(file) {
     var bytes = file.bytes.subarray(0, file.size);
     for (;;) {
-      var at = findBytes(bytes, ELEMENT_OPEN, file.at);
-      if (at < 0) {
-        file.at = Math.max(file.at, file.size - ELEMENT_OPEN.length);
-        return;
+      if (!file.open) {
+        var at = findBytes(bytes, ELEMENT_OPEN, file.at);
+        var idEnd = at < 0 ? -1 : bytes.indexOf(0x22, at + ELEMENT_OPEN.length);
+        var textStart = idEnd < 0 ? 0 : bytes.indexOf(0x3e, idEnd) + 1;
+        if (textStart < 1) {
+          // Not found, or its tag is not all in: from a little before the end next time.
+          file.at = at >= 0 ? at : Math.max(file.at, file.size - ELEMENT_OPEN.length);
+          return;
+        }
+        var id = String.fromCharCode.apply(null, bytes.subarray(at + ELEMENT_OPEN.length, idEnd));
+        file.open = { id: id, start: textStart, from: textStart };
       }
-      var idEnd = bytes.indexOf(0x22, at + ELEMENT_OPEN.length);
-      var textStart = idEnd < 0 ? -1 : bytes.indexOf(0x3e, idEnd) + 1;
-      var textEnd = textStart < 1 ? -1 : findBytes(bytes, ELEMENT_END, textStart);
+      var open = file.open;
+      var textEnd = findBytes(bytes, ELEMENT_END, open.from);
       if (textEnd < 0) {
-        file.at = at; // the element is not all in yet
+        open.from = Math.max(open.start, file.size - 1); // ("<" may end what has arrived)
         return;
       }
-      var id = String.fromCharCode.apply(null, bytes.subarray(at + ELEMENT_OPEN.length, idEnd));
-      file.where[id] = [textStart, textEnd];
+      file.open = null;
+      file.where[open.id] = [open.start, textEnd];
       file.at = textEnd;
-      var waiting = file.waiting[id];
-      delete file.waiting[id];
-      for (var k = 0; waiting && k < waiting.length; k++) waiting[k][0](file.bytes.subarray(textStart, textEnd));
+      var waiting = file.waiting[open.id];
+      delete file.waiting[open.id];
+      for (var k = 0; waiting && k < waiting.length; k++) waiting[k][0](file.bytes.subarray(open.start, textEnd));
     }
   }
 
