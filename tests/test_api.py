@@ -122,6 +122,26 @@ def test_folium_layer_carries_the_data_as_base64_json_only(two_sites, monkeypatc
     assert len(layer.sites) == 2
 
 
+def test_a_page_of_packed_data_saved_from_its_text_is_the_file_save_map_writes(
+    tmp_path, monkeypatch
+):
+    """render gives a page's text; a page that holds packed data (windows-1252, a byte a
+    character) is saved from it as save_map writes it, not in UTF-8, where each packed byte
+    over 0x7F would take two."""
+    from facilitymap import maps
+    from facilitymap.render import page as page_module
+
+    monkeypatch.setattr(page_module, "COMPRESS_OVER", 1)  # the curated layer's data packed
+    monkeypatch.setattr(maps, "COMPRESS_OVER", 1)
+    page = facilitymap.render(REAL)
+    assert 'data-encoding="deflate-cp1252"' in page and '<meta charset="utf-8">' in page
+    saved = page.save(tmp_path / "from-text.html")
+    written = facilitymap.save_map(REAL, tmp_path / "saved.html")
+    assert saved.read_bytes() == written.path.read_bytes()
+    assert b'<meta charset="windows-1252">' in saved.read_bytes()[:200]
+    assert len(saved.read_bytes()) < len(page.encode("utf-8"))
+
+
 def test_save_map_writes_the_page_render_gives_without_making_it_text(tmp_path, monkeypatch):
     """A large file's page goes to the file as the workers made it (bytes); it is the page
     render gives, byte for byte, and an existing file is kept unless overwrite."""

@@ -88,8 +88,11 @@ class MapHTML(str):
         )
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write the page atomically; an existing file is kept unless ``overwrite``."""
-        return _write_page(Path(path), self.encode("utf-8"), overwrite)
+        """Write the page atomically; an existing file is kept unless ``overwrite``. (A page
+        of packed data is written as :func:`save_map` writes it: ``render.page.page_bytes``.)"""
+        from facilitymap.render.page import page_bytes
+
+        return _write_page(Path(path), page_bytes(self), overwrite)
 
 
 def _write_page(path: Path, page: bytes | Sequence[bytes | memoryview], overwrite: bool) -> Path:

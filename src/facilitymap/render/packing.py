@@ -105,6 +105,7 @@ def read_element(attrs: Mapping[str, str | None], text: str) -> bytes:
 
 
 _ONE_BYTE_META = f'<meta charset="{PACKED_PAGE_CHARSET}">'
+_UTF8_META = '<meta charset="utf-8">'
 
 
 def page_text(page: bytes) -> str:
@@ -116,5 +117,23 @@ def page_text(page: bytes) -> str:
     '<meta charset="utf-8">\\x9d'
     """
     if _ONE_BYTE_META.encode() in page[:1024]:
-        return page.decode("latin-1").replace(_ONE_BYTE_META, '<meta charset="utf-8">', 1)
+        return page.decode("latin-1").replace(_ONE_BYTE_META, _UTF8_META, 1)
     return page.decode("utf-8")
+
+
+def page_bytes(text: str) -> bytes:
+    """The file of a page given as text (:func:`page_text`): a page that holds packed text as
+    it was made, a byte a character (in UTF-8 each packed byte over 0x7F would take two: the
+    page half as large again); any other page, or one whose text was changed beyond Latin-1,
+    in UTF-8.
+
+    >>> page = b'<meta charset="windows-1252"> data-encoding="deflate-cp1252">\\x9d'
+    >>> page_bytes(page_text(page)) == page
+    True
+    """
+    if f'data-encoding="{PACKED_ENCODING}"' in text and text.find(_UTF8_META, 0, 1024) >= 0:
+        try:
+            return text.replace(_UTF8_META, _ONE_BYTE_META, 1).encode("latin-1")
+        except UnicodeEncodeError:
+            pass
+    return text.encode("utf-8")

@@ -54,6 +54,7 @@ from facilitymap.render.packing import (
     deflate_and_pack,
 )
 from facilitymap.render.packing import pack_text as pack_text
+from facilitymap.render.packing import page_bytes as page_bytes
 from facilitymap.render.packing import page_text as page_text
 from facilitymap.render.packing import read_element as read_element
 from facilitymap.render.packing import unpack_text as unpack_text
