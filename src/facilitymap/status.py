@@ -266,20 +266,11 @@ class StatusFold:
                     held[2].append(claim.id)
                     self._official = None
         if stance in SUPPORTING_STANCES:
-            # In file order: claims mostly come so (derive_status adds them in it).
             entry = (index, claim.id)
-            supporting = self._supporting_claims
-            if not supporting or supporting[-1] < entry:
-                supporting.append(entry)
-            else:
-                insort(supporting, entry)
+            _in_file_order(self._supporting_claims, entry)
             self._evidence = None
             if stance == "affirms" and claim.basis in _FIRST_HAND:
-                first_hand = self._first_hand_claims
-                if not first_hand or first_hand[-1] < entry:
-                    first_hand.append(entry)
-                else:
-                    insort(first_hand, entry)
+                _in_file_order(self._first_hand_claims, entry)
                 self._first_hand_sources.update(claim.sources)
 
     def result(self) -> Derived:
@@ -332,6 +323,15 @@ class StatusFold:
                 s.id: s.publisher.strip().casefold() for s in self._sources
             }
         return {publisher.get(i, i) for i in self._first_hand_sources}
+
+
+def _in_file_order(claims: list[tuple[int, str]], entry: tuple[int, str]) -> None:
+    """Add ``entry`` (a claim's index and id) to ``claims``, kept in file order. Claims mostly
+    come in it (derive_status adds them so): appended then, without a search."""
+    if not claims or claims[-1] < entry:
+        claims.append(entry)
+    else:
+        insort(claims, entry)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -47,7 +47,7 @@ def always_ends(item: bytes) -> bool:
 
 class DetailsElement(msgspec.Struct, array_like=True, gc=False):
     """One ``fm-details`` element: its sites' JSON (``items``) until it is packed, then the
-    packed text of their JSON array deflated, as UTF-8 (``items`` emptied): the bytes go
+    packed text of their JSON array deflated, as the page's bytes (``items`` emptied): they go
     into the page file as they are, never through a Python string.
 
     ``packed`` is a view: of the bytes packed here, or, in an element a worker sent
@@ -172,8 +172,8 @@ def elements_html(
     """The elements as HTML, packed by ``pack`` first where they are not (it may share them
     out over processes), and the index of each one's first site (what the page finds a
     site's element by: ``data-first``). The HTML comes in pieces of the page's bytes, to be
-    joined with the rest of the page: the packed text is most of a large page, and each
-    join copies it."""
+    written with the rest of the page: the packed text is most of a large page, and a join
+    would copy it."""
     pack([element for element in elements if not element.nbytes])
     starts: list[int] = []
     html: list[bytes | memoryview] = []

@@ -158,11 +158,12 @@ def page_pieces(
     compress: bool | None = None,
     filters: Mapping[str, Any] | None = None,
 ) -> list[bytes | memoryview]:
-    """Render sites as one interactive HTML map page, as the UTF-8 bytes of its file, in
-    pieces to be written one after the other.
+    """Render sites as one interactive HTML map page, as the bytes of its file (UTF-8, or
+    windows-1252 when it holds packed data: :mod:`~facilitymap.render.packing`), in pieces to
+    be written one after the other.
 
     A large page is bytes from the start: its packed details come from the processes that
-    made them as UTF-8 (views of what they sent) and go into the file as they are, never
+    made them (views of what they sent) and go into the file as they are, never
     joined into one: that took a copy of the whole page (153 MB at 100,000 trimmed sites).
     (Through a Python string, that page was decoded, joined and encoded again: ~1.3 s of the
     first process's time in a profile, and 230 MB more at its peak.)

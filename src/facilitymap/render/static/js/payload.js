@@ -21,29 +21,20 @@
     return BYTE_OF_CODE;
   }
 
+  // The page's bytes an element's text was read from (each character its byte, but those of
+  // HIGH_CODES and U+FFFD), unpacked.
   function unpackText(text, size) {
-    var out = new Uint8Array(size);
+    var bytes = new Uint8Array(text.length);
     var high = byteOfCode();
-    var o = 0;
-    var escaped = false;
     for (var i = 0, n = text.length; i < n; i++) {
       var c = text.charCodeAt(i);
       if (c > 0xff) {
         c = c === 0xfffd ? 0 : c < high.length ? high[c] : -1;
         if (c < 0) throw new Error('the map data is damaged');
       }
-      if (escaped) {
-        c = (c + 192) & 0xff; // minus 64
-        escaped = false;
-      } else if (c === 0x3d) {
-        escaped = true;
-        continue;
-      }
-      if (o === size) throw new Error('the map data is damaged');
-      out[o++] = c;
+      bytes[i] = c;
     }
-    if (o < size || escaped) throw new Error('the map data is cut short');
-    return out;
+    return unpackBytes(bytes, size);
   }
 
   // A JSON data element: plain, or deflated and packed (large layers; deflate-b128, seven
@@ -192,7 +183,8 @@
     return -1;
   }
 
-  // unpackText, from the page's bytes themselves.
+  // The bytes packed into the page's bytes `text`: "=" and the next byte minus 64 stand for
+  // one byte (CR, "=" or "<").
   function unpackBytes(text, size) {
     var out = new Uint8Array(size);
     var o = 0;
