@@ -53,7 +53,14 @@ from facilitymap.mapconfig import MapSpec as MapSpec
 from facilitymap.mapconfig import ScreenshotSpec as ScreenshotSpec
 from facilitymap.mapconfig import load_config as load_config
 from facilitymap.model import Claim, Site, site_weight
-from facilitymap.parallel import Background, SharedQueue, map_chunks, map_parts, workers
+from facilitymap.parallel import (
+    Background,
+    SharedQueue,
+    keep_in_child,
+    map_chunks,
+    map_parts,
+    workers,
+)
 from facilitymap.problems import Problem, errors
 from facilitymap.render.details import (
     NO_DETAILS,
@@ -765,13 +772,14 @@ def make_map_of_file(
             _page_runs, queue=queue, runs=runs, fd=file.fileno(), path=str(path), spec=spec,
             today=today,
         )  # fmt: skip
-        # The world's borders, which every process checks its sites' countries against, read
-        # once here and shared by the processes forked below, rather than read in each.
-        _read_borders()
         with gc_paused():
-            # The file's hash is taken while the runs are worked on.
+            # The file's hash is taken while the borders are read and the runs worked on.
             sha256 = Background(functools.partial(file_sha256, file))
             try:
+                # The world's borders, which every process checks its sites' countries
+                # against, read once here and shared by the processes forked below, rather
+                # than read in each.
+                _read_borders()
                 sent = map_parts(work, range(queue.shares), in_children=True)
             finally:
                 queue.close()
@@ -943,8 +951,11 @@ def _page_runs(
             _add_to_chains(chains, _DetailsChain(index, index + 1, part.details), len(runs), pack)
             del part
         # The run's sites are freed here, before the next run is read: the process holds
-        # one run's sites at a time.
-        del sites, parsed, properties
+        # one run's sites at a time. Their timelines are kept until it exits: a few objects
+        # a claim, two fifths of the cost of freeing a run for a seventh of its memory (at
+        # 10,000 sites written like the curated ones, 0.03 s of each process for 15 MB).
+        keep_in_child(timelines)
+        del sites, parsed, properties, timelines
     done = [chain for first, chain in chains.items() if chain.first == first]
     if pack:  # (elements cut before this process knew)
         for chain in done:

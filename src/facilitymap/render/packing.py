@@ -27,11 +27,13 @@ import deflate
 PACKED_ENCODING = "deflate-cp1252"
 # The charset of a page that holds packed text; everything else on it is ASCII.
 PACKED_PAGE_CHARSET = "windows-1252"
-# libdeflate on 40 MB of the rich layer's JSON in 1.3 MB pieces (the details elements' mean
-# size), one core, medians of 3: level 2 144 MB/s for 0.277 of the JSON, 3 125 MB/s for
-# 0.268, 4 115 MB/s for 0.263, 6 72 MB/s for 0.253 (the trimmed layer's alike); level 1
-# 209 MB/s for 0.292, which would put the rich 10,000-site page just over 0.3x its layer.
-DEFLATE_LEVEL = 3
+# libdeflate on the JSON of the trimmed layer's sites in 1.3 MB pieces (the details elements'
+# mean size), one core, medians of 3 (2026-12-02): level 1 222 MB/s for 0.289 of the JSON,
+# 2 149 MB/s for 0.274, 3 127 MB/s for 0.264, 6 72 MB/s for 0.253. Level 2 keeps a page of
+# sites written like the curated ones at 0.29x its layer (level 3: 0.28x, level 1: 0.304x,
+# over the 0.3x the benchmark asks) for a sixth less of the deflating, which is a fifth of
+# a render's CPU. (ISA-L and zlib-ng, at their levels of the same speed, deflate worse.)
+DEFLATE_LEVEL = 2
 _ESCAPE_SHIFT = 64  # "=" and the byte plus this
 # Windows-1252's characters for the bytes 0x80-0x9F, where they are not U+0080-U+009F.
 _CP1252_HIGH = {
