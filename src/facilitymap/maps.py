@@ -710,6 +710,8 @@ RUNS_PER_PROCESS = 8
 # balance better but each costs a little more (16 MB runs: up to ~1 s between processes
 # at the end; 4 MB: no faster overall, on trimmed 100,000).
 MAP_RUN_BYTES = 1 << 23
+# Timelines of at most about this many sites a process keeps instead of freeing (_page_runs).
+KEPT_TIMELINES = 10_000
 
 
 class _RunPage(msgspec.Struct, array_like=True):
@@ -907,6 +909,7 @@ def _page_runs(
     blobs: list[bytes | memoryview] = []
     chains: dict[int, _DetailsChain] = {}  # by first run, and by end
     pack = False  # whether the page surely packs its details: some run's are over COMPRESS_OVER
+    kept_timelines = 0
     while (index := queue.take(share)) is not None:
         parsed = read_and_parse_run(fd, runs[index], properties=True)
         if parsed is None:
@@ -951,10 +954,13 @@ def _page_runs(
             _add_to_chains(chains, _DetailsChain(index, index + 1, part.details), len(runs), pack)
             del part
         # The run's sites are freed here, before the next run is read: the process holds
-        # one run's sites at a time. Their timelines are kept until it exits: a few objects
-        # a claim, two fifths of the cost of freeing a run for a seventh of its memory (at
-        # 10,000 sites written like the curated ones, 0.03 s of each process for 15 MB).
-        keep_in_child(timelines)
+        # one run's sites at a time. The timelines of its first KEPT_TIMELINES sites are
+        # kept until it exits: a few objects a claim, two fifths of the cost of freeing a
+        # run for a seventh of its memory (at 10,000 sites written like the curated ones,
+        # 0.03 s of each process for 15 MB; bounded, as 100,000 would hold 190 MB).
+        if kept_timelines < KEPT_TIMELINES:
+            keep_in_child(timelines)
+            kept_timelines += len(timelines)
         del sites, parsed, properties, timelines
     done = [chain for first, chain in chains.items() if chain.first == first]
     if pack:  # (elements cut before this process knew)

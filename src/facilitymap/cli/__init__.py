@@ -63,6 +63,11 @@ def main() -> None:
     files are written atomically before this point.
     """
     options.RETAINED = []
+    # numpy (for the country checks) starts OpenBLAS's threads as it is imported, for linear
+    # algebra no command does: with one, the import takes half the CPU (0.15 s, not 0.28 s,
+    # on the benchmark's 2-core machine, while a render's other processes wait for it). A
+    # command's process is its own; a value the user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         cli(prog_name="facilitymap")
     except KeyboardInterrupt:  # pragma: no cover - interactive only
