@@ -63,7 +63,7 @@ def _round(coords: Any, places: int) -> Any:
         return [_round_number(v, places) for v in coords]
     if coords and coords[0] and isinstance(coords[0][0], int | float):
         # A list of positions: the loop written out, a third of the time of a call per
-        # number (canonical_geometry was a fifth of encoding a page's polygons).
+        # number (canonical_geometry was a fifth of encoding a run's part of the page).
         try:
             return [[round(float(x), places) + 0.0, round(float(y), places) + 0.0]
                     for x, y in coords]  # fmt: skip

@@ -29,10 +29,11 @@ PACKED_ENCODING = "deflate-cp1252"
 PACKED_PAGE_CHARSET = "windows-1252"
 # libdeflate on the JSON of the trimmed layer's sites in 1.3 MB pieces (the details elements'
 # mean size), one core, medians of 3 (2026-12-02): level 1 222 MB/s for 0.289 of the JSON,
-# 2 149 MB/s for 0.274, 3 127 MB/s for 0.264, 6 72 MB/s for 0.253. Level 2 keeps a page of
-# sites written like the curated ones at 0.29x its layer (level 3: 0.28x, level 1: 0.304x,
-# over the 0.3x the benchmark asks) for a sixth less of the deflating, which is a fifth of
-# a render's CPU. (ISA-L and zlib-ng, at their levels of the same speed, deflate worse.)
+# 2 149 MB/s for 0.274, 3 127 MB/s for 0.264 (6, on the rich layer: 72 MB/s for 0.253).
+# Level 2 keeps a page of sites written like the curated ones at 0.29x its layer (level 3:
+# 0.28x, level 1: 0.304x, over the 0.3x the benchmark asks) for a sixth less of the
+# deflating, a fifth of a render worker's CPU. (ISA-L and zlib-ng, at their levels of the
+# same speed, deflate worse.)
 DEFLATE_LEVEL = 2
 _ESCAPE_SHIFT = 64  # "=" and the byte plus this
 # Windows-1252's characters for the bytes 0x80-0x9F, where they are not U+0080-U+009F.
