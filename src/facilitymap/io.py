@@ -342,11 +342,10 @@ def parse_plain_run_and_name(
     if properties:
         kept = [encode(feature.properties) for feature in features]
         colons = sum(part.count(b":") for part in kept)
-    else:  # each freed as soon as counted: validate's runs are as large as a core's share
-        kept = []
-        colons = sum(encode(feature.properties).count(b":") for feature in features)
+        colons += encode([(feature.id, feature.geometry) for feature in features]).count(b":")
+    else:
+        kept, colons = [], _colons_of_features(features)
     colons += 4 * len(features)
-    colons += encode([(feature.id, feature.geometry) for feature in features]).count(b":")
     if not isinstance(parsed, list):
         parsed.features = []
         colons += encode(parsed).count(b":")
@@ -354,6 +353,22 @@ def parse_plain_run_and_name(
         return None
     sites = _plain_sites(features)
     return None if sites is None else ParsedRun(sites, name, kept)
+
+
+def _colons_of_features(features: list[_FeatureIn], step: int = 1000) -> int:
+    """The colons of every feature's id, geometry and properties as msgspec encodes them.
+
+    A thousand features at a time, into one buffer: at 50,000 light sites, 0.2 s against
+    0.4 s for one encode per site (the buffer is not made again, and stays small: validate's
+    runs are as large as a core's share of the layer)."""
+    buffer, colons, encode_into = bytearray(), 0, _ENCODER.encode_into
+    for start in range(0, len(features), step):
+        part = features[start : start + step]
+        encode_into(
+            [(feature.id, feature.geometry, feature.properties) for feature in part], buffer
+        )
+        colons += buffer.count(b":")
+    return colons
 
 
 def _first_feature_is_plain(text: bytes | bytearray, *, collection: bool) -> bool:
