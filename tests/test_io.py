@@ -356,3 +356,27 @@ def test_the_look_at_the_first_feature_only_skips_fast_parses_bound_to_fail(monk
             assert [s.to_json_dict() for s in layer_a.sites] == [
                 s.to_json_dict() for s in layer_b.sites
             ]
+
+
+@pytest.mark.parametrize("where", [0, 999, 1000, 2499])
+def test_a_duplicate_key_in_any_thousand_of_a_run_sends_it_the_slow_way(where):
+    # validate's runs count their colons a thousand features at a time: a key given twice
+    # must be caught in every one of those pieces, at their edges too.
+    import orjson
+
+    from facilitymap import io as layer_io
+
+    text = (Path(__file__).parent / "data/valid/two-sites.geojson").read_bytes()
+    layer = parse_layer(text, "x")[0]
+    layer.sites[0].extra = {}
+    feature = orjson.loads(dump_layer(layer))["features"][0]
+    features = []
+    for i in range(2500):
+        feature["id"] = f"site-{i:04d}"
+        features.append(orjson.dumps(feature, option=orjson.OPT_INDENT_2))
+    run = layer_io.PlainRun(0, 0)
+    plain = bytearray(b"[" + b",".join(features) + b"]")
+    parsed = layer_io.parse_plain_run(plain, run)
+    assert parsed is not None and [s.id for s in parsed][-1] == "site-2499"
+    features[where] = features[where].replace(b'"kind":', b'"kind": "base", "kind":', 1)
+    assert layer_io.parse_plain_run(bytearray(b"[" + b",".join(features) + b"]"), run) is None
