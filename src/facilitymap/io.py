@@ -336,8 +336,9 @@ def parse_plain_run_and_name(
     except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         return None
     features, name = (parsed, None) if isinstance(parsed, list) else (parsed.features, parsed.name)
-    # The colon count, a Feature at a time: its properties (kept when asked for), its id and
-    # geometry, and the four keys of the Feature itself; and the collection's own members.
+    # The colon count: each Feature's properties, id and geometry (the properties encoded one
+    # by one when they are kept, else a thousand Features at a time), the four keys of the
+    # Feature itself, and the collection's own members.
     encode = _ENCODER.encode
     if properties:
         kept = [encode(feature.properties) for feature in features]
