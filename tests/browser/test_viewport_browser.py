@@ -144,3 +144,65 @@ def test_a_shared_link_to_a_site_opens_its_details_in_view_on_a_phone(
         assert map_page.page_errors == []
     finally:
         context.close()
+
+
+# Where each located site is drawn (viewport px), whether it lies inside the map, and the boxes
+# of what covers the map: the controls, the offline banner, the legend.
+SITES_IN_VIEW = """() => {
+  const app = window.facilitymap.app;
+  const map = app.map.getContainer().getBoundingClientRect();
+  const covers = [...document.querySelectorAll('.leaflet-control, .fm-panel-toggle, .fm-timebar, .fm-banner')]
+    .filter((n) => n.getClientRects().length).map((n) => n.getBoundingClientRect());
+  return app.located.map((site) => {
+    const p = app.map.latLngToContainerPoint([site.lat, site.lon]);
+    const x = map.left + p.x, y = map.top + p.y;
+    const inMap = x >= map.left && x <= map.right && y >= map.top && y <= map.bottom;
+    const covered = covers.some((r) => x >= r.left && x <= r.right && y >= r.top && y <= r.bottom);
+    return {id: site.id, seen: inMap && !covered};
+  });
+}"""
+
+
+@pytest.fixture(scope="module")
+def world_map(tmp_path_factory) -> Path:
+    # The project's two layers in one map, as maps.toml's both-layers: sites from Cuba and
+    # Kanton Island to Cambodia, which no view of the lowest zoom holds on a phone.
+    from facilitymap.model import Layer
+
+    sites = [
+        site
+        for name in ("sites.geojson", "china-overseas.geojson")
+        for site in load_layer(ROOT / "geodata" / name).sites
+    ]
+    path = tmp_path_factory.mktemp("world") / "both-layers.html"
+    path.write_text(
+        render_map(Layer(sites=sites), MapSpec(name="both", output="both.html")), "utf-8"
+    )
+    return path
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)], ids=str)
+def test_a_world_map_opens_on_most_of_its_sites_clear_of_the_controls(
+    browser, world_map, width, height
+):
+    # Fitting the box of every site centred a phone's view on the Atlantic (4 of 18 sites in
+    # view) and put the Tajik and Asian sites under a laptop's legend; the page now opens on
+    # the stretch of longitude that holds the most sites beside the controls.
+    from conftest import MapPage
+
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, has_touch=width < 700
+    )
+    try:
+        map_page = MapPage(context, tiles="refuse")
+        page = map_page.open(world_map).page
+        page.locator(".fm-banner").wait_for()
+        map_page.wait_still()
+        sites = map_page.js(SITES_IN_VIEW)
+        seen = {site["id"] for site in sites if site["seen"]}
+        where = f"{width}x{height}: {len(seen)} of {len(sites)} sites in view"
+        assert len(sites) >= 18 and len(seen) >= 0.7 * len(sites), where
+        assert {"tj-murghab-shaymak", "tj-ishkoshim-vakhon"} <= seen, where
+        assert map_page.page_errors == []
+    finally:
+        context.close()

@@ -380,24 +380,49 @@
     });
   };
 
+  // Every located site in view; where they cannot all be shown even at the lowest zoom (a
+  // world layer on a phone), as many of them as can: fitting their box would centre the view
+  // on its middle, which can be an ocean with a few sites at its edges.
   App.prototype.fitAll = function () {
     var map = this.map;
     if (!this.located.length) {
       map.setView([38.8, 71.2], 6);
       return;
     }
+    var shown = this.mostInView(this.located);
     var south = Infinity;
     var west = Infinity;
     var north = -Infinity;
     var east = -Infinity;
-    for (var k = 0; k < this.located.length; k++) {
-      var s = this.located[k];
+    for (var k = 0; k < shown.length; k++) {
+      var s = shown[k];
       south = Math.min(south, s.lat);
       north = Math.max(north, s.lat);
       west = Math.min(west, s.lon);
       east = Math.max(east, s.lon);
     }
     this.fitBounds(L.latLngBounds([south, west], [north, east]));
+  };
+
+  // The sites in the widest-held stretch of longitude that fits the map at its lowest zoom
+  // (beside the controls, less fitBounds' padding): all of them when they fit, else the
+  // stretch holding the most (the westernmost of equals).
+  App.prototype.mostInView = function (sites) {
+    var width = Math.max(1, this.map.getSize().x - 60 - this.rightControlsWidth());
+    var degrees = (width / (256 * Math.pow(2, this.map.getMinZoom()))) * 360;
+    var span = degrees / 1.2; // (fitBounds pads the box by a tenth on each side)
+    var lons = sites.map(function (s) { return s.lon; }).sort(function (a, b) { return a - b; });
+    if (lons[lons.length - 1] - lons[0] <= span) return sites;
+    var most = 0;
+    var from = lons[0];
+    for (var i = 0, j = 0; i < lons.length; i++) {
+      while (lons[i] - lons[j] > span) j++;
+      if (i - j + 1 > most) {
+        most = i - j + 1;
+        from = lons[j];
+      }
+    }
+    return sites.filter(function (s) { return s.lon >= from && s.lon <= from + span; });
   };
 
   App.prototype.setStatusVisible = function (k, on) {
