@@ -504,6 +504,23 @@ def test_a_page_embeds_the_borders_near_its_sites_only():
     assert orjson.dumps(context.borders_for(tajik)) == orjson.dumps(borders)
 
 
+def test_a_page_whose_sites_span_half_the_world_draws_every_country_as_it_is():
+    # Sites from Cuba to Cambodia, all between 10 and 23 degrees north: the page opens at its
+    # lowest zoom, which shows Norway and Canada too; cut to the sites' latitudes plus the
+    # margin, the borders ended in a straight line across Europe and Asia.
+    low_band = context.extent_of(
+        [{"type": "Point", "coordinates": c} for c in ([-82.36, 22.95], [103.61, 10.51])]
+    )
+    borders = context.borders_for(low_band)
+    assert borders["bbox"] == list(context.WORLD)
+    committed = context.load_countries()["features"]
+    assert borders["features"] == committed
+    # A box (the sites' extent plus the margin) just under half the world's longitudes is cut.
+    narrower = context.borders_for((-70.0, 10.0, 64.9, 23.0))
+    assert narrower["bbox"][2] - narrower["bbox"][0] < context.WORLD_MAP_DEG
+    assert "NO" not in _codes(narrower)
+
+
 def test_a_world_spread_page_embeds_every_country_and_no_site_means_central_asia():
     spread = context.extent_of(
         [{"type": "Point", "coordinates": list(t)} for t in WORLD_TOWNS.values()]

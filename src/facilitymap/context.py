@@ -508,6 +508,8 @@ def check_countries(
 # what a reader sees after zooming out three levels from a single site's view, or about one
 # screen's width around Central Asia at zoom 5; beyond it the page shows a blank background.
 BORDER_MARGIN_DEG = 15.0
+# A page whose box of borders spans this many degrees of longitude or more draws them all.
+WORLD_MAP_DEG = 180.0
 _GRID = 1e-4  # the committed layer's grid (4 decimals): cut edges are snapped to it too
 
 
@@ -562,8 +564,9 @@ def borders_for(
     A country wholly inside the box is the layer's feature as it is; one the box cuts is cut
     (its cut edge snapped to the layer's 1e-4 degree grid, its label moved into what is left
     when it fell outside).  ``extent`` None (no located site) gives the borders around the
-    page's default view, Central Asia.  The collection's ``bbox`` is the box.  Same extent,
-    same result.
+    page's default view, Central Asia.  A box of ``WORLD_MAP_DEG`` of longitude or more is
+    the whole world (every country as it is).  The collection's ``bbox`` is the box.  Same
+    extent, same result.
     """
     index = _default() if collection is None else CountryIndex(collection)
     if extent is None:
@@ -575,6 +578,10 @@ def borders_for(
         min(180.0, x1 + margin_deg),
         min(90.0, y1 + margin_deg),
     )
+    if box[2] - box[0] >= WORLD_MAP_DEG:
+        # A world map: it opens at its lowest zoom, which shows far more than its sites'
+        # latitudes plus the margin (a phone, most of the world's), so every country is drawn.
+        box = WORLD
     bx0, by0, bx1, by1 = box
     features = []
     for i, feature in enumerate(index.features):
