@@ -331,7 +331,8 @@ def test_many_details_chunks_compressed_by_threads_come_out_whole_and_in_order(m
         monkeypatch.setenv("FACILITYMAP_WORKERS", threads)
         pages.append(build_html(features, title="T", data_version="v", compress=True))
     assert pages[0] == pages[1]
-    assert pages[0].count('class="fm-details"') == 10
+    # At most DETAILS_CHUNK (1,000) sites an element, and some end early (always_ends).
+    assert pages[0].count('class="fm-details"') >= 10
     details = _details_json(pages[0])
     assert [d["name"] for d in details] == [f"Site {i}" for i in range(9_500)]
 

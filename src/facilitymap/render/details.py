@@ -27,13 +27,17 @@ from facilitymap.render.packing import PACKED_ENCODING, deflate_and_pack
 # needs (a few milliseconds), never all of them at once.
 DETAILS_CHUNK = 1000
 # And at most about this many bytes of JSON per element: sites written like the curated ones
-# (~10 KB each) would otherwise put 10 MB behind one popup's click. (Smaller deflate worse:
-# on the trimmed 10,000-site layer's details, 1 MB elements to 0.245 of the JSON, 512 KB to
-# 0.247, 256 KB to 0.251.)
-DETAILS_CHUNK_BYTES = 2 << 20
+# (~10 KB each) would otherwise put 10 MB behind one popup's click. A popup's first click in
+# an element inflates and parses all of it, in the page's script: 2 MB (elements of 1.2 MB on
+# average at rich 10,000) made rich 1,000-site popups 167 ms where 512 KB makes them 144 ms
+# (medians of 16 clicks each, alternating; render's CPU the same). Smaller elements
+# deflate worse (on the trimmed 10,000-site layer's details, 1 MB elements to 0.245 of the
+# JSON, 512 KB to 0.247, 256 KB to 0.251): 512 KB costs pages of sites written like the
+# curated ones 1.6 % (rich 10,000: 0.2887 -> 0.2934 of the compact input).
+DETAILS_CHUNK_BYTES = 1 << 19
 # An element always ends after a site with probability its JSON's size over this: about
-# every this many bytes. Together with the cap, elements of ~1.3 MB on average.
-ENDS_EVERY_BYTES = 2 << 20
+# every this many bytes. Together with the cap, elements of ~320 KB on average.
+ENDS_EVERY_BYTES = 1 << 19
 
 
 def always_ends(item: bytes) -> bool:
