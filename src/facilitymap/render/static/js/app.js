@@ -371,11 +371,16 @@
     return L.latLng(lat, (x - 0.5) * 360);
   }
 
+  // How fitBounds frames a box: padded by a tenth of its size on each side, and clear of the
+  // zoom buttons on the left (mostInView sizes its stretch by the same).
+  var FIT_PAD = 0.1;
+  var FIT_LEFT_PX = 60;
+
   App.prototype.fitBounds = function (bounds) {
-    this.map.fitBounds(bounds.pad(0.1), {
+    this.map.fitBounds(bounds.pad(FIT_PAD), {
       maxZoom: 8,
       animate: false,
-      paddingTopLeft: [60, 20],
+      paddingTopLeft: [FIT_LEFT_PX, 20],
       paddingBottomRight: [this.rightControlsWidth(), 20],
     });
   };
@@ -390,27 +395,16 @@
       return;
     }
     var shown = this.mostInView(this.located);
-    var south = Infinity;
-    var west = Infinity;
-    var north = -Infinity;
-    var east = -Infinity;
-    for (var k = 0; k < shown.length; k++) {
-      var s = shown[k];
-      south = Math.min(south, s.lat);
-      north = Math.max(north, s.lat);
-      west = Math.min(west, s.lon);
-      east = Math.max(east, s.lon);
-    }
-    this.fitBounds(L.latLngBounds([south, west], [north, east]));
+    this.fitBounds(L.latLngBounds(shown.map(function (s) { return [s.lat, s.lon]; })));
   };
 
-  // The sites in the widest-held stretch of longitude that fits the map at its lowest zoom
-  // (beside the controls, less fitBounds' padding): all of them when they fit, else the
-  // stretch holding the most (the westernmost of equals).
+  // The sites in a stretch of longitude that fitBounds shows at the lowest zoom (beside the
+  // controls, with its padding): all of them when they fit, else the stretch holding the most
+  // (the westernmost of equals).
   App.prototype.mostInView = function (sites) {
-    var width = Math.max(1, this.map.getSize().x - 60 - this.rightControlsWidth());
+    var width = Math.max(1, this.map.getSize().x - FIT_LEFT_PX - this.rightControlsWidth());
     var degrees = (width / (256 * Math.pow(2, this.map.getMinZoom()))) * 360;
-    var span = degrees / 1.2; // (fitBounds pads the box by a tenth on each side)
+    var span = degrees / (1 + 2 * FIT_PAD);
     var lons = sites.map(function (s) { return s.lon; }).sort(function (a, b) { return a - b; });
     if (lons[lons.length - 1] - lons[0] <= span) return sites;
     var most = 0;
