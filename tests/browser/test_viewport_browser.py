@@ -206,3 +206,61 @@ def test_a_world_map_opens_on_most_of_its_sites_clear_of_the_controls(
         assert map_page.page_errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(768, 1024), (820, 1180), (1024, 768), (1280, 800)], ids=str
+)
+def test_a_tablet_opens_on_the_sites_not_under_the_legend(browser, project_map, width, height):
+    # Beside the site list, a tablet's map is 440-700 px wide: the legend and the layers list,
+    # spread out because the window was wider than a phone's, covered every site of the
+    # overview at 768x1024 and 820x1180, and five of seven at 1024x768. They now start
+    # folded when the map itself is too narrow to frame the sites beside them.
+    from conftest import MapPage
+
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True)
+    try:
+        map_page = MapPage(context, tiles="refuse")
+        page = map_page.open(project_map).page
+        page.locator(".fm-banner").wait_for()
+        map_page.wait_still()
+        sites = map_page.js(SITES_IN_VIEW)
+        seen = {site["id"] for site in sites if site["seen"]}
+        where = f"{width}x{height}: {sorted(seen)} of {len(sites)} sites in view"
+        # All but the exercise range in Orenburg, far from the others (the opening view).
+        assert len(seen) >= len(sites) - 1, where
+        assert {"tj-murghab-shaymak", "tj-ishkoshim-vakhon"} <= seen, where
+        assert_no_controls_overlap(map_page.js(BOXES)["controls"], where)
+        # The legend is a click away.
+        legend = page.locator(".fm-legend details")
+        if not legend.evaluate("d => d.open"):
+            page.locator(".fm-legend summary").click()
+            assert page.locator(".fm-legend-list").is_visible()
+        assert map_page.page_errors == []
+    finally:
+        context.close()
+
+
+def test_a_phone_zooms_out_to_the_whole_world(browser, world_map):
+    # The lowest zoom was 2 on every screen: a phone saw at most 137 degrees of longitude.
+    from conftest import MapPage
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        map_page = MapPage(context, tiles="refuse")
+        map_page.open(world_map)
+        assert map_page.js("window.facilitymap.map.getZoom()") >= 2  # (it opens as before)
+        map_page.js("window.facilitymap.map.setZoom(0, {animate: false})")
+        bounds = map_page.js(
+            "(() => { const b = window.facilitymap.map.getBounds(); "
+            "return [b.getWest(), b.getEast()]; })()"
+        )
+        assert bounds[1] - bounds[0] >= 360, bounds
+        seen = [site for site in map_page.js(SITES_IN_VIEW) if site["seen"]]
+        assert len(seen) >= 16, seen
+        # A laptop's lowest zoom is still 2: its map sees the world whole there.
+        map_page.page.set_viewport_size({"width": 1920, "height": 1080})
+        map_page.wait_until("window.facilitymap.map.getMinZoom() === 2")
+        assert map_page.page_errors == []
+    finally:
+        context.close()

@@ -42,7 +42,7 @@
     var map = (this.map = L.map('fm-map', {
       zoomControl: true,
       worldCopyJump: false,
-      minZoom: 2,
+      minZoom: lowestZoom(document.getElementById('fm-map').clientWidth),
       zoomSnap: 0.5,
     }));
     map.attributionControl.setPrefix(
@@ -97,7 +97,7 @@
       overlays['<span class="fm-border-swatch"></span> Country borders'] = this.countriesLayer;
     }
     this.layersControl = L.control
-      .layers(bases, overlays, { collapsed: window.innerHeight < 640 || window.innerWidth <= 700, position: 'topright' })
+      .layers(bases, overlays, { collapsed: window.innerHeight < 640 || !this.roomyMap(), position: 'topright' })
       .addTo(map);
 
     L.control.scale({ position: 'bottomleft', imperial: true }).addTo(map);
@@ -160,10 +160,26 @@
     map.on('zoomend', function () {
       map.getContainer().classList.toggle('fm-zoomed-out', map.getZoom() < 4);
     });
+    map.on('resize', function () {
+      map.setMinZoom(lowestZoom(map.getSize().x));
+    });
     this.layoutControls();
     if (this.dense) this.fitBounds(this.dense);
-    else this.fitAll();
+    else this.fitAll(OPENING_ZOOM);
   };
+
+  // The lowest zoom a map `width` px wide goes to: the one at which the whole world fits
+  // across it, in half steps as zoomSnap, or 2 where that is higher (a wide screen sees the
+  // world whole at 2). Zoom 2 was the lowest for every map: a 390 px phone saw 137 degrees
+  // of longitude at most, and a world layer was never seen whole.
+  function lowestZoom(width) {
+    var zoom = Math.floor(2 * Math.log2(Math.max(width, 256) / 256)) / 2;
+    return Math.min(OPENING_ZOOM, zoom);
+  }
+
+  // The page opens at this zoom or closer: a world the size of a phone shows its sites as
+  // a few specks (the Tajik ones as one).
+  var OPENING_ZOOM = 2;
 
   // The hover label: every site under the pointer, topmost first.
   App.prototype.hoverLabel = function (hits) {
@@ -385,25 +401,28 @@
     });
   };
 
-  // Every located site in view; where they cannot all be shown even at the lowest zoom (a
-  // world layer on a phone), as many of them as can: fitting their box would centre the view
-  // on its middle, which can be an ocean with a few sites at its edges.
-  App.prototype.fitAll = function () {
+  // Every located site in view, at `lowest` zoom or closer (the map's lowest zoom without
+  // it); where they cannot all be shown at it (a world layer on a phone), as many of them as
+  // can: fitting their box would centre the view on its middle, which can be an ocean with a
+  // few sites at its edges.
+  App.prototype.fitAll = function (lowest) {
     var map = this.map;
     if (!this.located.length) {
       map.setView([38.8, 71.2], 6);
       return;
     }
-    var shown = this.mostInView(this.located);
+    if (lowest === undefined) lowest = map.getMinZoom();
+    var shown = this.mostInView(this.located, lowest);
     this.fitBounds(L.latLngBounds(shown.map(function (s) { return [s.lat, s.lon]; })));
+    if (map.getZoom() < lowest) map.setZoom(lowest, { animate: false }); // (their latitudes)
   };
 
-  // The sites in a stretch of longitude that fitBounds shows at the lowest zoom (beside the
+  // The sites in a stretch of longitude that fitBounds shows at zoom `lowest` (beside the
   // controls, with its padding): all of them when they fit, else the stretch holding the most
   // (the westernmost of equals).
-  App.prototype.mostInView = function (sites) {
+  App.prototype.mostInView = function (sites, lowest) {
     var width = Math.max(1, this.map.getSize().x - FIT_LEFT_PX - this.rightControlsWidth());
-    var degrees = (width / (256 * Math.pow(2, this.map.getMinZoom()))) * 360;
+    var degrees = (width / (256 * Math.pow(2, lowest))) * 360;
     var span = degrees / (1 + 2 * FIT_PAD);
     var lons = sites.map(function (s) { return s.lon; }).sort(function (a, b) { return a - b; });
     if (lons[lons.length - 1] - lons[0] <= span) return sites;

@@ -7,7 +7,20 @@
     var width = 24;
     var corner = this.map.getContainer().querySelectorAll('.leaflet-right .leaflet-control');
     for (var k = 0; k < corner.length; k++) width = Math.max(width, corner[k].offsetWidth + 24);
-    return this.map.getSize().x - width > 460 ? width : 24;
+    return this.map.getSize().x - width > SITES_ROOM_PX ? width : 24;
+  };
+
+  // The least width of map the sites are framed in beside the right-hand controls.
+  var SITES_ROOM_PX = 460;
+  // The legend's widest (facilitymap.css), and its margin.
+  var LEGEND_PX = 340 + 24;
+
+  // Whether the map is wide enough to open with the legend and the layers list spread out
+  // beside the sites. It is the map's width that counts, not the window's: beside the site
+  // list, a tablet's map is 440-700 px wide, and a spread-out legend covered every site of
+  // the Tajik overview at 768x1024 and 820x1180, and 5 of 7 at 1024x768.
+  App.prototype.roomyMap = function () {
+    return this.map.getSize().x >= LEGEND_PX + SITES_ROOM_PX;
   };
 
   App.prototype.addCoordinates = function () {
@@ -81,7 +94,7 @@
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         var details = (self.legendDetails = el('details'));
-        details.open = window.innerWidth > 700 && window.innerHeight > 500;
+        details.open = self.roomyMap() && window.innerHeight > 500;
         add(details, el('summary', null, 'Legend'));
         add(details, el('p', 'fm-rule', VOCAB.rule));
         var table = el('ul', 'fm-legend-list');
