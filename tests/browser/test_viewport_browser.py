@@ -264,3 +264,21 @@ def test_a_phone_zooms_out_to_the_whole_world(browser, world_map):
         assert map_page.page_errors == []
     finally:
         context.close()
+
+
+def test_a_phone_held_sideways_says_tiles_failed_in_one_line(browser, project_map):
+    # ~350 px of map: the banner's three lines (70 px) covered the sites in the middle of it.
+    from conftest import MapPage
+
+    context = browser.new_context(viewport={"width": 844, "height": 390}, has_touch=True)
+    try:
+        map_page = MapPage(context, tiles="refuse")
+        page = map_page.open(project_map).page
+        banner = page.locator(".fm-banner")
+        banner.wait_for()
+        assert "tiles could not be loaded" in banner.inner_text()
+        assert banner.bounding_box()["height"] < 32
+        assert_no_controls_overlap(map_page.js(BOXES)["controls"], "844x390")
+        assert map_page.page_errors == []
+    finally:
+        context.close()

@@ -151,8 +151,8 @@
     var banner = (this.banner = el('div', 'leaflet-control fm-banner'));
     banner.setAttribute('role', 'status');
     banner.hidden = true;
-    add(banner, el('span', null,
-      'Basemap tiles could not be loaded (no network?). Sites, borders, legend and list work without them.'));
+    add(banner, el('span', null, 'Basemap tiles could not be loaded (no network?).'),
+      el('span', 'fm-banner-more', ' Sites, borders, legend and list work without them.'));
     var close = el('button', 'fm-banner-close', '\u00d7');
     close.type = 'button';
     close.setAttribute('aria-label', 'Dismiss');
