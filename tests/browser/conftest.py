@@ -9,6 +9,7 @@ request that leaves ``file:`` is refused and recorded, so a test can assert ther
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -135,6 +136,17 @@ class MapPage:
         assert self.dialogs == []
         assert self.js("window.__violations") == []
         assert self.refused == []
+
+
+@contextlib.contextmanager
+def screen(browser: Any, width: int, height: int, *, touch: bool = True) -> Iterator[MapPage]:
+    """A page on a screen of ``width`` x ``height`` (a touch screen unless ``touch`` is False),
+    with every request beyond its own file refused, tiles included (the banner shows)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=touch)
+    try:
+        yield MapPage(context, tiles="refuse")
+    finally:
+        context.close()
 
 
 @pytest.fixture

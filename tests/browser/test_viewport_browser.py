@@ -73,13 +73,9 @@ def project_map(tmp_path_factory) -> Path:
 def test_every_sites_details_fit_and_no_control_covers_another(
     browser, project_map, width, height, tmp_path
 ):
-    from conftest import MapPage
+    from conftest import screen
 
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, has_touch=width < 700
-    )
-    try:
-        map_page = MapPage(context, tiles="refuse")  # offline: the banner shows too
+    with screen(browser, width, height, touch=width < 700) as map_page:
         page = map_page.open(project_map).page
         page.locator(".fm-banner").wait_for()
         boxes = map_page.js(BOXES)
@@ -116,8 +112,6 @@ def test_every_sites_details_fit_and_no_control_covers_another(
             page.locator(".leaflet-popup-close-button").click()
         map_page.screenshot(tmp_path / f"viewport-{width}x{height}.png")
         assert map_page.page_errors == [] and map_page.refused == []
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("site_id", ["tj-murghab-shaymak", "tj-ishkoshim-vakhon"])
@@ -126,11 +120,9 @@ def test_a_shared_link_to_a_site_opens_its_details_in_view_on_a_phone(
 ):
     # A link with #site=… opens the details before the tiles fail and the offline banner
     # appears: the details must still end up inside the map, clear of every control.
-    from conftest import MapPage
+    from conftest import screen
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
-    try:
-        map_page = MapPage(context, tiles="refuse")
+    with screen(browser, 390, 844) as map_page:
         page = map_page.open(project_map, f"#site={site_id}").page
         page.locator(".fm-banner").wait_for()
         map_page.popup().and_(page.locator(f"[data-site='{site_id}']")).wait_for()
@@ -142,8 +134,6 @@ def test_a_shared_link_to_a_site_opens_its_details_in_view_on_a_phone(
         for control in boxes["controls"]:
             assert not overlap(boxes["popup"], control), f"{where}: {control['name']!r} covers it"
         assert map_page.page_errors == []
-    finally:
-        context.close()
 
 
 # Where each located site is drawn (viewport px), whether it lies inside the map, and the boxes
@@ -188,13 +178,9 @@ def test_a_world_map_opens_on_most_of_its_sites_clear_of_the_controls(
     # Fitting the box of every site centred a phone's view on the Atlantic (4 of 18 sites in
     # view) and put the Tajik and Asian sites under a laptop's legend; the page now opens on
     # the stretch of longitude that holds the most sites beside the controls.
-    from conftest import MapPage
+    from conftest import screen
 
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, has_touch=width < 700
-    )
-    try:
-        map_page = MapPage(context, tiles="refuse")
+    with screen(browser, width, height, touch=width < 700) as map_page:
         page = map_page.open(world_map).page
         page.locator(".fm-banner").wait_for()
         map_page.wait_still()
@@ -204,8 +190,6 @@ def test_a_world_map_opens_on_most_of_its_sites_clear_of_the_controls(
         assert len(sites) >= 18 and len(seen) >= 0.7 * len(sites), where
         assert {"tj-murghab-shaymak", "tj-ishkoshim-vakhon"} <= seen, where
         assert map_page.page_errors == []
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(
@@ -216,11 +200,9 @@ def test_a_tablet_opens_on_the_sites_not_under_the_legend(browser, project_map, 
     # spread out because the window was wider than a phone's, covered every site of the
     # overview at 768x1024 and 820x1180, and five of seven at 1024x768. They now start
     # folded when the map itself is too narrow to frame the sites beside them.
-    from conftest import MapPage
+    from conftest import screen
 
-    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True)
-    try:
-        map_page = MapPage(context, tiles="refuse")
+    with screen(browser, width, height) as map_page:
         page = map_page.open(project_map).page
         page.locator(".fm-banner").wait_for()
         map_page.wait_still()
@@ -237,17 +219,13 @@ def test_a_tablet_opens_on_the_sites_not_under_the_legend(browser, project_map, 
             page.locator(".fm-legend summary").click()
             assert page.locator(".fm-legend-list").is_visible()
         assert map_page.page_errors == []
-    finally:
-        context.close()
 
 
 def test_a_phone_zooms_out_to_the_whole_world(browser, world_map):
     # The lowest zoom was 2 on every screen: a phone saw at most 137 degrees of longitude.
-    from conftest import MapPage
+    from conftest import screen
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
-    try:
-        map_page = MapPage(context, tiles="refuse")
+    with screen(browser, 390, 844) as map_page:
         map_page.open(world_map)
         assert map_page.js("window.facilitymap.map.getZoom()") >= 2  # (it opens as before)
         map_page.js("window.facilitymap.map.setZoom(0, {animate: false})")
@@ -262,17 +240,13 @@ def test_a_phone_zooms_out_to_the_whole_world(browser, world_map):
         map_page.page.set_viewport_size({"width": 1920, "height": 1080})
         map_page.wait_until("window.facilitymap.map.getMinZoom() === 2")
         assert map_page.page_errors == []
-    finally:
-        context.close()
 
 
 def test_a_phone_held_sideways_says_tiles_failed_in_one_line(browser, project_map):
     # ~350 px of map: the banner's three lines (70 px) covered the sites in the middle of it.
-    from conftest import MapPage
+    from conftest import screen
 
-    context = browser.new_context(viewport={"width": 844, "height": 390}, has_touch=True)
-    try:
-        map_page = MapPage(context, tiles="refuse")
+    with screen(browser, 844, 390) as map_page:
         page = map_page.open(project_map).page
         banner = page.locator(".fm-banner")
         banner.wait_for()
@@ -280,5 +254,3 @@ def test_a_phone_held_sideways_says_tiles_failed_in_one_line(browser, project_ma
         assert banner.bounding_box()["height"] < 32
         assert_no_controls_overlap(map_page.js(BOXES)["controls"], "844x390")
         assert map_page.page_errors == []
-    finally:
-        context.close()

@@ -42,7 +42,7 @@
     var map = (this.map = L.map('fm-map', {
       zoomControl: true,
       worldCopyJump: false,
-      minZoom: lowestZoom(document.getElementById('fm-map').clientWidth),
+      minZoom: OPENING_ZOOM, // (until the map's width is known, below)
       zoomSnap: 0.5,
     }));
     map.attributionControl.setPrefix(
@@ -160,9 +160,11 @@
     map.on('zoomend', function () {
       map.getContainer().classList.toggle('fm-zoomed-out', map.getZoom() < 4);
     });
-    map.on('resize', function () {
+    function setLowestZoom() {
       map.setMinZoom(lowestZoom(map.getSize().x));
-    });
+    }
+    setLowestZoom();
+    map.on('resize', setLowestZoom);
     this.layoutControls();
     if (this.dense) this.fitBounds(this.dense);
     else this.fitAll(OPENING_ZOOM);
